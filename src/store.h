@@ -1,0 +1,100 @@
+/*
+ * store.h -- the one gdbm file that holds relance's state.
+ *
+ * This module owns the file: nobody else calls gdbm. gdbm allows one
+ * writer or many readers and never waits, and two handles in one process
+ * conflict, so every access is a short transaction: take the process-wide
+ * mutex, open the file (retrying lock conflicts with jittered backoff for
+ * a bounded time), work, close, release. A second process, or a second
+ * thread, simply waits its turn; past the budget the caller gets
+ * STORE_BUSY and a clear message, never a hang.
+ *
+ * The store is a key/value map of byte strings; what keys mean is the
+ * caller's business (see ledger.h). There is no rollback: callers validate
+ * everything before they begin a write transaction, and order their writes
+ * so that a crash between two of them leaves a state fsck can repair.
+ */
+#ifndef RELANCE_STORE_H
+#define RELANCE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "err.h"
+#include "strlist.h"
+
+enum store_rc {
+	STORE_OK = 0,
+	STORE_NOTFOUND = 1,	/* store_get, store_del: no such key */
+	STORE_ERR = -1,		/* I/O, corruption, no memory: see the err */
+	STORE_BUSY = -2,	/* still locked by others after the retry budget */
+};
+
+enum store_mode {
+	STORE_READ,
+	STORE_WRITE,	/* creates the file (mode 0600) if missing */
+};
+
+struct store;
+
+/* store_new -- a handle on the state file PATH (copied); nothing is opened
+ * yet. BUDGET_MS bounds the time spent retrying a locked file in
+ * store_begin (0: a default of 5000 ms). NULL on no memory. */
+struct store *store_new(const char *path, unsigned budget_ms);
+
+/* store_free -- release the handle (aborting an open transaction). */
+void store_free(struct store *st);
+
+/* store_path -- the file's path, borrowed. */
+const char *store_path(const struct store *st);
+
+/* store_begin -- start a transaction: lock the process-wide mutex, then
+ * open the file in MODE, retrying lock conflicts. A STORE_READ of a file
+ * that does not exist yet succeeds and behaves as empty. Returns STORE_OK,
+ * STORE_BUSY or STORE_ERR (E says which file and why). */
+enum store_rc store_begin(struct store *st, enum store_mode mode,
+			  struct err *e);
+
+/* store_get -- the value of KEY into VAL (reset first). STORE_OK,
+ * STORE_NOTFOUND or STORE_ERR. */
+enum store_rc store_get(struct store *st, const char *key, struct buf *val,
+			struct err *e);
+
+/* store_put -- set KEY to VAL[0..LEN) (write transactions only). */
+enum store_rc store_put(struct store *st, const char *key, const char *val,
+			size_t len, struct err *e);
+
+/* store_del -- remove KEY: STORE_OK, STORE_NOTFOUND or STORE_ERR. */
+enum store_rc store_del(struct store *st, const char *key, struct err *e);
+
+/* store_keys -- append every key starting with PREFIX to KEYS, sorted.
+ * Collect first, then get/put/del: never change the file while walking. */
+enum store_rc store_keys(struct store *st, const char *prefix,
+			 struct strlist *keys, struct err *e);
+
+/* store_commit -- end a transaction: for writes, flush to disk (fsync);
+ * close; release the mutex. STORE_OK or STORE_ERR. */
+enum store_rc store_commit(struct store *st, struct err *e);
+
+/* store_abort -- end a transaction without flushing (close, release). */
+void store_abort(struct store *st);
+
+/* store_backup -- dump the whole file, as gdbm's portable ASCII dump
+ * format, to DEST (written to DEST.tmp, fsynced, renamed). Takes a read
+ * transaction, so it works while the milter runs. */
+enum store_rc store_backup(struct store *st, const char *dest, struct err *e);
+
+/* store_restore -- replace the file's contents with the dump in SRC:
+ * loaded into a fresh file beside the state file, fsynced, then renamed
+ * over it while holding the write lock on the old one. */
+enum store_rc store_restore(struct store *st, const char *src, struct err *e);
+
+/* store_recover -- check the file's structure (gdbm_recover), repairing
+ * it in place when it is damaged; the original is kept as PATH.bak.N.
+ * Appends one human-readable line per finding to REPORT. Sets *repaired
+ * when something was changed. */
+enum store_rc store_recover(struct store *st, struct strlist *report,
+			    bool *repaired, struct err *e);
+
+#endif
