@@ -1,0 +1,52 @@
+/*
+ * ledger.h -- invoices and their indexes in the state file.
+ *
+ * The keys of the store (see store.h) and what they hold:
+ *
+ *	inv:NUMBER	the invoice record (invoice_encode), the truth
+ *	trk:ID		tracking ID -> invoice number
+ *	mid:MESSAGE-ID	Message-ID of a reminder -> invoice number
+ *	adr:ADDRESS	contact address (lower case) -> customer ids, one a line
+ *
+ * The invoice record is always written first and the indexes after it, so
+ * a crash between two writes can only leave an index entry missing or
+ * pointing nowhere, never an invoice without its record; ledger_fsck
+ * rebuilds every index from the records.
+ *
+ * All functions run inside a transaction the caller began (store_begin).
+ */
+#ifndef RELANCE_LEDGER_H
+#define RELANCE_LEDGER_H
+
+#include <stdbool.h>
+
+#include "invoice.h"
+#include "store.h"
+
+/* ledger_get -- the invoice NUMBER into INV (which must be free). STORE_OK,
+ * STORE_NOTFOUND, or STORE_ERR (also for a damaged record, E says which). */
+enum store_rc ledger_get(struct store *st, const char *number,
+			 struct invoice *inv, struct err *e);
+
+/* ledger_put -- write INV, then its index entries. */
+enum store_rc ledger_put(struct store *st, const struct invoice *inv,
+			 struct err *e);
+
+/* ledger_numbers -- every invoice number, sorted, appended to OUT. */
+enum store_rc ledger_numbers(struct store *st, struct strlist *out,
+			     struct err *e);
+
+/* ledger_lookup -- the value of index entry PREFIX KEY ("trk:", "mid:",
+ * "adr:") into OUT. STORE_OK, STORE_NOTFOUND or STORE_ERR. */
+enum store_rc ledger_lookup(struct store *st, const char *prefix,
+			    const char *key, struct buf *out, struct err *e);
+
+/* ledger_fsck -- check every record and index entry; with REPAIR (the
+ * transaction must be a write) fix what can be fixed: damaged records are
+ * moved aside under "damaged:inv:NUMBER", indexes rebuilt from records.
+ * One line per finding is appended to REPORT; *PROBLEMS counts them. */
+enum store_rc ledger_fsck(struct store *st, bool repair,
+			  struct strlist *report, unsigned *problems,
+			  struct err *e);
+
+#endif
