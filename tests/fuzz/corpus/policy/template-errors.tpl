@@ -1,0 +1,6 @@
+Subject: a {invoice}
+ b
+
+{{x} {contact
+{unknown}
+ÿ
