@@ -1,0 +1,53 @@
+/*
+ * import.h -- invoices from an accounting export (CSV) into records.
+ *
+ * Pure: bytes in, validated invoices out. Columns are found by header name
+ * (case, accents, spaces and punctuation ignored) with French and English
+ * aliases; the separator is detected; UTF-8 with or without a BOM, and
+ * Windows-1252 (what French Excel writes) is converted. Every problem is
+ * collected as "FILE:LINE: what is wrong, what was expected", so that the
+ * caller can refuse the whole file: an import is all or nothing.
+ */
+#ifndef RELANCE_IMPORT_H
+#define RELANCE_IMPORT_H
+
+#include <stddef.h>
+
+#include "invoice.h"
+#include "strlist.h"
+
+/* Payment terms above this many days from the issue date draw a warning
+ * (Code de commerce L441-10 I: at most 60 days). */
+#define IMPORT_MAX_TERMS 60
+#define IMPORT_MAX_ROWS 1000000
+
+struct import_opts {
+	const struct strlist *profiles;	 /* known payer profiles */
+	const struct strlist *languages; /* known languages ("fr", "en") */
+	const char *default_profile;	 /* when the column is absent/empty */
+	const char *default_lang;
+	const char *default_currency;
+};
+
+struct import_result {
+	struct invoice *invoices; /* in file order; amount_original is -1
+				   * when the export does not give it */
+	size_t n;
+	struct strlist warnings; /* "FILE:LINE: warning: ..." */
+};
+
+/* import_parse -- read the export DATA[0..LEN) named NAME. Returns the
+ * number of errors appended to ERRORS (0: OUT holds every invoice), or -1
+ * on no memory. OUT is always to be freed with import_result_free. */
+int import_parse(const char *name, const char *data, size_t len,
+		 const struct import_opts *opts, struct import_result *out,
+		 struct strlist *errors);
+
+/* import_result_free -- release the invoices and warnings. */
+void import_result_free(struct import_result *r);
+
+/* import_columns -- the documented column names and their aliases, one
+ * "field: alias, alias, ..." line each, appended to OUT (for --help). */
+void import_columns(struct strlist *out);
+
+#endif

@@ -1,0 +1,231 @@
+#!/usr/bin/env bash
+# run.sh -- shell tests of the relance command: exact output, exact exit
+# status, and the state after each command. Run by `make check` (which sets
+# top_srcdir and top_builddir) or by hand from the source tree.
+set -u
+
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_builddir=${top_builddir:-$top_srcdir}
+. "$top_srcdir/tests/cli/lib.sh"
+
+data=$top_srcdir/tests/cli/data
+work=$(mktemp -d /tmp/relance-cli.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+
+# 2026-11-23 10:30 in Paris: every date and time below follows from it.
+export RELANCE_NOW=1795426200
+export SUDO_USER=clerk
+cat >relance.conf <<EOF
+# relance.conf for the command tests
+StateFile  $work/state.db
+PolicyDir  $top_srcdir/policies
+TimeZone   Europe/Paris
+EOF
+r() { "$top_builddir/src/relance" -c "$work/relance.conf" "$@"; }
+
+# --- configuration and policies
+
+OUT="$work/relance.conf, $top_srcdir/policies: OK" \
+	expect "check: shipped policies are valid" 0 r check
+
+printf 'StateFile relative.db\nColour blue\n' >bad.conf
+ERR=$(cat <<EOF
+bad.conf:1: StateFile "relative.db" is not an absolute path (expected an absolute path, e.g. /var/lib/relance/relance.db)
+bad.conf:2: unknown key "Colour" (expected one of StateFile, PolicyDir, CompanyName, Sender, ReplyAddress, IBAN, BIC, PaymentLink, Sendmail, TimeZone)
+EOF
+) expect "a bad config names file and line, and stops" 78 \
+	"$top_builddir/src/relance" -c bad.conf list
+
+mkdir -p badpol/templates
+cp "$top_srcdir"/policies/*.policy badpol/
+cp -r "$top_srcdir"/policies/templates/fr badpol/templates/
+sed -i '0,/^\tstep reminder-2 .*/s//\tstep reminder-2     +15x  mail/' badpol/profiles.policy
+printf 'Subject: {invoice}\n\nHello {nobody}\n' >badpol/templates/fr/thanks
+ERR=$(cat <<'EOF'
+badpol/profiles.policy:23: bad offset "+15x", expected days from the due date such as -8d, +15d or +20bd
+badpol/templates/fr/thanks:3: unknown placeholder {nobody}, expected one of: invoice, customer, customer_name, contact, issue_date, due_date, amount_due, amount_original, currency, days_overdue, deadline_date, deadline_days, company_name, sender, reply_address, iban, bic, payment_link, interest_rate, interest_amount, indemnity, total_claimed, today, step
+EOF
+) expect "check: a broken policy prints every error" 78 r check badpol
+
+# --- import
+
+OUT="$data/invoices.csv: 4 invoices: 4 new, 0 updated, 0 unchanged" \
+	expect "import: French Excel export" 0 r import "$data/invoices.csv"
+OUT="$data/invoices.csv: 4 invoices: 0 new, 0 updated, 4 unchanged" \
+	expect "import: the same file again changes nothing" 0 \
+	r import "$data/invoices.csv"
+
+TABLE=$(cat <<'EOF'
+INVOICE    CUSTOMER                STATE    AMOUNT DUE     DUE DATE   LATE STEP
+F2026-0101 Dupont ; Fils SARL      open        1234.56 EUR 2026-10-01   53 -
+F2026-0102 Martin  Bâtiment        open         980.00 EUR 2026-10-15   39 -
+F2026-0103 Acme Ltd                open        2500.00 EUR 2026-11-19    4 -
+F2026-0104 Dupont ; Fils SARL      open         450.00 EUR 2026-12-01    0 -
+EOF
+)
+OUT=$TABLE expect "list: a table for 80 columns, oldest due first" 0 r list
+
+OUT=$(cat <<'EOF'
+[
+{"invoice":"F2026-0101","customer":"C001","customer_name":"Dupont ; Fils SARL","state":"open","amount_due":"1234.56","currency":"EUR","due_date":"2026-10-01","days_overdue":53,"last_step":null,"paused_until":null},
+{"invoice":"F2026-0102","customer":"C002","customer_name":"Martin\r\nBâtiment","state":"open","amount_due":"980.00","currency":"EUR","due_date":"2026-10-15","days_overdue":39,"last_step":null,"paused_until":null},
+{"invoice":"F2026-0103","customer":"C003","customer_name":"Acme Ltd","state":"open","amount_due":"2500.00","currency":"EUR","due_date":"2026-11-19","days_overdue":4,"last_step":null,"paused_until":null},
+{"invoice":"F2026-0104","customer":"C001","customer_name":"Dupont ; Fils SARL","state":"open","amount_due":"450.00","currency":"EUR","due_date":"2026-12-01","days_overdue":0,"last_step":null,"paused_until":null}
+]
+EOF
+) expect "list --json" 0 r list --json
+
+OUT=$(printf '%s\n' "$TABLE" | head -4) \
+	expect "list --overdue leaves out what is not due" 0 r list --overdue
+
+cp "$work/state.db" before-bad.db
+ERR=$(cat <<EOF
+$data/bad.csv:2: bad amount due "12,3,4" in column "montant" (expected a positive amount such as 1234.56 or 1 234,56)
+$data/bad.csv:3: bad e-mail address "pas-une-adresse" in column "courriel" (expected name@domain.tld)
+$data/bad.csv:3: bad issue date "31/02/2026" in column "date" (expected a date such as 2026-11-22 or 22/11/2026)
+$data/bad.csv:3: unknown payer profile "vip" in column "profil" (expected one of: bad, default, good)
+$data/bad.csv:4: due date 2026-09-01 is before the issue date 2026-10-01
+relance: import: $data/bad.csv: 5 errors: nothing imported
+EOF
+) expect "import: every bad row reported, nothing imported" 65 \
+	r import "$data/bad.csv"
+OUT=$TABLE expect "import: a refused file changed nothing" 0 r list
+
+ERR=$(cat <<EOF
+$data/unterminated.csv:3: unterminated quoted field (the quote opened here is never closed)
+relance: import: $data/unterminated.csv: 1 error: nothing imported
+EOF
+) expect "import: an unterminated quote names its line" 65 \
+	r import "$data/unterminated.csv"
+
+OUT="$data/long-terms.csv: 1 invoice: 1 new, 0 updated, 0 unchanged" \
+ERR="$data/long-terms.csv:2: warning: invoice F8-1: payment terms of 180 days exceed the legal maximum of 60 days from the issue date (Code de commerce L441-10)" \
+	expect "import: terms over 60 days warn" 0 r import "$data/long-terms.csv"
+
+OUT="$data/windows-1252.csv: 1 invoice: 1 new, 0 updated, 0 unchanged" \
+ERR="$data/windows-1252.csv:1: warning: not UTF-8: read as Windows-1252 (Excel's encoding)" \
+	expect "import: Windows-1252 export" 0 r import "$data/windows-1252.csv"
+OUT=$(cat <<'EOF'
+F2026-0201 Société Générale d’Études 99.90 EUR
+EOF
+) expect "import: Windows-1252 names arrive as UTF-8" 0 \
+	sh -c "\"$top_builddir/src/relance\" -c '$work/relance.conf' list --json |
+		sed -n 's/.*\"invoice\":\"\\(F2026-0201\\)\".*\"customer_name\":\"\\([^\"]*\\)\".*\"amount_due\":\"\\([^\"]*\\)\",\"currency\":\"\\([A-Z]*\\)\".*/\\1 \\2 \\3 \\4/p'"
+
+ERR="relance: import: $work/nope.csv: cannot read: No such file or directory" \
+	expect "import: a missing file" 66 r import "$work/nope.csv"
+
+OUT="$data/invoices-v2.csv: 3 invoices: 0 new, 2 updated, 1 unchanged" \
+	expect "import: a newer export updates" 0 r import "$data/invoices-v2.csv"
+
+# --- one invoice's life
+
+OUT="F2026-0102: open (partial payment of 480.00 EUR received on 2026-11-20; 500.00 EUR still due)" \
+	expect "pay: partial" 0 r pay F2026-0102 480,00 --date 20/11/2026
+ERR="relance: pay: payment of 600.00 EUR is more than the 500.00 EUR due on invoice F2026-0102" \
+	expect "pay: more than due is refused" 65 r pay F2026-0102 600
+ERR=$(cat <<'EOF'
+relance: pay: bad amount "abc" (expected a positive amount such as 120.50 or 120,50)
+EOF
+) expect "pay: a bad amount" 64 r pay F2026-0102 abc
+ERR=$(cat <<'EOF'
+relance: pay: bad date "2026-13-01" (expected YYYY-MM-DD or DD/MM/YYYY)
+usage: relance pay INVOICE [AMOUNT] [--date YYYY-MM-DD]
+EOF
+) expect "pay: a bad date" 64 r pay F2026-0102 --date 2026-13-01
+ERR='relance: pay: unknown invoice "F0000"' \
+	expect "pay: an unknown invoice" 65 r pay F0000
+OUT="F2026-0102: paid (payment of 500.00 EUR received on 2026-11-23; fully paid)" \
+	expect "pay: the rest" 0 r pay F2026-0102
+
+ERR=$(cat <<'EOF'
+relance: dispute: --reason TEXT is required
+usage: relance dispute INVOICE --reason TEXT
+EOF
+) expect "dispute: needs a reason" 64 r dispute F2026-0101
+OUT="F2026-0101: disputed (disputed: quantités erronées)" \
+	expect "dispute" 0 r dispute F2026-0101 --reason "quantités erronées"
+ERR="relance: pause: invoice F2026-0101 is disputed: resolve it before pausing" \
+	expect "pause: not while disputed" 65 r pause F2026-0101 --for 7d
+OUT="F2026-0101: open (dispute resolved (quantités erronées); dunning resumes)" \
+	expect "resolve" 0 r resolve F2026-0101
+OUT="F2026-0101: paused (paused until 2026-11-30: promised on the phone)" \
+	expect "pause --for" 0 r pause F2026-0101 --for 7d --reason "promised on the phone"
+OUT="F2026-0101 paused 2026-11-30" \
+	expect "list shows the pause" 0 sh -c "\"$top_builddir/src/relance\" -c '$work/relance.conf' list --state paused --json |
+		sed -n 's/.*\"invoice\":\"\\([^\"]*\\)\".*\"state\":\"\\([a-z]*\\)\".*\"paused_until\":\"\\([0-9-]*\\)\".*/\\1 \\2 \\3/p'"
+OUT="F2026-0101: open (pause ended by hand)" \
+	expect "resume" 0 r resume F2026-0101
+ERR="relance: resume: invoice F2026-0101 is open, not paused: nothing to resume" \
+	expect "resume: not paused" 65 r resume F2026-0101
+ERR=$(cat <<'EOF'
+relance: pause: give exactly one of --until DATE and --for DAYS
+usage: relance pause INVOICE (--until YYYY-MM-DD | --for DAYS) [--reason TEXT]
+EOF
+) expect "pause: needs a date" 64 r pause F2026-0101
+ERR="relance: pause: pause date 2026-11-01 is not after today" \
+	expect "pause: not in the past" 65 r pause F2026-0101 --until 2026-11-01
+OUT="F2026-0104: closed (cancelled: avoir AV-2026-007)" \
+	expect "cancel" 0 r cancel F2026-0104 --reason "avoir AV-2026-007"
+
+OUT=$(cat <<'EOF'
+Invoice F2026-0102
+  Customer      Martin  Bâtiment (C002)
+  Contacts      factures@martin.example, jean.martin@martin.example
+  State         paid
+  Amount due    0.00 EUR (invoiced 980.00 EUR)
+  Issued        2026-09-15
+  Due           2026-10-15
+  Profile       bad, fr
+  Last step     none
+  PDF           /srv/factures/F2026-0102.pdf
+History
+  2026-11-23 10:30  imported  relance import (clerk)
+                    imported from DATA/invoices.csv
+  2026-11-23 10:30  payment   relance pay (clerk)
+                    partial payment of 480.00 EUR received on 2026-11-20; 500.00 EUR still due
+  2026-11-23 10:30  paid      relance pay (clerk)
+                    payment of 500.00 EUR received on 2026-11-23; fully paid
+EOF
+)
+OUT=${OUT//DATA/$data}
+expect "show: details and history" 0 r show F2026-0102
+
+OUT=$(cat <<'EOF'
+{"invoice":"F2026-0103","customer":"C003","customer_name":"Acme Ltd","state":"paid","amount_due":"0.00","currency":"EUR","due_date":"2026-11-19","days_overdue":4,"last_step":null,"paused_until":null,"amount_original":"2500.00","issue_date":"2026-10-20","profile":"good","language":"en","pdf":null,"dispute_reason":null,"contacts":["ap@acme.example"],"history":[{"time":"2026-11-23T09:30:00Z","kind":"imported","actor":"relance import (clerk)","detail":"imported from DATA/invoices.csv"},{"time":"2026-11-23T09:30:00Z","kind":"updated","actor":"relance import (clerk)","detail":"amount due: 2500.00 -> 0.00"},{"time":"2026-11-23T09:30:00Z","kind":"paid","actor":"relance import (clerk)","detail":"the accounting export shows nothing left to pay"}]}
+EOF
+)
+OUT=${OUT//DATA/$data}
+expect "show --json: an export with nothing due marks paid" 0 \
+	r show F2026-0103 --json
+ERR='relance: show: unknown invoice "F404"' \
+	expect "show: an unknown invoice" 65 r show F404
+
+# --- the state file
+
+OUT="$work/state.db: OK" expect "fsck: a clean file" 0 r fsck
+OUT="$work/state.db: backed up to $work/backup.dump" \
+	expect "backup" 0 r backup "$work/backup.dump"
+r list --json >saved.json
+r pay F2026-0101 >/dev/null
+OUT="$work/state.db: restored from $work/backup.dump" \
+	expect "restore" 0 r restore "$work/backup.dump"
+OUT=$(cat saved.json) expect "restore brings back the backed-up state" 0 \
+	r list --json
+
+# --- usage
+
+for c in import list show pay dispute resolve pause resume cancel check fsck backup restore; do
+	if r "$c" --help | grep -q "^usage: relance $c"; then
+		pass=$((pass + 1)); echo "ok $c --help"
+	else
+		fail=$((fail + 1)); echo "FAIL $c --help"
+	fi
+done
+ERR=$(cat <<'EOF'
+relance: unknown command "frobnicate"
+EOF
+) expect "an unknown command" 64 sh -c "\"$top_builddir/src/relance\" frobnicate 2>&1 >/dev/null | head -1 >&2; exit 64"
+
+finish

@@ -1,0 +1,274 @@
+/*
+ * test_import.c -- accounting exports into invoices: column aliases,
+ * separators, encodings, amounts and dates, and every error message.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "import.h"
+
+static const char *const profile_names[] = {"bad", "default", "good"};
+static const char *const lang_names[] = {"en", "fr"};
+
+struct fixture {
+	struct strlist profiles, langs;
+	struct import_opts opts;
+	struct import_result r;
+	struct strlist errors;
+};
+
+static int
+setup(void **state)
+{
+	static struct fixture f;
+
+	memset(&f, 0, sizeof(f));
+	for (int i = 0; i < 3; i++)
+		strlist_add(&f.profiles, profile_names[i]);
+	for (int i = 0; i < 2; i++)
+		strlist_add(&f.langs, lang_names[i]);
+	f.opts = (struct import_opts){&f.profiles, &f.langs, "default", "fr",
+				      "EUR"};
+	*state = &f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	import_result_free(&f->r);
+	strlist_clear(&f->errors);
+	strlist_clear(&f->profiles);
+	strlist_clear(&f->langs);
+	return 0;
+}
+
+static int
+run(struct fixture *f, const char *csv)
+{
+	return import_parse("in.csv", csv, strlen(csv), &f->opts, &f->r,
+			    &f->errors);
+}
+
+static void
+test_french_excel_export(void **state)
+{
+	struct fixture *f = *state;
+	const char *csv =
+	    "\xef\xbb\xbfN\xc2\xb0 de facture;Code client;Raison sociale;"
+	    "Courriel;Reste \xc3\xa0 payer;Montant TTC;Date;\xc3\x89" "ch\xc3\xa9"
+	    "ance;Profil;Langue\r\n"
+	    "F1;C1;\"Dupont ; Fils\";\"a@dupont.fr; B@Dupont.FR\";"
+	    "1 234,56;2 000,00;01/09/2026;01/10/2026;Bad;FR\r\n";
+	const struct invoice *inv;
+
+	assert_int_equal(run(f, csv), 0);
+	assert_int_equal(f->r.n, 1);
+	inv = &f->r.invoices[0];
+	assert_string_equal(inv->number, "F1");
+	assert_string_equal(inv->customer, "C1");
+	assert_string_equal(inv->customer_name, "Dupont ; Fils");
+	assert_int_equal(inv->contacts.n, 2);
+	assert_string_equal(inv->contacts.v[0], "a@dupont.fr");
+	assert_string_equal(inv->contacts.v[1], "B@dupont.fr");
+	assert_int_equal(inv->amount_due, 123456);
+	assert_int_equal(inv->amount_original, 200000);
+	assert_int_equal(inv->issue_date.month, 9);
+	assert_int_equal(inv->due_date.month, 10);
+	assert_string_equal(inv->profile, "bad");
+	assert_string_equal(inv->lang, "fr");
+	assert_string_equal(inv->currency, "EUR");
+	assert_int_equal(f->r.warnings.n, 0);
+}
+
+static void
+test_english_export_with_defaults(void **state)
+{
+	struct fixture *f = *state;
+	const char *csv = "Invoice,Customer,Email,Amount,Issue Date,Due Date\n"
+			  "INV-7,C10,\"Ann <ann@globex.example>\",\"1,234.56\","
+			  "2026-08-01,2026-09-30\n";
+	const struct invoice *inv;
+
+	assert_int_equal(run(f, csv), 0);
+	inv = &f->r.invoices[0];
+	assert_string_equal(inv->contacts.v[0], "ann@globex.example");
+	assert_int_equal(inv->amount_due, 123456);
+	assert_int_equal(inv->amount_original, -1);
+	assert_null(inv->customer_name);
+	assert_string_equal(inv->profile, "default");
+	assert_string_equal(inv->lang, "fr");
+	assert_null(inv->pdf);
+}
+
+static void
+test_quoted_newline_in_a_name_stays_data(void **state)
+{
+	struct fixture *f = *state;
+	const char *csv = "numero;client;nom;courriel;montant;date;echeance\n"
+			  "F1;C1;\"Martin\r\nSubject: x\";m@x.example;10;"
+			  "01/10/2026;31/10/2026\n"
+			  "F2;C2;Two;t@x.example;20;01/10/2026;31/10/2026\n";
+
+	assert_int_equal(run(f, csv), 0);
+	assert_int_equal(f->r.n, 2);
+	assert_string_equal(f->r.invoices[0].customer_name,
+			    "Martin\r\nSubject: x");
+}
+
+static void
+test_windows_1252_is_converted_with_a_warning(void **state)
+{
+	struct fixture *f = *state;
+	const char *csv = "numero;client;nom;courriel;montant;date;\xc9" "ch\xe9"
+			  "ance\nF1;C1;Soci\xe9t\xe9;s@x.example;10;01/10/2026;"
+			  "31/10/2026\n";
+
+	assert_int_equal(run(f, csv), 0);
+	assert_string_equal(f->r.invoices[0].customer_name,
+			    "Soci\xc3\xa9t\xc3\xa9");
+	assert_int_equal(f->r.warnings.n, 1);
+	assert_string_equal(f->r.warnings.v[0],
+			    "in.csv:1: warning: not UTF-8: read as "
+			    "Windows-1252 (Excel's encoding)");
+}
+
+static void
+test_long_payment_terms_warn(void **state)
+{
+	struct fixture *f = *state;
+	const char *csv = "numero,client,courriel,montant,date,echeance\n"
+			  "F1,C1,a@x.example,10,2026-01-01,2026-03-02\n"
+			  "F2,C1,a@x.example,10,2026-01-01,2026-03-03\n";
+
+	assert_int_equal(run(f, csv), 0);
+	assert_int_equal(f->r.warnings.n, 1);
+	assert_string_equal(f->r.warnings.v[0],
+			    "in.csv:3: warning: invoice F2: payment terms of "
+			    "61 days exceed the legal maximum of 60 days from "
+			    "the issue date (Code de commerce L441-10)");
+}
+
+static void
+test_every_bad_row_is_reported_with_its_line(void **state)
+{
+	struct fixture *f = *state;
+	const char *csv =
+	    "numero;client;courriel;montant;date;echeance;profil;langue\n"
+	    "F1;C1;a@x.example;12,3,4;01/10/2026;31/10/2026;;\n"
+	    "F2;C2;not-an-address;100;31/02/2026;31/10/2026;vip;de\n"
+	    "F3;C3;c@x.example;100;01/10/2026;01/09/2026;;\n"
+	    ";C4;d@x.example;-5;01/10/2026;31/10/2026;;\n"
+	    "F5;C5;e@x.example;100;01/10/2026;31/10/2026;;\n"
+	    "F5;C5;e@x.example;100;01/10/2026;31/10/2026;;\n";
+	const char *want[] = {
+	    "in.csv:2: bad amount due \"12,3,4\" in column \"montant\" "
+	    "(expected a positive amount such as 1234.56 or 1 234,56)",
+	    "in.csv:3: bad e-mail address \"not-an-address\" in column "
+	    "\"courriel\" (expected name@domain.tld)",
+	    "in.csv:3: bad issue date \"31/02/2026\" in column \"date\" "
+	    "(expected a date such as 2026-11-22 or 22/11/2026)",
+	    "in.csv:3: unknown payer profile \"vip\" in column \"profil\" "
+	    "(expected one of: bad, default, good)",
+	    "in.csv:3: unknown language \"de\" in column \"langue\" (expected "
+	    "one of: en, fr)",
+	    "in.csv:4: due date 2026-09-01 is before the issue date "
+	    "2026-10-01",
+	    "in.csv:5: empty invoice number in column \"numero\"",
+	    "in.csv:5: bad amount due \"-5\" in column \"montant\" (expected "
+	    "a positive amount such as 1234.56 or 1 234,56)",
+	    "in.csv:7: invoice F5 is already on line 6 (expected each "
+	    "invoice once)",
+	};
+	size_t n = sizeof(want) / sizeof(want[0]);
+
+	assert_int_equal(run(f, csv), (int)n);
+	assert_int_equal(f->errors.n, n);
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(f->errors.v[i], want[i]);
+}
+
+static void
+test_missing_and_doubled_columns(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(run(f, "invoice;client;montant;solde\nF1;C1;1;1\n"),
+			 4);
+	assert_string_equal(f->errors.v[0],
+			    "in.csv:1: columns \"montant\" and \"solde\" both "
+			    "give the amount due (expected only one)");
+	assert_string_equal(
+	    f->errors.v[1],
+	    "in.csv:1: no column for the e-mail address (expected a header "
+	    "named one of: email, e_mail, emails, mail, courriel, courriels, "
+	    "adresse_email, adresse_mail, contact, contact_email)");
+	assert_int_equal(f->r.n, 0);
+}
+
+static void
+test_csv_syntax_error_names_the_line(void **state)
+{
+	struct fixture *f = *state;
+	const char *csv = "numero;client;courriel;montant;date;echeance\n"
+			  "F1;C1;a@x.example;1;01/10/2026;31/10/2026\n"
+			  "F2;\"C2;a@x.example;1;01/10/2026;31/10/2026\n";
+
+	assert_int_equal(run(f, csv), 1);
+	assert_true(strncmp(f->errors.v[0], "in.csv:3: ", 10) == 0);
+}
+
+static void
+test_empty_file_and_extra_fields(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(run(f, ""), 1);
+	assert_string_equal(f->errors.v[0],
+			    "in.csv:1: empty file (expected a header line "
+			    "naming the columns, then one invoice per line)");
+	import_result_free(&f->r);
+	strlist_clear(&f->errors);
+	assert_int_equal(run(f, "numero;client;courriel;montant;date;echeance\n"
+				"F1;C1;a@x.example;1;01/10/2026;31/10/2026;;\n"
+				"F2;C1;a@x.example;1;01/10/2026;31/10/2026;;x\n"),
+			 1);
+	assert_string_equal(f->errors.v[0],
+			    "in.csv:3: 8 fields, but the header has 6 "
+			    "(expected one value per column)");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_french_excel_export, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_english_export_with_defaults,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_quoted_newline_in_a_name_stays_data, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_windows_1252_is_converted_with_a_warning, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_long_payment_terms_warn, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_every_bad_row_is_reported_with_its_line, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_missing_and_doubled_columns,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_csv_syntax_error_names_the_line, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_empty_file_and_extra_fields,
+					    setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
