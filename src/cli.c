@@ -1,0 +1,1303 @@
+/*
+ * cli.c -- the relance command: import invoices, look at them, change them
+ * by hand, check the policies, and look after the state file.
+ *
+ * A thin shell: it reads arguments and files, takes the clock, and prints;
+ * the decisions are in the pure modules (invoice, import, policy) and the
+ * state file is the store's. Exit codes follow sysexits(3).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "import.h"
+#include "json.h"
+#include "ledger.h"
+#include "money.h"
+#include "policy.h"
+#include "text.h"
+
+#define MAX_INPUT (256L * 1024 * 1024) /* largest CSV read */
+#define TABLE_WIDTH 80
+
+/* What every subcommand needs; built once in main. */
+struct cli {
+	const char *command;
+	const char *config_path; /* -c, or NULL for the default */
+	const char *db;		 /* --db, or NULL for the config's */
+	struct config cfg;
+	struct store *st;
+	struct policy *pol;
+	int64_t now;
+	struct date today;
+	char actor[160];
+	bool config_bad; /* check goes on to report the policies too */
+};
+
+struct command {
+	const char *name;
+	int (*run)(struct cli *c, int argc, char **argv);
+	const char *usage;
+	const char *help;
+};
+
+static void die_usage(const struct cli *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+warnx_(const struct cli *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* "relance COMMAND: message" on stderr. */
+static void
+warnx_(const struct cli *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "relance: %s%s", c->command ? c->command : "",
+		c->command ? ": " : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static const struct command *find_command(const char *name);
+
+static void
+die_usage(const struct cli *c, const char *fmt, ...)
+{
+	const struct command *cmd = find_command(c->command);
+	va_list ap;
+
+	fprintf(stderr, "relance: %s: ", c->command);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: relance %s\n", cmd ? cmd->usage : "");
+	exit(EX_USAGE);
+}
+
+/* Map a store failure to an exit code, after printing its message. */
+static int
+store_failed(const struct cli *c, enum store_rc rc, const struct err *e)
+{
+	warnx_(c, "%s", e->msg);
+	return rc == STORE_BUSY ? EX_TEMPFAIL : EX_IOERR;
+}
+
+/*
+ * Start-up: configuration, clock, state file, policies.
+ */
+
+static int
+load_config(struct cli *c)
+{
+	struct strlist errors = STRLIST_INIT;
+	const char *path = c->config_path;
+	int n;
+
+	if (config_init(&c->cfg) < 0)
+		return -1;
+	if (path == NULL && access(RELANCE_CONF, F_OK) == 0)
+		path = RELANCE_CONF;
+	if (path == NULL)
+		return 0;
+	n = config_load(&c->cfg, path, &errors);
+	for (size_t i = 0; i < errors.n; i++)
+		fprintf(stderr, "%s\n", errors.v[i]);
+	strlist_clear(&errors);
+	return n == 0 ? 0 : -1;
+}
+
+/* "Now" is the clock, or RELANCE_NOW (seconds since the epoch) for tests
+ * and previews; "today" is now's date in the configured time zone. */
+static int
+set_clock(struct cli *c)
+{
+	const char *fixed = getenv("RELANCE_NOW");
+	time_t t;
+	struct tm tm;
+
+	if (fixed != NULL && *fixed != '\0') {
+		char *end;
+		long long v = strtoll(fixed, &end, 10);
+
+		if (*end != '\0' || v < 0) {
+			warnx_(c, "RELANCE_NOW=\"%s\" is not a number of "
+				  "seconds since 1970",
+			       fixed);
+			return -1;
+		}
+		c->now = v;
+	} else {
+		c->now = (int64_t)time(NULL);
+	}
+	if (c->cfg.timezone != NULL && setenv("TZ", c->cfg.timezone, 1) < 0)
+		return -1;
+	tzset();
+	t = (time_t)c->now;
+	if (localtime_r(&t, &tm) == NULL)
+		return -1;
+	c->today = (struct date){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
+	return 0;
+}
+
+static void
+set_actor(struct cli *c)
+{
+	const char *user = getenv("SUDO_USER");
+	struct passwd *pw;
+
+	if (user == NULL && (pw = getpwuid(getuid())) != NULL)
+		user = pw->pw_name;
+	snprintf(c->actor, sizeof(c->actor), "relance %s (%s)", c->command,
+		 user ? user : "?");
+}
+
+static int
+open_store(struct cli *c)
+{
+	c->st = store_new(c->db ? c->db : c->cfg.state_file, 0);
+	if (c->st == NULL) {
+		warnx_(c, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* Load the policies; print every error. 0, or an exit code. */
+static int
+load_policy(struct cli *c, const char *dir)
+{
+	struct strlist errors = STRLIST_INIT;
+	int n;
+
+	n = policy_load(dir, &c->pol, &errors);
+	for (size_t i = 0; i < errors.n; i++)
+		fprintf(stderr, "%s\n", errors.v[i]);
+	strlist_clear(&errors);
+	if (n < 0) {
+		warnx_(c, "out of memory");
+		return EX_OSERR;
+	}
+	return n == 0 ? 0 : EX_CONFIG;
+}
+
+/* The profile names and the template languages of the policy, sorted. */
+static int
+policy_names(const struct policy *p, struct strlist *profiles,
+	     struct strlist *langs)
+{
+	for (size_t i = 0; i < p->nprofiles; i++)
+		if (strlist_add(profiles, p->profiles[i]->name) < 0)
+			return -1;
+	for (size_t i = 0; i < p->langs.n; i++)
+		if (strlist_add(langs, p->langs.v[i]) < 0)
+			return -1;
+	strlist_sort(profiles);
+	strlist_sort(langs);
+	return 0;
+}
+
+/*
+ * Arguments.
+ */
+
+/* getopt_long over a subcommand's arguments; --help prints its usage. */
+static int
+next_opt(struct cli *c, int argc, char **argv, const char *shortopts,
+	 const struct option *longopts)
+{
+	int ch = getopt_long(argc, argv, shortopts, longopts, NULL);
+	const struct command *cmd = find_command(c->command);
+
+	if (ch == 'h') {
+		printf("usage: relance %s\n\n%s", cmd->usage, cmd->help);
+		exit(EX_OK);
+	}
+	if (ch == '?')
+		die_usage(c, "bad option");
+	return ch;
+}
+
+static struct date
+arg_date(const struct cli *c, const char *what, const char *s)
+{
+	struct date d;
+
+	if (date_parse(s, &d) < 0)
+		die_usage(c,
+			  "bad %s \"%s\" (expected YYYY-MM-DD or DD/MM/YYYY)",
+			  what, s);
+	return d;
+}
+
+/* A subcommand that takes only --help and exactly NPOS operands. */
+static void
+plain_args(struct cli *c, int argc, char **argv, int npos)
+{
+	static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+
+	while (next_opt(c, argc, argv, "h", opts) != -1)
+		;
+	if (argc - optind != npos)
+		die_usage(c, "expected %d argument%s", npos,
+			  npos == 1 ? "" : "s");
+}
+
+/*
+ * Reading invoices.
+ */
+
+static int
+by_due_date(const void *a, const void *b)
+{
+	const struct invoice *x = a, *y = b;
+	int d = date_cmp(x->due_date, y->due_date);
+
+	return d != 0 ? d : strcmp(x->number, y->number);
+}
+
+/* Every invoice, sorted by due date then number, in *OUT (caller frees
+ * each with invoice_free and the array with free). 0 or an exit code. */
+static int
+load_all(struct cli *c, struct invoice **out, size_t *n)
+{
+	struct strlist numbers = STRLIST_INIT;
+	struct invoice *v = NULL;
+	enum store_rc rc;
+	struct err e;
+	size_t got = 0;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = store_begin(c->st, STORE_READ, &e)) != STORE_OK)
+		return store_failed(c, rc, &e);
+	rc = ledger_numbers(c->st, &numbers, &e);
+	if (rc == STORE_OK && numbers.n > 0 &&
+	    (v = calloc(numbers.n, sizeof(*v))) == NULL) {
+		err_set(&e, "out of memory");
+		rc = STORE_ERR;
+	}
+	for (size_t i = 0; rc == STORE_OK && i < numbers.n; i++) {
+		rc = ledger_get(c->st, numbers.v[i], &v[got], &e);
+		if (rc == STORE_OK)
+			got++;
+	}
+	store_abort(c->st);
+	strlist_clear(&numbers);
+	if (rc != STORE_OK) {
+		for (size_t i = 0; i < got; i++)
+			invoice_free(&v[i]);
+		free(v);
+		return store_failed(c, rc, &e);
+	}
+	if (got > 1)
+		qsort(v, got, sizeof(*v), by_due_date);
+	*out = v;
+	*n = got;
+	return 0;
+}
+
+static void
+free_all(struct invoice *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		invoice_free(&v[i]);
+	free(v);
+}
+
+static bool
+is_unpaid(enum invoice_state s)
+{
+	return s == INVOICE_OPEN || s == INVOICE_PAUSED ||
+	       s == INVOICE_DISPUTED;
+}
+
+/* The JSON fields that list and show share. */
+static void
+json_invoice_fields(const struct cli *c, const struct invoice *inv,
+		    struct buf *o)
+{
+	char amount[32], d[11];
+	enum invoice_state s = invoice_effective_state(inv, c->today);
+
+	json_key(o, "invoice", 1);
+	json_string(o, inv->number);
+	json_key(o, "customer", 0);
+	json_string(o, inv->customer);
+	json_key(o, "customer_name", 0);
+	json_string(o, inv->customer_name ? inv->customer_name : inv->customer);
+	json_key(o, "state", 0);
+	json_string(o, invoice_state_name(s));
+	invoice_format_amount(inv, inv->amount_due, amount, sizeof(amount));
+	json_key(o, "amount_due", 0);
+	json_string(o, amount);
+	json_key(o, "currency", 0);
+	json_string(o, inv->currency);
+	date_format(inv->due_date, d);
+	json_key(o, "due_date", 0);
+	json_string(o, d);
+	json_key(o, "days_overdue", 0);
+	buf_printf(o, "%ld", invoice_days_overdue(inv, c->today));
+	json_key(o, "last_step", 0);
+	json_string(o, inv->last_step);
+	date_format(inv->paused_until, d);
+	json_key(o, "paused_until", 0);
+	json_string(o, s == INVOICE_PAUSED ? d : NULL);
+}
+
+/* One cell of the table: customer names may hold newlines from the CSV. */
+static void
+put_cell(struct buf *o, const char *s, size_t width, bool pad)
+{
+	struct buf flat = BUF_INIT;
+
+	for (; *s != '\0'; s++)
+		buf_putc(&flat, (unsigned char)*s < 0x20 ? ' ' : *s);
+	text_fit(buf_cstr(&flat), width, pad, o);
+	buf_free(&flat);
+}
+
+struct table_widths {
+	size_t number, customer, amount, step;
+};
+
+static struct table_widths
+table_widths(const struct invoice *v, size_t n)
+{
+	struct table_widths w = {7, 8, 10, 4};
+	size_t fixed;
+
+	for (size_t i = 0; i < n; i++) {
+		char a[32];
+		size_t step = v[i].last_step ? text_width(v[i].last_step) : 1;
+
+		invoice_format_amount(&v[i], v[i].amount_due, a, sizeof(a));
+		if (text_width(v[i].number) > w.number)
+			w.number = text_width(v[i].number);
+		if (strlen(a) > w.amount)
+			w.amount = strlen(a);
+		if (step > w.step)
+			w.step = step;
+	}
+	if (w.number > 16)
+		w.number = 16;
+	if (w.step > 13)
+		w.step = 13;
+	/* number, customer, state 8, amount + " EUR", due 10, late 4, step,
+	 * and six separating spaces; the customer gets what is left. */
+	fixed = w.number + 8 + w.amount + 4 + 10 + 4 + w.step + 6;
+	w.customer = fixed + 12 < TABLE_WIDTH ? TABLE_WIDTH - fixed - 1 : 12;
+	return w;
+}
+
+static void
+table_row(struct buf *o, const struct table_widths *w, const char *number,
+	  const char *customer, const char *state, const char *amount,
+	  const char *currency, const char *due, const char *late,
+	  const char *step)
+{
+	put_cell(o, number, w->number, true);
+	buf_putc(o, ' ');
+	put_cell(o, customer, w->customer, true);
+	buf_putc(o, ' ');
+	put_cell(o, state, 8, true);
+	buf_printf(o, " %*s %-3s %-10s %4s ", (int)w->amount, amount, currency,
+		   due, late);
+	put_cell(o, step, w->step, false);
+	while (o->len > 0 && o->data[o->len - 1] == ' ')
+		o->len--;
+	buf_putc(o, '\n');
+}
+
+static void
+print_table(const struct cli *c, const struct invoice *v, size_t n)
+{
+	struct table_widths w = table_widths(v, n);
+	struct buf o = BUF_INIT;
+
+	table_row(&o, &w, "INVOICE", "CUSTOMER", "STATE", "AMOUNT DUE", "",
+		  "DUE DATE", "LATE", "STEP");
+	for (size_t i = 0; i < n; i++) {
+		char a[32], d[11], late[16];
+		const struct invoice *inv = &v[i];
+
+		invoice_format_amount(inv, inv->amount_due, a, sizeof(a));
+		date_format(inv->due_date, d);
+		snprintf(late, sizeof(late), "%ld",
+			 invoice_days_overdue(inv, c->today));
+		table_row(&o, &w, inv->number,
+			  inv->customer_name ? inv->customer_name
+					     : inv->customer,
+			  invoice_state_name(
+			      invoice_effective_state(inv, c->today)),
+			  a, inv->currency, d, late,
+			  inv->last_step ? inv->last_step : "-");
+	}
+	fputs(buf_cstr(&o), stdout);
+	buf_free(&o);
+}
+
+static int
+cmd_list(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"state", required_argument, NULL, 's'},
+	    {"overdue", no_argument, NULL, 'o'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
+	bool overdue = false, as_json = false, want_state = false;
+	enum invoice_state state = INVOICE_OPEN;
+	struct invoice *v;
+	size_t n, kept = 0;
+	int ch, rc;
+
+	while ((ch = next_opt(c, argc, argv, "s:ojh", opts)) != -1) {
+		if (ch == 's' && invoice_state_parse(optarg, &state) < 0)
+			die_usage(c,
+				  "bad state \"%s\" (expected open, paused, "
+				  "disputed, paid or closed)",
+				  optarg);
+		want_state |= ch == 's';
+		overdue |= ch == 'o';
+		as_json |= ch == 'j';
+	}
+	if (optind != argc)
+		die_usage(c, "unexpected argument \"%s\"", argv[optind]);
+	if ((rc = load_all(c, &v, &n)) != 0)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		enum invoice_state s = invoice_effective_state(&v[i], c->today);
+
+		if ((want_state && s != state) ||
+		    (overdue && (!is_unpaid(s) ||
+				 invoice_days_overdue(&v[i], c->today) == 0))) {
+			invoice_free(&v[i]);
+			continue;
+		}
+		v[kept++] = v[i];
+	}
+	if (as_json) {
+		struct buf o = BUF_INIT;
+
+		buf_putc(&o, '[');
+		for (size_t i = 0; i < kept; i++) {
+			buf_puts(&o, i ? ",\n{" : "\n{");
+			json_invoice_fields(c, &v[i], &o);
+			buf_putc(&o, '}');
+		}
+		buf_puts(&o, kept ? "\n]\n" : "]\n");
+		fputs(buf_cstr(&o), stdout);
+		buf_free(&o);
+	} else {
+		print_table(c, v, kept);
+	}
+	free_all(v, kept);
+	return EX_OK;
+}
+
+/* The local time of an event, "2026-11-23 14:02". */
+static void
+format_local(int64_t t, char *out, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (localtime_r(&tt, &tm) == NULL ||
+	    strftime(out, size, "%Y-%m-%d %H:%M", &tm) == 0)
+		snprintf(out, size, "@%" PRId64, t);
+}
+
+static void
+format_utc(int64_t t, char *out, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, size, "@%" PRId64, t);
+}
+
+static void
+join(struct buf *o, const struct strlist *l, const char *sep)
+{
+	for (size_t i = 0; i < l->n; i++)
+		buf_printf(o, "%s%s", i ? sep : "", l->v[i]);
+}
+
+static void
+show_json(const struct cli *c, const struct invoice *inv, struct buf *o)
+{
+	char a[32], d[11], t[32];
+
+	buf_putc(o, '{');
+	json_invoice_fields(c, inv, o);
+	invoice_format_amount(inv, inv->amount_original, a, sizeof(a));
+	json_key(o, "amount_original", 0);
+	json_string(o, a);
+	date_format(inv->issue_date, d);
+	json_key(o, "issue_date", 0);
+	json_string(o, d);
+	json_key(o, "profile", 0);
+	json_string(o, inv->profile);
+	json_key(o, "language", 0);
+	json_string(o, inv->lang);
+	json_key(o, "pdf", 0);
+	json_string(o, inv->pdf);
+	json_key(o, "dispute_reason", 0);
+	json_string(o, inv->dispute_reason);
+	json_key(o, "contacts", 0);
+	buf_putc(o, '[');
+	for (size_t i = 0; i < inv->contacts.n; i++) {
+		if (i)
+			buf_putc(o, ',');
+		json_string(o, inv->contacts.v[i]);
+	}
+	buf_putc(o, ']');
+	json_key(o, "history", 0);
+	buf_putc(o, '[');
+	for (size_t i = 0; i < inv->nevents; i++) {
+		const struct invoice_event *ev = &inv->events[i];
+
+		format_utc(ev->time, t, sizeof(t));
+		buf_puts(o, i ? ",{" : "{");
+		json_key(o, "time", 1);
+		json_string(o, t);
+		json_key(o, "kind", 0);
+		json_string(o, ev->kind);
+		json_key(o, "actor", 0);
+		json_string(o, ev->actor);
+		json_key(o, "detail", 0);
+		json_string(o, ev->detail);
+		buf_putc(o, '}');
+	}
+	buf_puts(o, "]}\n");
+}
+
+static void
+show_line(struct buf *o, const char *label, const char *value)
+{
+	buf_printf(o, "  %-13s ", label);
+	put_cell(o, value, 200, false);
+	buf_putc(o, '\n');
+}
+
+static void
+show_text(const struct cli *c, const struct invoice *inv, struct buf *o)
+{
+	char a[32], b[32], d[11], t[32];
+	struct buf v = BUF_INIT;
+	long late = invoice_days_overdue(inv, c->today);
+	enum invoice_state s = invoice_effective_state(inv, c->today);
+
+	buf_printf(o, "Invoice %s\n", inv->number);
+	buf_printf(&v, "%s (%s)",
+		   inv->customer_name ? inv->customer_name : inv->customer,
+		   inv->customer);
+	show_line(o, "Customer", buf_cstr(&v));
+	buf_reset(&v);
+	join(&v, &inv->contacts, ", ");
+	show_line(o, "Contacts", buf_cstr(&v));
+	buf_reset(&v);
+	buf_puts(&v, invoice_state_name(s));
+	date_format(inv->paused_until, d);
+	if (s == INVOICE_PAUSED)
+		buf_printf(&v, " until %s", d);
+	if (s == INVOICE_DISPUTED && inv->dispute_reason)
+		buf_printf(&v, ": %s", inv->dispute_reason);
+	show_line(o, "State", buf_cstr(&v));
+	invoice_format_amount(inv, inv->amount_due, a, sizeof(a));
+	invoice_format_amount(inv, inv->amount_original, b, sizeof(b));
+	buf_reset(&v);
+	buf_printf(&v, "%s %s (invoiced %s %s)", a, inv->currency, b,
+		   inv->currency);
+	show_line(o, "Amount due", buf_cstr(&v));
+	date_format(inv->issue_date, d);
+	show_line(o, "Issued", d);
+	date_format(inv->due_date, d);
+	buf_reset(&v);
+	buf_printf(&v, "%s", d);
+	if (late > 0 && is_unpaid(s))
+		buf_printf(&v, " (%ld day%s overdue)", late,
+			   late == 1 ? "" : "s");
+	show_line(o, "Due", buf_cstr(&v));
+	buf_reset(&v);
+	buf_printf(&v, "%s, %s", inv->profile, inv->lang);
+	show_line(o, "Profile", buf_cstr(&v));
+	buf_reset(&v);
+	date_format(inv->last_step_date, d);
+	if (inv->last_step)
+		buf_printf(&v, "%s on %s", inv->last_step, d);
+	show_line(o, "Last step", inv->last_step ? buf_cstr(&v) : "none");
+	show_line(o, "PDF", inv->pdf ? inv->pdf : "none");
+	buf_puts(o, "History\n");
+	for (size_t i = 0; i < inv->nevents; i++) {
+		const struct invoice_event *ev = &inv->events[i];
+
+		format_local(ev->time, t, sizeof(t));
+		buf_printf(o, "  %s  %-9s %s\n", t, ev->kind, ev->actor);
+		buf_puts(o, "                    ");
+		put_cell(o, ev->detail, INVOICE_MAX_DETAIL, false);
+		buf_putc(o, '\n');
+	}
+	buf_free(&v);
+}
+
+/* Fetch one invoice in a read transaction. 0 or an exit code. */
+static int
+get_invoice(struct cli *c, const char *number, struct invoice *inv)
+{
+	enum store_rc rc;
+	struct err e;
+
+	if ((rc = store_begin(c->st, STORE_READ, &e)) != STORE_OK)
+		return store_failed(c, rc, &e);
+	rc = ledger_get(c->st, number, inv, &e);
+	store_abort(c->st);
+	if (rc == STORE_NOTFOUND) {
+		warnx_(c, "unknown invoice \"%s\"", number);
+		return EX_DATAERR;
+	}
+	return rc == STORE_OK ? 0 : store_failed(c, rc, &e);
+}
+
+static int
+cmd_show(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
+	bool as_json = false;
+	struct invoice inv;
+	struct buf o = BUF_INIT;
+	int ch, rc;
+
+	while ((ch = next_opt(c, argc, argv, "jh", opts)) != -1)
+		as_json |= ch == 'j';
+	if (argc - optind != 1)
+		die_usage(c, "expected one invoice number");
+	if ((rc = get_invoice(c, argv[optind], &inv)) != 0)
+		return rc;
+	if (as_json)
+		show_json(c, &inv, &o);
+	else
+		show_text(c, &inv, &o);
+	fputs(buf_cstr(&o), stdout);
+	buf_free(&o);
+	invoice_free(&inv);
+	return EX_OK;
+}
+
+/*
+ * Changing one invoice: read, transition, write, in one write transaction.
+ */
+
+struct change {
+	enum { CH_PAY, CH_DISPUTE, CH_RESOLVE, CH_PAUSE, CH_RESUME,
+	       CH_CANCEL } what;
+	const char *amount; /* pay: as typed, NULL for all */
+	struct date date;   /* pay: day received; pause: until */
+	const char *text;   /* dispute, cancel, pause: the reason */
+};
+
+static int
+apply_change(struct cli *c, struct invoice *inv, const struct change *ch,
+	     struct err *e)
+{
+	int64_t amount = -1;
+
+	switch (ch->what) {
+	case CH_PAY:
+		if (ch->amount != NULL &&
+		    (money_parse(ch->amount, invoice_decimals(inv), &amount) <
+			 0 ||
+		     amount <= 0)) {
+			err_set(e,
+				"bad amount \"%s\" (expected a positive amount "
+				"such as 120.50 or 120,50)",
+				ch->amount);
+			return EX_USAGE;
+		}
+		return invoice_pay(inv, amount, ch->date, c->now, c->actor, e)
+			   ? EX_DATAERR
+			   : 0;
+	case CH_DISPUTE:
+		return invoice_dispute(inv, ch->text, c->now, c->actor, e)
+			   ? EX_DATAERR
+			   : 0;
+	case CH_RESOLVE:
+		return invoice_resolve(inv, c->now, c->actor, e) ? EX_DATAERR
+								 : 0;
+	case CH_PAUSE:
+		return invoice_pause(inv, ch->date, c->today, ch->text, c->now,
+				     c->actor, e)
+			   ? EX_DATAERR
+			   : 0;
+	case CH_RESUME:
+		return invoice_resume(inv, c->now, c->actor, e) ? EX_DATAERR
+								: 0;
+	case CH_CANCEL:
+		return invoice_cancel(inv, ch->text, c->now, c->actor, e)
+			   ? EX_DATAERR
+			   : 0;
+	}
+	return EX_SOFTWARE;
+}
+
+static int
+change_invoice(struct cli *c, const char *number, const struct change *ch)
+{
+	struct invoice inv;
+	enum store_rc rc;
+	struct err e;
+	int status;
+
+	if ((rc = store_begin(c->st, STORE_WRITE, &e)) != STORE_OK)
+		return store_failed(c, rc, &e);
+	rc = ledger_get(c->st, number, &inv, &e);
+	if (rc != STORE_OK) {
+		store_abort(c->st);
+		if (rc != STORE_NOTFOUND)
+			return store_failed(c, rc, &e);
+		warnx_(c, "unknown invoice \"%s\"", number);
+		return EX_DATAERR;
+	}
+	status = apply_change(c, &inv, ch, &e);
+	if (status == 0 && (rc = ledger_put(c->st, &inv, &e)) != STORE_OK)
+		status = store_failed(c, rc, &e);
+	if (status == 0 && (rc = store_commit(c->st, &e)) != STORE_OK)
+		status = store_failed(c, rc, &e);
+	else if (status != 0)
+		store_abort(c->st);
+	if (status == 0)
+		printf("%s: %s (%s)\n", inv.number,
+		       invoice_state_name(inv.state),
+		       inv.events[inv.nevents - 1].detail);
+	else if (rc == STORE_OK)
+		warnx_(c, "%s", e.msg);
+	invoice_free(&inv);
+	return status;
+}
+
+static int
+cmd_pay(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"date", required_argument, NULL, 'd'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
+	struct change ch = {CH_PAY, NULL, c->today, NULL};
+	int opt;
+
+	while ((opt = next_opt(c, argc, argv, "d:h", opts)) != -1)
+		ch.date = arg_date(c, "date", optarg);
+	if (argc - optind < 1 || argc - optind > 2)
+		die_usage(c, "expected an invoice number and maybe an amount");
+	ch.amount = argc - optind == 2 ? argv[optind + 1] : NULL;
+	if (date_cmp(ch.date, c->today) > 0)
+		die_usage(c, "payment date is in the future");
+	return change_invoice(c, argv[optind], &ch);
+}
+
+static int
+cmd_dispute(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"reason", required_argument, NULL, 'r'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
+	struct change ch = {CH_DISPUTE, NULL, DATE_NULL, NULL};
+	int opt;
+
+	while ((opt = next_opt(c, argc, argv, "r:h", opts)) != -1)
+		ch.text = optarg;
+	if (argc - optind != 1)
+		die_usage(c, "expected one invoice number");
+	if (ch.text == NULL || *text_trim((char *)ch.text) == '\0')
+		die_usage(c, "--reason TEXT is required");
+	if (text_has_ctl(ch.text))
+		die_usage(c, "--reason must be one line of text");
+	return change_invoice(c, argv[optind], &ch);
+}
+
+static int
+cmd_resolve(struct cli *c, int argc, char **argv)
+{
+	struct change ch = {CH_RESOLVE, NULL, DATE_NULL, NULL};
+
+	plain_args(c, argc, argv, 1);
+	return change_invoice(c, argv[optind], &ch);
+}
+
+static int
+cmd_resume(struct cli *c, int argc, char **argv)
+{
+	struct change ch = {CH_RESUME, NULL, DATE_NULL, NULL};
+
+	plain_args(c, argc, argv, 1);
+	return change_invoice(c, argv[optind], &ch);
+}
+
+static int
+cmd_pause(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"until", required_argument, NULL, 'u'},
+	    {"for", required_argument, NULL, 'f'},
+	    {"reason", required_argument, NULL, 'r'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
+	struct change ch = {CH_PAUSE, NULL, DATE_NULL, NULL};
+	long days;
+	int opt, given = 0;
+
+	while ((opt = next_opt(c, argc, argv, "u:f:r:h", opts)) != -1) {
+		if (opt == 'u') {
+			ch.date = arg_date(c, "date", optarg);
+			given++;
+		} else if (opt == 'f') {
+			if (date_parse_span(optarg, &days) < 0)
+				die_usage(c,
+					  "bad duration \"%s\" (expected days "
+					  "such as 7d, or weeks such as 2w)",
+					  optarg);
+			ch.date = date_add_days(c->today, days);
+			given++;
+		} else if (opt == 'r') {
+			ch.text = optarg;
+		}
+	}
+	if (given != 1)
+		die_usage(c, "give exactly one of --until DATE and --for DAYS");
+	if (argc - optind != 1)
+		die_usage(c, "expected one invoice number");
+	if (ch.text != NULL && text_has_ctl(ch.text))
+		die_usage(c, "--reason must be one line of text");
+	return change_invoice(c, argv[optind], &ch);
+}
+
+static int
+cmd_cancel(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"reason", required_argument, NULL, 'r'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
+	struct change ch = {CH_CANCEL, NULL, DATE_NULL, NULL};
+	int opt;
+
+	while ((opt = next_opt(c, argc, argv, "r:h", opts)) != -1)
+		ch.text = optarg;
+	if (argc - optind != 1)
+		die_usage(c, "expected one invoice number");
+	if (ch.text != NULL && text_has_ctl(ch.text))
+		die_usage(c, "--reason must be one line of text");
+	return change_invoice(c, argv[optind], &ch);
+}
+
+/*
+ * import
+ */
+
+/* Read a whole file (bounded) into OUT. 0, or -1 with E set. */
+static int
+read_file(const char *path, struct buf *out, struct err *e)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	char chunk[65536];
+	size_t n;
+
+	if (f == NULL) {
+		err_set(e, "%s: cannot read: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		buf_append(out, chunk, n);
+		if (out->len > (size_t)MAX_INPUT) {
+			err_set(e, "%s: larger than %ld MB", path,
+				MAX_INPUT >> 20);
+			break;
+		}
+	}
+	if (ferror(f))
+		err_set(e, "%s: cannot read: %s", path, strerror(errno));
+	else if (buf_failed(out))
+		err_set(e, "%s: out of memory", path);
+	n = ferror(f) || buf_failed(out) || out->len > (size_t)MAX_INPUT;
+	if (f != stdin)
+		fclose(f);
+	return n ? -1 : 0;
+}
+
+struct import_counts {
+	unsigned added, updated, unchanged;
+};
+
+/* Write one imported invoice: new, updated, or unchanged. */
+static enum store_rc
+import_one(struct cli *c, const char *file, const struct invoice *fresh,
+	   struct import_counts *counts, struct err *e)
+{
+	struct invoice cur;
+	enum store_rc rc;
+	int changed;
+
+	rc = ledger_get(c->st, fresh->number, &cur, e);
+	if (rc == STORE_NOTFOUND) {
+		if (invoice_copy(&cur, fresh) < 0 ||
+		    invoice_add_event(&cur, c->now, "imported", c->actor,
+				      "imported from %s", file) < 0)
+			goto nomem;
+		if (cur.amount_original < 0)
+			cur.amount_original = cur.amount_due;
+		counts->added++;
+	} else if (rc == STORE_OK) {
+		if ((changed = invoice_update(&cur, fresh, c->now,
+					      c->actor)) < 0)
+			goto nomem;
+		if (changed == 0) {
+			counts->unchanged++;
+			invoice_free(&cur);
+			return STORE_OK;
+		}
+		counts->updated++;
+	} else {
+		return rc;
+	}
+	rc = ledger_put(c->st, &cur, e);
+	invoice_free(&cur);
+	return rc;
+nomem:
+	invoice_free(&cur);
+	err_set(e, "out of memory");
+	return STORE_ERR;
+}
+
+static int
+import_write(struct cli *c, const char *file, const struct import_result *r)
+{
+	struct import_counts counts = {0, 0, 0};
+	enum store_rc rc;
+	struct err e;
+
+	if ((rc = store_begin(c->st, STORE_WRITE, &e)) != STORE_OK)
+		return store_failed(c, rc, &e);
+	for (size_t i = 0; rc == STORE_OK && i < r->n; i++)
+		rc = import_one(c, file, &r->invoices[i], &counts, &e);
+	if (rc == STORE_OK)
+		rc = store_commit(c->st, &e);
+	else
+		store_abort(c->st);
+	if (rc != STORE_OK)
+		return store_failed(c, rc, &e);
+	printf("%s: %zu invoice%s: %u new, %u updated, %u unchanged\n", file,
+	       r->n, r->n == 1 ? "" : "s", counts.added, counts.updated,
+	       counts.unchanged);
+	return EX_OK;
+}
+
+static int
+cmd_import(struct cli *c, int argc, char **argv)
+{
+	struct strlist errors = STRLIST_INIT, profiles = STRLIST_INIT,
+		       langs = STRLIST_INIT;
+	struct import_result r;
+	struct buf data = BUF_INIT;
+	struct err e;
+	const char *file;
+	int n, status;
+
+	plain_args(c, argc, argv, 1);
+	file = argv[optind];
+	if ((status = load_policy(c, c->cfg.policy_dir)) != 0)
+		return status;
+	if (read_file(file, &data, &e) < 0) {
+		warnx_(c, "%s", e.msg);
+		buf_free(&data);
+		return EX_NOINPUT;
+	}
+	if (policy_names(c->pol, &profiles, &langs) < 0) {
+		warnx_(c, "out of memory");
+		status = EX_OSERR;
+		goto out;
+	}
+	struct import_opts opts = {&profiles, &langs, "default", "fr", "EUR"};
+	n = import_parse(file, buf_cstr(&data), data.len, &opts, &r, &errors);
+	for (size_t i = 0; i < r.warnings.n; i++)
+		fprintf(stderr, "%s\n", r.warnings.v[i]);
+	for (size_t i = 0; i < errors.n; i++)
+		fprintf(stderr, "%s\n", errors.v[i]);
+	if (n < 0) {
+		warnx_(c, "out of memory");
+		status = EX_OSERR;
+	} else if (n > 0) {
+		warnx_(c, "%s: %d error%s: nothing imported", file, n,
+		       n == 1 ? "" : "s");
+		status = EX_DATAERR;
+	} else {
+		status = import_write(c, file, &r);
+	}
+	import_result_free(&r);
+out:
+	strlist_clear(&errors);
+	strlist_clear(&profiles);
+	strlist_clear(&langs);
+	buf_free(&data);
+	return status;
+}
+
+/*
+ * check, fsck, backup, restore
+ */
+
+static int
+cmd_check(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	const char *dir;
+	char zone[1024];
+	int status;
+
+	while (next_opt(c, argc, argv, "h", opts) != -1)
+		;
+	if (argc - optind > 1)
+		die_usage(c, "expected at most one policy directory");
+	dir = optind < argc ? argv[optind] : c->cfg.policy_dir;
+	snprintf(zone, sizeof(zone), "/usr/share/zoneinfo/%s",
+		 c->cfg.timezone);
+	status = load_policy(c, dir);
+	if (c->config_bad)
+		status = EX_CONFIG;
+	if (access(zone, R_OK) < 0) {
+		fprintf(stderr, "%s: TimeZone \"%s\" is not a known time zone "
+				"(expected a name such as Europe/Paris)\n",
+			c->cfg.path ? c->cfg.path : "relance.conf",
+			c->cfg.timezone);
+		status = EX_CONFIG;
+	}
+	if (status == 0)
+		printf("%s%s%s: OK\n", c->cfg.path ? c->cfg.path : "",
+		       c->cfg.path ? ", " : "", dir);
+	return status;
+}
+
+static int
+cmd_fsck(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"dry-run", no_argument, NULL, 'n'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
+	struct strlist report = STRLIST_INIT;
+	bool repair = true, repaired = false;
+	unsigned problems = 0;
+	enum store_rc rc;
+	struct err e;
+	int ch;
+
+	while ((ch = next_opt(c, argc, argv, "nh", opts)) != -1)
+		repair = false;
+	if (optind != argc)
+		die_usage(c, "unexpected argument \"%s\"", argv[optind]);
+	if (repair)
+		rc = store_recover(c->st, &report, &repaired, &e);
+	else
+		rc = STORE_OK;
+	if (!repaired)
+		strlist_clear(&report); /* "no damage found" says nothing */
+	if (rc == STORE_OK)
+		rc = store_begin(c->st, repair ? STORE_WRITE : STORE_READ, &e);
+	if (rc == STORE_OK) {
+		rc = ledger_fsck(c->st, repair, &report, &problems, &e);
+		if (rc == STORE_OK && repair)
+			rc = store_commit(c->st, &e);
+		else
+			store_abort(c->st);
+	}
+	for (size_t i = 0; i < report.n; i++)
+		printf("%s\n", report.v[i]);
+	strlist_clear(&report);
+	if (rc != STORE_OK)
+		return store_failed(c, rc, &e);
+	if (problems == 0 && !repaired) {
+		printf("%s: OK\n", store_path(c->st));
+		return EX_OK;
+	}
+	printf("%s: %u problem%s %s\n", store_path(c->st), problems,
+	       problems == 1 ? "" : "s", repair ? "repaired" : "found");
+	return repair ? 1 : EX_DATAERR;
+}
+
+static int
+cmd_backup(struct cli *c, int argc, char **argv)
+{
+	enum store_rc rc;
+	struct err e;
+
+	plain_args(c, argc, argv, 1);
+	if ((rc = store_backup(c->st, argv[optind], &e)) != STORE_OK)
+		return store_failed(c, rc, &e);
+	printf("%s: backed up to %s\n", store_path(c->st), argv[optind]);
+	return EX_OK;
+}
+
+static int
+cmd_restore(struct cli *c, int argc, char **argv)
+{
+	enum store_rc rc;
+	struct err e;
+
+	plain_args(c, argc, argv, 1);
+	if ((rc = store_restore(c->st, argv[optind], &e)) != STORE_OK)
+		return store_failed(c, rc, &e);
+	printf("%s: restored from %s\n", store_path(c->st), argv[optind]);
+	return EX_OK;
+}
+
+static const struct command commands[] = {
+    {"import", cmd_import, "import FILE.csv",
+     "Read open invoices from an accounting export (CSV) into the state\n"
+     "file. All or nothing: any bad row is reported as FILE:LINE and\n"
+     "nothing is imported. Importing a newer export updates the invoices\n"
+     "and records what changed.\n"},
+    {"list", cmd_list, "list [--state STATE] [--overdue] [--json]",
+     "List invoices, oldest due date first.\n"
+     "  --state STATE  only open, paused, disputed, paid or closed ones\n"
+     "  --overdue      only unpaid invoices past their due date\n"
+     "  --json         a JSON array instead of the table\n"},
+    {"show", cmd_show, "show INVOICE [--json]",
+     "Show one invoice and its whole history.\n"},
+    {"pay", cmd_pay, "pay INVOICE [AMOUNT] [--date YYYY-MM-DD]",
+     "Record a payment (the whole amount due when AMOUNT is omitted).\n"
+     "A partial payment lowers the amount due; a full one marks the\n"
+     "invoice paid. --date is the day the money arrived (today).\n"},
+    {"dispute", cmd_dispute, "dispute INVOICE --reason TEXT",
+     "Mark an invoice disputed: dunning stops until `relance resolve`.\n"},
+    {"resolve", cmd_resolve, "resolve INVOICE",
+     "Close a dispute: the invoice is open again.\n"},
+    {"pause", cmd_pause,
+     "pause INVOICE (--until YYYY-MM-DD | --for DAYS) [--reason TEXT]",
+     "Send nothing about an invoice until a date (--for 7d, 2w).\n"},
+    {"resume", cmd_resume, "resume INVOICE", "End a pause now.\n"},
+    {"cancel", cmd_cancel, "cancel INVOICE [--reason TEXT]",
+     "Close an invoice for good (credit note, error).\n"},
+    {"check", cmd_check, "check [POLICYDIR]",
+     "Validate the configuration and the policy files; print every\n"
+     "error as FILE:LINE: message.\n"},
+    {"fsck", cmd_fsck, "fsck [--dry-run]",
+     "Check every record and index of the state file and repair what\n"
+     "can be repaired. Exit 0: no problem; 1: problems repaired.\n"},
+    {"backup", cmd_backup, "backup FILE",
+     "Dump the state file to FILE (gdbm's portable dump format).\n"
+     "Safe while relance-milter runs.\n"},
+    {"restore", cmd_restore, "restore FILE",
+     "Replace the state file's contents with a dump made by backup.\n"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static const struct command *
+find_command(const char *name)
+{
+	for (const struct command *cmd = commands; name && cmd->name; cmd++)
+		if (strcmp(cmd->name, name) == 0)
+			return cmd;
+	return NULL;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: relance [-c CONFIG] [--db STATEFILE] COMMAND "
+		   "[ARGS]\n\ncommands:\n");
+	for (const struct command *cmd = commands; cmd->name; cmd++)
+		fprintf(f, "  %s\n", cmd->usage);
+	fprintf(f, "\n`relance COMMAND --help` tells more; see relance(1).\n");
+}
+
+/* Global options stop at the first word that is not one of them. */
+static int
+global_options(struct cli *c, int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
+			c->config_path = argv[++i];
+		} else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
+			c->db = argv[++i];
+		} else if (strcmp(argv[i], "-h") == 0 ||
+			   strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			exit(EX_OK);
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("relance %s\n", PACKAGE_VERSION);
+			exit(EX_OK);
+		} else {
+			fprintf(stderr, "relance: bad option \"%s\"\n",
+				argv[i]);
+			usage(stderr);
+			exit(EX_USAGE);
+		}
+	}
+	return i;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cli c;
+	const struct command *cmd;
+	int first, status;
+
+	memset(&c, 0, sizeof(c));
+	first = global_options(&c, argc, argv);
+	if (first >= argc) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	c.command = argv[first];
+	if ((cmd = find_command(c.command)) == NULL) {
+		fprintf(stderr, "relance: unknown command \"%s\"\n", c.command);
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if (load_config(&c) < 0) {
+		c.config_bad = true;
+		if (cmd->run != cmd_check) {
+			config_free(&c.cfg);
+			return EX_CONFIG;
+		}
+	}
+	set_actor(&c);
+	if (set_clock(&c) < 0 || open_store(&c) < 0) {
+		config_free(&c.cfg);
+		return EX_SOFTWARE;
+	}
+	optind = 1;
+	status = cmd->run(&c, argc - first, argv + first);
+	store_free(c.st);
+	if (c.pol != NULL)
+		policy_free(c.pol);
+	config_free(&c.cfg);
+	if (fflush(stdout) != 0)
+		status = status ? status : EX_IOERR;
+	return status;
+}

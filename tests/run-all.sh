@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# run-all.sh -- set up and run every test of relance, the README's test command.
+#
+# Installs the Debian build dependencies that are missing (apt-get, as root or
+# through sudo), builds with warnings as errors, runs the unit and command
+# tests, runs them again with ASan+UBSan, checks the distribution tarball
+# (make distcheck) and runs every fuzz target for a short, bounded time.
+#
+#   tests/run-all.sh            everything
+#   FUZZ_SECONDS=1800 tests/run-all.sh    with the long fuzz runs
+#
+# Exits non-zero when any stage fails; the last line says how many passed.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+jobs=$(nproc 2>/dev/null || echo 2)
+
+deps=(gcc make autoconf automake libtool pkg-config
+      libmilter-dev libetpan-dev libgdbm-dev libcmocka-dev
+      clang libclang-rt-14-dev groff-base man-db)
+
+install_deps() {
+	local missing=() p
+	for p in "${deps[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+			grep -q 'install ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	echo "run-all: installing ${missing[*]}"
+	local sudo=
+	[ "$(id -u)" -eq 0 ] || sudo=sudo
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+		--no-install-recommends "${missing[@]}" >/dev/null
+}
+
+passed=0
+failed=0
+failures=()
+
+# stage NAME COMMAND...: run one stage, count it, keep going on failure.
+stage() {
+	local name=$1
+	shift
+	echo "=== $name"
+	if "$@"; then
+		passed=$((passed + 1))
+		echo "=== $name: ok"
+	else
+		failed=$((failed + 1))
+		failures+=("$name")
+		echo "=== $name: FAILED" >&2
+	fi
+}
+
+build_and_check() {
+	local dir=$1
+	shift
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	(cd "$dir" && "$top/configure" --enable-werror "$@" >configure.out &&
+		make -j"$jobs" >make.out &&
+		make -j"$jobs" check VERBOSE=1)
+}
+
+install_deps
+autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
+
+stage "build and test (-Werror)" build_and_check _build/plain
+stage "build and test under ASan+UBSan" build_and_check _build/sanitizers \
+	--enable-sanitizers
+stage "make distcheck" make -C _build/plain -j"$jobs" distcheck \
+	DISTCHECK_CONFIGURE_FLAGS=--enable-werror
+stage "fuzz (${FUZZ_SECONDS:-10} s a target)" \
+	env BUILD_DIR="$top/_build/plain" FUZZ_SECONDS="${FUZZ_SECONDS:-10}" \
+	tests/fuzz/run.sh
+
+if [ "$failed" -gt 0 ]; then
+	echo "run-all: failed stages: ${failures[*]}" >&2
+fi
+echo "run-all: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
