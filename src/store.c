@@ -304,9 +304,9 @@ store_open(struct store *st, int flags, uint64_t start, struct err *e)
 	}
 busy:
 	err_set(e,
-	        "%s: state file busy (locked by another process for %" PRIu64
-	        " ms)",
-	        st->path, store_now_ms() - start);
+	        "%s: state file busy (locked by another process; gave up "
+	        "after %u ms)",
+	        st->path, st->budget_ms);
 	return STORE_BUSY;
 }
 
@@ -329,9 +329,9 @@ store_lock(struct store *st, uint64_t start, struct err *e)
 		return STORE_OK;
 	if (rc == ETIMEDOUT) {
 		err_set(e,
-		        "%s: state file busy (in use by another thread for "
-		        "%" PRIu64 " ms)",
-		        st->path, store_now_ms() - start);
+		        "%s: state file busy (in use by another thread; gave "
+		        "up after %u ms)",
+		        st->path, st->budget_ms);
 		return STORE_BUSY;
 	}
 	err_set(e, "%s: cannot lock the store mutex: %s", st->path,

@@ -24,6 +24,9 @@ TimeZone   Europe/Paris
 EOF
 r() { "$top_builddir/src/relance" -c "$work/relance.conf" "$@"; }
 
+# field KEY: the value of KEY in each JSON object read, one per line.
+field() { grep -o "\"$1\":\"*[^\",]*" | sed 's/.*:"*//'; }
+
 # --- configuration and policies
 
 OUT="$work/relance.conf, $top_srcdir/policies: OK" \
@@ -79,7 +82,6 @@ EOF
 OUT=$(printf '%s\n' "$TABLE" | head -4) \
 	expect "list --overdue leaves out what is not due" 0 r list --overdue
 
-cp "$work/state.db" before-bad.db
 ERR=$(cat <<EOF
 $data/bad.csv:2: bad amount due "12,3,4" in column "montant" (expected a positive amount such as 1234.56 or 1 234,56)
 $data/bad.csv:3: bad e-mail address "pas-une-adresse" in column "courriel" (expected name@domain.tld)
@@ -106,12 +108,14 @@ ERR="$data/long-terms.csv:2: warning: invoice F8-1: payment terms of 180 days ex
 OUT="$data/windows-1252.csv: 1 invoice: 1 new, 0 updated, 0 unchanged" \
 ERR="$data/windows-1252.csv:1: warning: not UTF-8: read as Windows-1252 (Excel's encoding)" \
 	expect "import: Windows-1252 export" 0 r import "$data/windows-1252.csv"
-OUT=$(cat <<'EOF'
-F2026-0201 Société Générale d’Études 99.90 EUR
-EOF
-) expect "import: Windows-1252 names arrive as UTF-8" 0 \
-	sh -c "\"$top_builddir/src/relance\" -c '$work/relance.conf' list --json |
-		sed -n 's/.*\"invoice\":\"\\(F2026-0201\\)\".*\"customer_name\":\"\\([^\"]*\\)\".*\"amount_due\":\"\\([^\"]*\\)\",\"currency\":\"\\([A-Z]*\\)\".*/\\1 \\2 \\3 \\4/p'"
+name_and_amount() {
+	local json
+	json=$(r show "$1" --json)
+	echo "$(field customer_name <<<"$json") $(field amount_due <<<"$json")"
+}
+OUT="Société Générale d’Études 99.90" \
+	expect "import: Windows-1252 names arrive as UTF-8" 0 \
+	name_and_amount F2026-0201
 
 ERR="relance: import: $work/nope.csv: cannot read: No such file or directory" \
 	expect "import: a missing file" 66 r import "$work/nope.csv"
@@ -152,9 +156,8 @@ OUT="F2026-0101: open (dispute resolved (quantités erronées); dunning resumes)
 	expect "resolve" 0 r resolve F2026-0101
 OUT="F2026-0101: paused (paused until 2026-11-30: promised on the phone)" \
 	expect "pause --for" 0 r pause F2026-0101 --for 7d --reason "promised on the phone"
-OUT="F2026-0101 paused 2026-11-30" \
-	expect "list shows the pause" 0 sh -c "\"$top_builddir/src/relance\" -c '$work/relance.conf' list --state paused --json |
-		sed -n 's/.*\"invoice\":\"\\([^\"]*\\)\".*\"state\":\"\\([a-z]*\\)\".*\"paused_until\":\"\\([0-9-]*\\)\".*/\\1 \\2 \\3/p'"
+paused_list() { r list --state paused --json | field paused_until; }
+OUT="2026-11-30" expect "list --state paused shows the pause" 0 paused_list
 OUT="F2026-0101: open (pause ended by hand)" \
 	expect "resume" 0 r resume F2026-0101
 ERR="relance: resume: invoice F2026-0101 is open, not paused: nothing to resume" \
@@ -214,6 +217,31 @@ OUT="$work/state.db: restored from $work/backup.dump" \
 OUT=$(cat saved.json) expect "restore brings back the backed-up state" 0 \
 	r list --json
 
+# --- two commands at once
+
+F=F2026-0201
+OUT="Société Générale d’Études 99.90" expect "before the payments" 0 \
+	name_and_amount "$F"
+for i in 1 2 3 4 5 6; do r pay "$F" 1,00 >/dev/null & done
+wait
+due_and_payments() {
+	local json
+	json=$(r show "$1" --json)
+	echo "$(field amount_due <<<"$json") $(grep -o '"kind":"payment"' <<<"$json" | wc -l)"
+}
+OUT="93.90 6" expect "six payments at once: none lost" 0 due_and_payments "$F"
+
+if command -v flock >/dev/null; then
+	flock -x "$work/state.db" sleep 8 &
+	holder=$!
+	sleep 0.5
+	ERR="relance: pay: $work/state.db: state file busy (locked by another process; gave up after 5000 ms)" \
+		expect "a state file locked by another process: busy, no hang" 75 \
+		r pay "$F" 1,00
+	kill "$holder" 2>/dev/null
+	wait "$holder" 2>/dev/null
+fi
+
 # --- usage
 
 for c in import list show pay dispute resolve pause resume cancel check fsck backup restore; do
@@ -223,9 +251,8 @@ for c in import list show pay dispute resolve pause resume cancel check fsck bac
 		fail=$((fail + 1)); echo "FAIL $c --help"
 	fi
 done
-ERR=$(cat <<'EOF'
-relance: unknown command "frobnicate"
-EOF
-) expect "an unknown command" 64 sh -c "\"$top_builddir/src/relance\" frobnicate 2>&1 >/dev/null | head -1 >&2; exit 64"
+first_error_line() { r "$@" 2>&1 >/dev/null | head -1; return "${PIPESTATUS[0]}"; }
+OUT='relance: unknown command "frobnicate"' \
+	expect "an unknown command" 64 first_error_line frobnicate
 
 finish
