@@ -1,0 +1,29 @@
+/*
+ * quote.h -- the new text of a reply, apart from what it quotes.
+ *
+ * Pure. Classification must read only what the customer wrote, never the
+ * words of our own reminder quoted underneath: "Je conteste" in a quoted
+ * reminder saying "if you contest..." must not count. The quoted part is
+ * kept too, because a tracking ID found there is a matching signal.
+ *
+ * Recognised (French and English clients): '>' lines; attribution lines
+ * ("Le lun. 3 nov. 2026 à 10:12, X a écrit :", "On Mon, Nov 3, 2026 at
+ * 10:12 AM X wrote:", also wrapped over two lines); Outlook header blocks
+ * ("De : / Envoyé : / À : / Objet :", "From: / Sent: / To: / Subject:");
+ * "-----Original Message-----", "-------- Message d'origine --------",
+ * "-------- Original Message --------", "Begin forwarded message:",
+ * Apple Mail's and Thunderbird's forms; and the signature after "-- ".
+ * Everything after the first quote marker is quoted text.
+ */
+#ifndef RELANCE_QUOTE_H
+#define RELANCE_QUOTE_H
+
+#include "buf.h"
+
+/* quote_split -- append the new text of TEXT (UTF-8, LF line ends) to
+ * FRESH, and the quoted part (attribution, quoted lines, Outlook blocks)
+ * to QUOTED; the signature goes to neither. Leading '>' markers are
+ * removed from quoted lines. */
+void quote_split(const char *text, struct buf *fresh, struct buf *quoted);
+
+#endif
