@@ -27,7 +27,15 @@
 #define MOBILE_SIG_MAX_BYTES  80
 #define UNDERSCORES_MIN       20 /* Outlook writes 32 */
 
-enum quote_state { QUOTE_FRESH, QUOTE_SIGNATURE, QUOTE_QUOTED };
+/* QUOTE_INTERLEAVED: a bottom-posted or interleaved reply: the customer
+ * wrote nothing above an attribution that '>' lines follow, so the lines
+ * without '>' further down are the customer's own. */
+enum quote_state {
+	QUOTE_FRESH,
+	QUOTE_INTERLEAVED,
+	QUOTE_SIGNATURE,
+	QUOTE_QUOTED
+};
 
 /* A line of the text and the same line of its folded copy, without the
  * '\n' and without a '\r' before it. */
@@ -471,6 +479,26 @@ quote_put_quoted(struct quote_sink *s, const struct quote_line *l)
 	quote_put(s, l->o + k, l->olen - k);
 }
 
+/* Is the next line after C that is not blank a '>' line? */
+static bool
+quote_next_is_marked(struct quote_cursor c)
+{
+	struct quote_line next;
+
+	return quote_next_nonblank(&c, &next) &&
+	       quote_marker_len(next.o, next.olen) > 0;
+}
+
+/* Does L open a bottom-posted reply: an attribution with nothing fresh
+ * above it, '>' lines below? */
+static bool
+quote_opens_bottom_post(const struct quote_line *l, struct quote_cursor c,
+                        const struct quote_sink *fs)
+{
+	return !fs->started && quote_marker_len(l->o, l->olen) == 0 &&
+	       quote_is_attribution(l, c) && quote_next_is_marked(c);
+}
+
 void
 quote_split(const char *text, struct buf *fresh, struct buf *quoted)
 {
@@ -487,9 +515,18 @@ quote_split(const char *text, struct buf *fresh, struct buf *quoted)
 	}
 	c = (struct quote_cursor){text, buf_cstr(&folded)};
 	while (quote_next_line(&c, &l)) {
-		if (st != QUOTE_QUOTED && quote_is_marker(&l, c))
+		bool marked = quote_marker_len(l.o, l.olen) > 0;
+
+		if (st == QUOTE_FRESH && quote_opens_bottom_post(&l, c, &fs)) {
+			st = QUOTE_INTERLEAVED;
+			quote_put_quoted(&qs, &l);
+			continue;
+		}
+		if (st != QUOTE_QUOTED &&
+		    !(st == QUOTE_INTERLEAVED && marked) &&
+		    quote_is_marker(&l, c))
 			st = QUOTE_QUOTED;
-		if (st == QUOTE_QUOTED || quote_marker_len(l.o, l.olen) > 0)
+		if (st == QUOTE_QUOTED || marked)
 			quote_put_quoted(&qs, &l);
 		else if (st == QUOTE_SIGNATURE)
 			continue;

@@ -13,7 +13,9 @@
  * "-----Original Message-----", "-------- Message d'origine --------",
  * "-------- Original Message --------", "Begin forwarded message:",
  * Apple Mail's and Thunderbird's forms; and the signature after "-- ".
- * Everything after the first quote marker is quoted text.
+ * Everything after the first quote marker is quoted text, except in a
+ * bottom-posted reply (nothing written above an attribution that '>' lines
+ * follow), where the lines without '>' below are the customer's.
  */
 #ifndef RELANCE_QUOTE_H
 #define RELANCE_QUOTE_H

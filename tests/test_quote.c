@@ -301,6 +301,40 @@ test_interleaved_reply_keeps_text_between_quotes(void **state)
 }
 
 static void
+test_bottom_posted_reply_keeps_the_text_under_the_quote(void **state)
+{
+	check_split("Le lun. 23 nov. 2026 à 10:12, Exemple SARL "
+	            "<factures@example.com> a écrit :\n"
+	            "> Sauf erreur, la facture F2026-0142 reste impayée.\n"
+	            "> En cas de contestation, répondez à ce message.\n"
+	            "\n"
+	            "Je conteste cette facture : rien n'a été livré.\n"
+	            "-- \nJean\n",
+	            "Je conteste cette facture : rien n'a été livré.\n",
+	            "Le lun. 23 nov. 2026 à 10:12, Exemple SARL "
+	            "<factures@example.com> a écrit :\n"
+	            "Sauf erreur, la facture F2026-0142 reste impayée.\n"
+	            "En cas de contestation, répondez à ce message.\n");
+}
+
+static void
+test_top_posted_reply_never_reads_the_quote_as_fresh(void **state)
+{
+	/* Text above the attribution: a wrapped quote line that lost its
+	 * '>' stays quoted. */
+	check_split("Merci.\n"
+	            "On Mon, Nov 23, 2026 at 10:12 AM Exemple SARL "
+	            "<factures@example.com> wrote:\n"
+	            "> If you dispute this invoice, please\n"
+	            "reply to this message.\n",
+	            "Merci.\n",
+	            "On Mon, Nov 23, 2026 at 10:12 AM Exemple SARL "
+	            "<factures@example.com> wrote:\n"
+	            "If you dispute this invoice, please\n"
+	            "reply to this message.\n");
+}
+
+static void
 test_from_in_a_sentence_is_not_a_header_block(void **state)
 {
 	check_split("Bonjour,\nFrom: our side, the invoice is paid.\n"
@@ -447,6 +481,10 @@ main(void)
 	    cmocka_unit_test(test_everything_after_the_marker_is_quoted),
 	    cmocka_unit_test(test_quoted_lines_lose_their_markers),
 	    cmocka_unit_test(test_interleaved_reply_keeps_text_between_quotes),
+	    cmocka_unit_test(
+	        test_bottom_posted_reply_keeps_the_text_under_the_quote),
+	    cmocka_unit_test(
+	        test_top_posted_reply_never_reads_the_quote_as_fresh),
 	    cmocka_unit_test(test_from_in_a_sentence_is_not_a_header_block),
 	    cmocka_unit_test(test_prose_that_looks_like_an_attribution_is_text),
 	    cmocka_unit_test(test_signature_after_dash_dash_space_is_dropped),
