@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# run.sh -- the fixture corpus through `relance classify`, scored by
+# check.py (per-class precision/recall, extractions, dangerous mistakes).
+set -eu
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_builddir=${top_builddir:-$top_srcdir}
+work=$(mktemp -d /tmp/relance-mail.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+cat >"$work/relance.conf" <<CONF
+StateFile     $work/state.db
+PolicyDir     $top_srcdir/policies
+ReplyAddress  factures@example.com
+TimeZone      Europe/Paris
+CONF
+# Monday 2026-11-23 10:30 in Paris, the corpus's "today".
+export RELANCE_NOW=1795426200
+python3 "$top_srcdir/tests/mail/check.py" "$top_builddir/src/relance" \
+	"$work/relance.conf" "$top_srcdir/tests/mail"
