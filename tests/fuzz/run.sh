@@ -13,6 +13,10 @@
 #
 # Each target names the sources it needs on its first line:
 #   /* fuzz-sources: src/csv.c src/buf.c src/err.c */
+# and, if it needs libraries, their pkg-config modules and any other linker
+# flags on the next two lines (either or both, in any order):
+#   /* fuzz-pkgs: libxml-2.0 */
+#   /* fuzz-libs: -letpan */
 # and is built with -fsanitize=fuzzer,address,undefined. Its seed corpus,
 # tests/fuzz/corpus/NAME, is copied to a work directory so that new inputs
 # never land in the repository. Prints one line per target:
@@ -73,6 +77,11 @@ sources_of() {
 	sed -n '1s|^/\* fuzz-sources: \(.*\) \*/$|\1|p' "$1"
 }
 
+# The value of the "/* KEY: ... */" comment among the first lines of $2.
+header_of() {
+	sed -n "2,3s|^/\\* $1: \\(.*\\) \\*/\$|\\1|p" "$2"
+}
+
 # The number of inputs run, from a libFuzzer log.
 executions_in() {
 	local n
@@ -86,7 +95,7 @@ executions_in() {
 
 # Build and run target $1; return non-zero on any failure.
 run_target() {
-	local src=$1 name sources bin log artifacts corpus rc n crashes
+	local src=$1 name sources pkgs flags bin log artifacts corpus rc n crashes
 	name=${src##*/fuzz_}
 	name=${name%.c}
 	bin=$work/fuzz_$name
@@ -100,11 +109,19 @@ run_target() {
 			"/* fuzz-sources: ... */"
 		return 1
 	fi
-	# shellcheck disable=SC2086 # the source list is split on purpose
+	flags=$(header_of fuzz-libs "$src")
+	pkgs=$(header_of fuzz-pkgs "$src")
+	# shellcheck disable=SC2086 # the module list is split on purpose
+	if [[ -n $pkgs ]] && ! pkgs=$(pkg-config --cflags --libs $pkgs); then
+		echo "fuzz $name: FAILED: pkg-config cannot find" \
+			"$(header_of fuzz-pkgs "$src")"
+		return 1
+	fi
+	# shellcheck disable=SC2086 # the lists are split on purpose
 	if ! "$cc" -std=c11 -g -O1 -fno-omit-frame-pointer \
 		-fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all \
-		-I"$build_dir" -Isrc "$src" $sources -o "$bin" \
+		-I"$build_dir" -Isrc "$src" $sources $pkgs $flags -o "$bin" \
 		>"$work/$name.build.log" 2>&1; then
 		echo "fuzz $name: FAILED to build (see $work/$name.build.log)"
 		return 1
