@@ -5,8 +5,14 @@
  * line ("profile NAME", "reactions", "rates") and runs to the next header
  * or the end of its file; its lines are "keyword value..." directives from
  * the section's table. Lines whose first non-blank character is '#' and
- * blank lines are ignored. A new kind of section (say "rules LANG") is one
- * more entry in sections[] with its own directive table.
+ * blank lines are ignored. A new kind of section is one more entry in
+ * sections[] with its own directive table.
+ *
+ * The "rules LANG" and "matching" sections hold the classifier's words and
+ * PCRE2 patterns. Their values are quoted ("je conteste") and may be
+ * followed by a # comment; words are stored folded (policy_fold), patterns
+ * compiled once here, with match limits, so that hostile mail cannot make
+ * a match run away.
  *
  * Everything is bounded (line, file, counts) and every fault is reported
  * through one sink that prefixes "FILE:LINE: " and stops after
@@ -25,6 +31,9 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 
 #include "money.h"
 #include "policy.h"
@@ -326,6 +335,8 @@ offset_format(const struct policy_step *st, char *out, size_t size)
 
 struct parser;
 
+static int quote_len(const char *s, size_t len);
+
 /* A directive: its keyword, how many values it takes (MAX -1: the rest of
  * the line as one value), whether it may appear once per section, its
  * usage for messages, and its handler (V holds N values). */
@@ -350,9 +361,10 @@ struct parser {
 	struct sink *sink;
 	const char *file; /* borrowed from p->files */
 	unsigned line;
-	const struct section *sec;     /* NULL before the first header */
-	struct policy_profile *prof;   /* the open profile section */
-	bool keep;                     /* add PROF to P when it closes */
+	const struct section *sec;   /* NULL before the first header */
+	struct policy_profile *prof; /* the open profile section */
+	bool keep;                   /* add PROF to P when it closes */
+	long rules_i; /* the open rules section's index in P->rules, or -1 */
 	unsigned seen[MAX_DIRECTIVES]; /* line of each "once" directive */
 	char ctx[POLICY_NAME_MAX + 16];
 };
@@ -859,15 +871,527 @@ static const struct directive rate_directives[] = {
      d_deadline},
     {NULL, 0, 0, false, NULL, NULL}};
 
+/* --- rules and matching sections ------------------------------------ */
+
+static const char *const class_names[] = {"bounce",  "auto-reply", "remittance",
+                                          "dispute", "promise",    "reply"};
+
+static const char *const rule_kind_names[] = {"keyword", "pattern", "subject",
+                                              "attachment"};
+
+struct policy_regex {
+	pcre2_code *code;
+	pcre2_match_context *mctx;
+};
+
+static void
+regex_free(struct policy_regex *re)
+{
+	if (re == NULL)
+		return;
+	pcre2_code_free(re->code);
+	pcre2_match_context_free(re->mctx);
+	free(re);
+}
+
+static void
+rules_clear(struct policy_rules *r)
+{
+	for (size_t i = 0; i < r->nrules; i++) {
+		free(r->rules[i].text);
+		regex_free(r->rules[i].re);
+	}
+	free(r->rules);
+	free(r->lang);
+	strlist_clear(&r->return_cues);
+	strlist_clear(&r->promise_cues);
+	strlist_clear(&r->delay_cues);
+}
+
+/* A rules language: 2 to 8 lower-case ASCII letters. */
+static bool
+valid_lang(const char *s)
+{
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz");
+
+	return s[n] == '\0' && n >= 2 && n <= 8;
+}
+
+static void
+open_rules(struct parser *ps, char **v, int n)
+{
+	struct policy *p = ps->p;
+	struct policy_rules *r;
+	const char *lang = n > 0 ? v[0] : "";
+
+	ps->rules_i = -1;
+	snprintf(ps->ctx, sizeof(ps->ctx), "rules \"%.*s\"", POLICY_NAME_MAX,
+	         lang);
+	if (n == 0)
+		return;
+	if (!valid_lang(lang)) {
+		perr(ps,
+		     "bad language \"%s\", expected 2 to 8 lower-case letters "
+		     "such as fr",
+		     lang);
+		return;
+	}
+	for (size_t i = 0; i < p->nrules; i++)
+		if (strcmp(p->rules[i].lang, lang) == 0) {
+			ps->rules_i = (long)i;
+			return;
+		}
+	if (p->nrules >= POLICY_MAX_RULE_LANGS) {
+		perr(ps, "too many rules languages, expected at most %d",
+		     POLICY_MAX_RULE_LANGS);
+		return;
+	}
+	r = realloc(p->rules, (p->nrules + 1) * sizeof(*r));
+	if (r == NULL) {
+		ps->sink->nomem = true;
+		return;
+	}
+	p->rules = r;
+	r = &p->rules[p->nrules];
+	memset(r, 0, sizeof(*r));
+	if ((r->lang = pstrdup(ps, lang)) == NULL)
+		return;
+	r->where = here(ps);
+	ps->rules_i = (long)p->nrules++;
+}
+
+/* The rules of the open section, or NULL when its header was bad. */
+static struct policy_rules *
+open_rules_of(struct parser *ps)
+{
+	return ps->rules_i >= 0 ? &ps->p->rules[ps->rules_i] : NULL;
+}
+
+/*
+ * Read the value at S: "quoted text" or one bare word, then nothing but
+ * blanks or a # comment. In quotes, \" and \\ stand for " and \ unless
+ * RAW (patterns: kept as written, PCRE2 reads them the same way). The
+ * value goes to OUT. Returns 0, or -1 after an error naming WHAT.
+ */
+static int
+read_value(struct parser *ps, const char *what, const char *usage,
+           const char *s, bool raw, struct buf *out)
+{
+	const char *p = s;
+
+	if (*p == '\0' || *p == '#') {
+		perr(ps, "too few values for \"%s\", expected %s", what, usage);
+		return -1;
+	}
+	if (*p == '"') {
+		for (p++; *p != '"'; p++) {
+			if (*p == '\0') {
+				perr(ps,
+				     "unclosed quote in the value of \"%s\", "
+				     "expected %s",
+				     what, usage);
+				return -1;
+			}
+			if (*p == '\\' && (p[1] == '"' || p[1] == '\\')) {
+				if (raw)
+					buf_putc(out, *p);
+				p++;
+			}
+			buf_putc(out, *p);
+		}
+		p++;
+	} else {
+		size_t n = strcspn(p, " \t");
+
+		buf_append(out, p, n);
+		p += n;
+	}
+	p += strspn(p, " \t");
+	if (*p != '\0' && *p != '#') {
+		perr(ps,
+		     "unexpected \"%s\" after the value of \"%s\", expected "
+		     "%s, then nothing or a # comment",
+		     p, what, usage);
+		return -1;
+	}
+	if (buf_failed(out)) {
+		ps->sink->nomem = true;
+		return -1;
+	}
+	return 0;
+}
+
+/* The words of a rule: folded, blanks at both ends removed. NULL after an
+ * error (or on no memory). */
+static char *
+fold_words(struct parser *ps, const char *what, const char *value)
+{
+	struct buf f = BUF_INIT;
+	char *s, *t = NULL;
+
+	if (policy_fold(value, strlen(value), &f, NULL) < 0 ||
+	    (s = buf_steal(&f)) == NULL) {
+		buf_free(&f);
+		ps->sink->nomem = true;
+		return NULL;
+	}
+	t = text_trim(s);
+	if (*t == '\0') {
+		perr(ps, "empty value for \"%s\", expected some words", what);
+		free(s);
+		return NULL;
+	}
+	memmove(s, t, strlen(t) + 1);
+	return s;
+}
+
+/* The text of a pattern as compiled: ASCII as written (escapes such as \D
+ * keep their case), other characters folded, so that "prévu" matches the
+ * folded "prevu". */
+static int
+fold_pattern(const char *s, struct buf *out)
+{
+	while (*s != '\0') {
+		size_t n = 1;
+
+		if ((unsigned char)*s < 0x80) {
+			buf_putc(out, *s++);
+			continue;
+		}
+		while (((unsigned char)s[n] & 0xc0) == 0x80)
+			n++;
+		if (policy_fold(s, n, out, NULL) < 0)
+			return -1;
+		s += n;
+	}
+	return buf_failed(out) ? -1 : 0;
+}
+
+/* Compile the pattern TEXT (folded) for directive WHAT. NULL after an
+ * error (or on no memory). */
+static struct policy_regex *
+compile_pattern(struct parser *ps, const char *what, const char *text)
+{
+	struct policy_regex *re = calloc(1, sizeof(*re));
+	PCRE2_UCHAR msg[256];
+	PCRE2_SIZE off;
+	uint32_t minlen = 0;
+	int code;
+
+	if (re == NULL || (re->mctx = pcre2_match_context_create(NULL)) == NULL)
+		goto nomem;
+	re->code = pcre2_compile((PCRE2_SPTR)text, PCRE2_ZERO_TERMINATED,
+	                         PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS |
+	                             PCRE2_NEVER_BACKSLASH_C,
+	                         &code, &off, NULL);
+	if (re->code == NULL) {
+		if (code == PCRE2_ERROR_NOMEMORY)
+			goto nomem;
+		if (pcre2_get_error_message(code, msg, sizeof(msg)) < 0)
+			snprintf((char *)msg, sizeof(msg), "error %d", code);
+		perr(ps,
+		     "bad pattern \"%s\" for \"%s\": %s at offset %zu, "
+		     "expected a PCRE2 regular expression",
+		     text, what, (const char *)msg, (size_t)off);
+		regex_free(re);
+		return NULL;
+	}
+	if (pcre2_pattern_info(re->code, PCRE2_INFO_MINLENGTH, &minlen) == 0 &&
+	    minlen == 0) {
+		perr(ps,
+		     "pattern \"%s\" for \"%s\" can match empty text, expected "
+		     "a pattern that needs at least one character",
+		     text, what);
+		regex_free(re);
+		return NULL;
+	}
+	pcre2_set_match_limit(re->mctx, POLICY_MATCH_LIMIT);
+	pcre2_set_depth_limit(re->mctx, POLICY_DEPTH_LIMIT);
+	pcre2_set_heap_limit(re->mctx, POLICY_HEAP_LIMIT);
+	return re;
+nomem:
+	ps->sink->nomem = true;
+	regex_free(re);
+	return NULL;
+}
+
+/* Read and check the value of a pattern directive into *TEXT and *RE. */
+static int
+pattern_value(struct parser *ps, const char *what, const char *usage,
+              const char *s, char **text, struct policy_regex **re)
+{
+	struct buf raw = BUF_INIT, f = BUF_INIT;
+	int rc = -1;
+
+	if (read_value(ps, what, usage, s, true, &raw) < 0)
+		goto out;
+	if (raw.len == 0) {
+		perr(ps, "empty value for \"%s\", expected a pattern", what);
+		goto out;
+	}
+	if (fold_pattern(buf_cstr(&raw), &f) < 0) {
+		ps->sink->nomem = true;
+		goto out;
+	}
+	if ((*re = compile_pattern(ps, what, buf_cstr(&f))) == NULL)
+		goto out;
+	if ((*text = buf_steal(&f)) == NULL) {
+		ps->sink->nomem = true;
+		regex_free(*re);
+		*re = NULL;
+		goto out;
+	}
+	rc = 0;
+out:
+	buf_free(&raw);
+	buf_free(&f);
+	return rc;
+}
+
+/* Room for one more rule or cue in R. */
+static bool
+rules_room(struct parser *ps, const struct policy_rules *r)
+{
+	if (r->nrules + r->return_cues.n + r->promise_cues.n + r->delay_cues.n <
+	    POLICY_MAX_RULES)
+		return true;
+	perr(ps, "too many rules for \"%s\", expected at most %d", r->lang,
+	     POLICY_MAX_RULES);
+	return false;
+}
+
+/* Keep RULE (its text and pattern are taken) in the open section. */
+static void
+add_rule(struct parser *ps, struct policy_rule *rule)
+{
+	struct policy_rules *r = open_rules_of(ps);
+	struct policy_rule *v;
+
+	if (r == NULL || !rules_room(ps, r))
+		goto drop;
+	for (size_t i = 0; i < r->nrules; i++) {
+		const struct policy_rule *o = &r->rules[i];
+
+		if (o->kind == rule->kind && o->cls == rule->cls &&
+		    strcmp(o->text, rule->text) == 0) {
+			perr(ps, "duplicate rule, first set at %s:%u",
+			     o->where.file, o->where.line);
+			goto drop;
+		}
+	}
+	v = realloc(r->rules, (r->nrules + 1) * sizeof(*v));
+	if (v == NULL) {
+		ps->sink->nomem = true;
+		goto drop;
+	}
+	r->rules = v;
+	r->rules[r->nrules++] = *rule;
+	return;
+drop:
+	free(rule->text);
+	regex_free(rule->re);
+}
+
+/* "KIND CLASS VALUE": V[0] is the rest of the line. */
+static void
+rule_directive(struct parser *ps, enum policy_rule_kind kind, const char *s)
+{
+	static const char *const usage[] = {
+	    "keyword CLASS \"WORDS\"", "pattern CLASS \"PCRE2\"",
+	    "subject CLASS \"WORDS\"", "attachment CLASS \"PCRE2\""};
+	struct policy_rule rule = {kind, 0, NULL, NULL, here(ps)};
+	const char *what = rule_kind_names[kind];
+	char cls[32];
+	size_t n = strcspn(s, " \t");
+	struct buf value = BUF_INIT;
+	int c;
+
+	if (*s == '\0' || *s == '#') {
+		perr(ps, "too few values for \"%s\", expected %s", what,
+		     usage[kind]);
+		return;
+	}
+	snprintf(cls, sizeof(cls), "%.*s", (int)(n < 31 ? n : 31), s);
+	if ((c = policy_class_parse(cls)) < 0 || n >= 31) {
+		perr(ps,
+		     "unknown class \"%.*s\", expected bounce, auto-reply, "
+		     "remittance, dispute, promise or reply",
+		     quote_len(s, n), s);
+		return;
+	}
+	rule.cls = (enum policy_class)c;
+	s += n + strspn(s + n, " \t");
+	if (kind == POLICY_RULE_PATTERN || kind == POLICY_RULE_ATTACHMENT) {
+		if (pattern_value(ps, what, usage[kind], s, &rule.text,
+		                  &rule.re) < 0)
+			return;
+	} else {
+		if (read_value(ps, what, usage[kind], s, false, &value) == 0)
+			rule.text = fold_words(ps, what, buf_cstr(&value));
+		buf_free(&value);
+		if (rule.text == NULL)
+			return;
+	}
+	add_rule(ps, &rule);
+}
+
+/* The directives below take the rest of the line, maybe nothing (they
+ * say themselves what is missing, with the quotes the value needs). */
+static const char *
+rest_of_line(char **v, int n)
+{
+	return n > 0 ? v[0] : "";
+}
+
+static void
+d_keyword(struct parser *ps, char **v, int n)
+{
+	rule_directive(ps, POLICY_RULE_KEYWORD, rest_of_line(v, n));
+}
+
+static void
+d_pattern(struct parser *ps, char **v, int n)
+{
+	rule_directive(ps, POLICY_RULE_PATTERN, rest_of_line(v, n));
+}
+
+static void
+d_subject(struct parser *ps, char **v, int n)
+{
+	rule_directive(ps, POLICY_RULE_SUBJECT, rest_of_line(v, n));
+}
+
+static void
+d_attachment(struct parser *ps, char **v, int n)
+{
+	rule_directive(ps, POLICY_RULE_ATTACHMENT, rest_of_line(v, n));
+}
+
+/* "return-cue WORDS", "promise-cue WORDS", "delay-cue WORDS": into the
+ * open section's list WHICH (0, 1, 2 in that order). */
+static void
+cue_directive(struct parser *ps, const char *what, const char *s, int which)
+{
+	struct policy_rules *r;
+	struct strlist *list;
+	struct buf value = BUF_INIT;
+	char usage[48], *cue = NULL;
+
+	snprintf(usage, sizeof(usage), "%s \"WORDS\"", what);
+	if (read_value(ps, what, usage, s, false, &value) == 0)
+		cue = fold_words(ps, what, buf_cstr(&value));
+	buf_free(&value);
+	if (cue == NULL || (r = open_rules_of(ps)) == NULL ||
+	    !rules_room(ps, r))
+		goto out;
+	list = which == 0   ? &r->return_cues
+	       : which == 1 ? &r->promise_cues
+	                    : &r->delay_cues;
+	if (strlist_find(list, cue) >= 0)
+		perr(ps,
+		     "duplicate %s \"%s\" in rules \"%s\", expected each "
+		     "cue once",
+		     what, cue, r->lang);
+	else if (strlist_add(list, cue) < 0)
+		ps->sink->nomem = true;
+out:
+	free(cue);
+}
+
+static void
+d_return_cue(struct parser *ps, char **v, int n)
+{
+	cue_directive(ps, "return-cue", rest_of_line(v, n), 0);
+}
+
+static void
+d_promise_cue(struct parser *ps, char **v, int n)
+{
+	cue_directive(ps, "promise-cue", rest_of_line(v, n), 1);
+}
+
+static void
+d_delay_cue(struct parser *ps, char **v, int n)
+{
+	cue_directive(ps, "delay-cue", rest_of_line(v, n), 2);
+}
+
+static const struct directive rules_directives[] = {
+    {"keyword", 0, -1, false, "keyword CLASS \"WORDS\"", d_keyword},
+    {"pattern", 0, -1, false, "pattern CLASS \"PCRE2\"", d_pattern},
+    {"subject", 0, -1, false, "subject CLASS \"WORDS\"", d_subject},
+    {"attachment", 0, -1, false, "attachment CLASS \"PCRE2\"", d_attachment},
+    {"return-cue", 0, -1, false, "return-cue \"WORDS\"", d_return_cue},
+    {"promise-cue", 0, -1, false, "promise-cue \"WORDS\"", d_promise_cue},
+    {"delay-cue", 0, -1, false, "delay-cue \"WORDS\"", d_delay_cue},
+    {NULL, 0, 0, false, NULL, NULL}};
+
+static void
+d_invoice_pattern(struct parser *ps, char **v, int n)
+{
+	struct policy_matching *m = &ps->p->matching;
+	char *text = NULL;
+	struct policy_regex *re = NULL;
+
+	if (!rate_once(ps, "invoice-pattern", &m->invoice_where) ||
+	    pattern_value(ps, "invoice-pattern", "invoice-pattern \"PCRE2\"",
+	                  rest_of_line(v, n), &text, &re) < 0)
+		return;
+	m->invoice_pattern = text;
+	m->invoice = re;
+	m->invoice_where = here(ps);
+}
+
+static void
+d_subject_tag(struct parser *ps, char **v, int n)
+{
+	struct policy_matching *m = &ps->p->matching;
+	struct buf value = BUF_INIT;
+	const char *s, *id;
+
+	if (!rate_once(ps, "subject-tag", &m->tag_where) ||
+	    read_value(ps, "subject-tag", "subject-tag \"TEXT {id}\"",
+	               rest_of_line(v, n), false, &value) < 0)
+		goto out;
+	s = buf_cstr(&value);
+	id = strstr(s, "{id}");
+	if (id == NULL || strstr(id + 4, "{id}") != NULL) {
+		perr(ps,
+		     "subject-tag \"%s\" does not hold {id} once, expected a "
+		     "text with one {id} such as \"[Réf. {id}]\"",
+		     s);
+		goto out;
+	}
+	if (value.len > POLICY_MAX_TAG) {
+		perr(ps, "subject-tag too long, expected at most %d bytes",
+		     POLICY_MAX_TAG);
+		goto out;
+	}
+	if ((m->subject_tag = buf_steal(&value)) == NULL)
+		ps->sink->nomem = true;
+	else
+		m->tag_where = here(ps);
+out:
+	buf_free(&value);
+}
+
+static const struct directive matching_directives[] = {
+    {"invoice-pattern", 0, -1, false, "invoice-pattern \"PCRE2\"",
+     d_invoice_pattern},
+    {"subject-tag", 0, -1, false, "subject-tag \"TEXT {id}\"", d_subject_tag},
+    {NULL, 0, 0, false, NULL, NULL}};
+
 /* --- the section table: add a kind of section here ----------------- */
 
 static const struct section sections[] = {
     {"profile", 1, "profile NAME", open_profile, profile_directives},
     {"reactions", 0, "reactions", open_plain, reaction_directives},
     {"rates", 0, "rates", open_plain, rate_directives},
+    {"rules", 1, "rules LANG", open_rules, rules_directives},
+    {"matching", 0, "matching", open_plain, matching_directives},
     {NULL, 0, NULL, NULL, NULL}};
 
-#define SECTION_LIST "profile NAME, reactions or rates"
+#define SECTION_LIST "profile NAME, reactions, rates, rules LANG or matching"
 
 static void
 close_section(struct parser *ps)
@@ -1569,6 +2093,37 @@ finish_rates(struct policy *p, struct sink *s, const char *dir)
 		qsort(r->ecb, r->necb, sizeof(*r->ecb), ecb_cmp);
 }
 
+/* A subject rule that matches one of our own subjects would match every
+ * reply to it ("RE: ..."): name the first such template. */
+static void
+finish_subject_rule(const struct policy *p, const struct policy_rule *r,
+                    struct sink *s)
+{
+	struct buf f = BUF_INIT;
+	size_t a, b;
+
+	if (r->kind != POLICY_RULE_SUBJECT)
+		return;
+	for (size_t i = 0; i < p->ntemplates; i++) {
+		const struct policy_template *t = &p->templates[i];
+
+		buf_reset(&f);
+		if (policy_fold(t->subject, strlen(t->subject), &f, NULL) < 0) {
+			s->nomem = true;
+			break;
+		}
+		if (policy_rule_find(r, buf_cstr(&f), f.len, 0, &a, &b) == 1) {
+			sink_at(s, r->where.file, r->where.line,
+			        "subject rule \"%s\" matches the subject of "
+			        "template %s/%s, expected words that our own "
+			        "subjects do not hold (a reply repeats them)",
+			        r->text, t->lang, t->name);
+			break;
+		}
+	}
+	buf_free(&f);
+}
+
 int
 policy_finish(struct policy *p, const char *dir, struct strlist *errors)
 {
@@ -1592,6 +2147,9 @@ policy_finish(struct policy *p, const char *dir, struct strlist *errors)
 	for (size_t i = 0; i < p->nprofiles; i++)
 		finish_profile(p, p->profiles[i], &s, dir);
 	finish_rates(p, &s, dir);
+	for (size_t i = 0; i < p->nrules; i++)
+		for (size_t k = 0; k < p->rules[i].nrules; k++)
+			finish_subject_rule(p, &p->rules[i].rules[k], &s);
 	return sink_result(&s);
 }
 
@@ -1870,6 +2428,12 @@ policy_free(struct policy *p)
 	strlist_clear(&p->langs);
 	strlist_clear(&p->files);
 	strlist_clear(&p->rejected);
+	for (size_t i = 0; i < p->nrules; i++)
+		rules_clear(&p->rules[i]);
+	free(p->rules);
+	free(p->matching.invoice_pattern);
+	regex_free(p->matching.invoice);
+	free(p->matching.subject_tag);
 	free(p);
 }
 
@@ -1945,4 +2509,220 @@ policy_event_parse(const char *s)
 		if (strcmp(s, event_names[ev]) == 0)
 			return ev;
 	return -1;
+}
+
+const char *
+policy_class_name(enum policy_class c)
+{
+	return (unsigned)c < POLICY_CLASS_COUNT ? class_names[c] : "?";
+}
+
+int
+policy_class_parse(const char *s)
+{
+	for (int c = 0; c < POLICY_CLASS_COUNT; c++)
+		if (strcmp(s, class_names[c]) == 0)
+			return c;
+	return -1;
+}
+
+const char *
+policy_rule_kind_name(enum policy_rule_kind k)
+{
+	return (unsigned)k <= POLICY_RULE_ATTACHMENT ? rule_kind_names[k] : "?";
+}
+
+/* ------------------------------------------------------------------ */
+/* Matching the rules                                                 */
+
+/* Bytes of the well-formed UTF-8 character at S (LEFT > 0), or 0. */
+static size_t
+utf8_len(const char *s, size_t left)
+{
+	unsigned char c = (unsigned char)s[0];
+	size_t n = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+
+	return n <= left && text_utf8_valid(s, n) ? n : 0;
+}
+
+enum fold_as { FOLD_TEXT, FOLD_SPACE, FOLD_DROP, FOLD_APOSTROPHE, FOLD_HYPHEN };
+
+/* How policy_fold treats the character S[0..N). */
+static enum fold_as
+fold_class(const char *s, size_t n)
+{
+	static const struct {
+		const char *utf8;
+		enum fold_as as;
+	} special[] = {
+	    {"\xc2\xa0", FOLD_SPACE},          /* no-break space */
+	    {"\xe2\x80\xaf", FOLD_SPACE},      /* narrow no-break space */
+	    {"\xe2\x80\x87", FOLD_SPACE},      /* figure space */
+	    {"\xe2\x80\x89", FOLD_SPACE},      /* thin space */
+	    {"\xe3\x80\x80", FOLD_SPACE},      /* ideographic space */
+	    {"\xc2\xad", FOLD_DROP},           /* soft hyphen */
+	    {"\xe2\x80\x8b", FOLD_DROP},       /* zero-width space */
+	    {"\xe2\x80\x8c", FOLD_DROP},       /* zero-width non-joiner */
+	    {"\xe2\x80\x8d", FOLD_DROP},       /* zero-width joiner */
+	    {"\xef\xbb\xbf", FOLD_DROP},       /* byte order mark */
+	    {"\xe2\x80\x99", FOLD_APOSTROPHE}, /* right single quote */
+	    {"\xe2\x80\x98", FOLD_APOSTROPHE}, /* left single quote */
+	    {"\xca\xbc", FOLD_APOSTROPHE},     /* modifier apostrophe */
+	    {"\xc2\xb4", FOLD_APOSTROPHE},     /* acute accent */
+	    {"\xe2\x80\x90", FOLD_HYPHEN},     /* hyphen */
+	    {"\xe2\x80\x91", FOLD_HYPHEN},     /* non-breaking hyphen */
+	};
+
+	if (n == 1)
+		return strchr(" \t\n\r\f\v", *s) != NULL && *s != '\0'
+		           ? FOLD_SPACE
+		           : FOLD_TEXT;
+	for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++)
+		if (strlen(special[i].utf8) == n &&
+		    memcmp(special[i].utf8, s, n) == 0)
+			return special[i].as;
+	return FOLD_TEXT;
+}
+
+/* Append the folded form of the character S[0..N) to OUT. */
+static void
+fold_char(const char *s, size_t n, bool *space, struct buf *out)
+{
+	char one[5];
+
+	if (n == 0 || *s == '\0') {
+		buf_putc(out, '?');
+		*space = false;
+		return;
+	}
+	switch (fold_class(s, n)) {
+	case FOLD_SPACE:
+		if (!*space)
+			buf_putc(out, ' ');
+		*space = true;
+		return;
+	case FOLD_DROP:
+		return;
+	case FOLD_APOSTROPHE:
+		buf_putc(out, '\'');
+		break;
+	case FOLD_HYPHEN:
+		buf_putc(out, '-');
+		break;
+	default:
+		memcpy(one, s, n);
+		one[n] = '\0';
+		text_fold(one, out);
+	}
+	*space = false;
+}
+
+int
+policy_fold(const char *s, size_t len, struct buf *out, size_t **map)
+{
+	size_t *m = NULL, base = out->len, i = 0;
+	bool space = false;
+
+	if (map != NULL) {
+		*map = NULL;
+		/* Folding never lengthens: at most one byte out per byte in. */
+		if (len >= SIZE_MAX / sizeof(*m) ||
+		    (m = malloc((len + 1) * sizeof(*m))) == NULL)
+			return -1;
+	}
+	while (i < len && !buf_failed(out)) {
+		size_t n = utf8_len(s + i, len - i), before = out->len;
+
+		fold_char(s + i, n, &space, out);
+		if (n == 0)
+			n = 1;
+		if (m != NULL && out->len - base > i + n) /* overrun */
+			out->failed = true;
+		for (size_t k = before;
+		     m != NULL && !out->failed && k < out->len; k++)
+			m[k - base] = i;
+		i += n;
+	}
+	if (buf_failed(out)) {
+		free(m);
+		return -1;
+	}
+	if (m != NULL) {
+		m[out->len - base] = len;
+		*map = m;
+	}
+	return 0;
+}
+
+/* Part of a word in folded text: letters, digits, '_', other scripts. */
+static bool
+word_byte(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_' || c >= 0x80;
+}
+
+/* The first whole-word occurrence of the words W in TEXT[FROM..LEN). */
+static int
+words_find(const char *w, const char *text, size_t len, size_t from,
+           size_t *start, size_t *end)
+{
+	size_t wl = strlen(w);
+	bool open = wl > 0 && word_byte((unsigned char)w[0]);
+	bool close = wl > 0 && word_byte((unsigned char)w[wl - 1]);
+	const char *hit;
+
+	if (wl == 0)
+		return 0;
+	while (from < len && wl <= len - from &&
+	       (hit = memmem(text + from, len - from, w, wl)) != NULL) {
+		size_t s = (size_t)(hit - text), e = s + wl;
+
+		if ((!open || s == 0 ||
+		     !word_byte((unsigned char)text[s - 1])) &&
+		    (!close || e == len ||
+		     !word_byte((unsigned char)text[e]))) {
+			*start = s;
+			*end = e;
+			return 1;
+		}
+		from = s + 1;
+	}
+	return 0;
+}
+
+int
+policy_regex_find(const struct policy_regex *re, const char *text, size_t len,
+                  size_t from, size_t *start, size_t *end)
+{
+	pcre2_match_data *md;
+	PCRE2_SIZE *ov;
+	int rc;
+
+	if (from > len)
+		return 0;
+	md = pcre2_match_data_create_from_pattern(re->code, NULL);
+	if (md == NULL)
+		return -1;
+	rc =
+	    pcre2_match(re->code, (PCRE2_SPTR)text, len, from, 0, md, re->mctx);
+	if (rc >= 0) {
+		ov = pcre2_get_ovector_pointer(md);
+		*start = ov[0];
+		*end = ov[1] > ov[0] ? ov[1] : ov[0]; /* \K can reverse them */
+		rc = 1;
+	} else {
+		rc = rc == PCRE2_ERROR_NOMATCH ? 0 : -1;
+	}
+	pcre2_match_data_free(md);
+	return rc;
+}
+
+int
+policy_rule_find(const struct policy_rule *r, const char *text, size_t len,
+                 size_t from, size_t *start, size_t *end)
+{
+	if (r->re != NULL)
+		return policy_regex_find(r->re, text, len, from, start, end);
+	return words_find(r->text, text, len, from, start, end);
 }

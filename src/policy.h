@@ -1,5 +1,6 @@
 /*
- * policy.h -- the dunning policy: profiles, reactions, rates, templates.
+ * policy.h -- the dunning policy: profiles, reactions, rates, templates, and
+ * the rules that classify incoming mail.
  *
  * The finance manager edits plain files under a policy directory (see
  * relance.policy(5)); this module reads them into typed values with limits
@@ -30,18 +31,24 @@
 #include "err.h"
 #include "strlist.h"
 
-#define POLICY_NAME_MAX      64   /* profile, step, template, language */
-#define POLICY_MAX_LINE      1024 /* bytes in a line of a *.policy file */
-#define POLICY_MAX_FILE      (1024 * 1024) /* bytes in a *.policy file */
-#define POLICY_MAX_TEMPLATE  (64 * 1024)   /* bytes in a template file */
-#define POLICY_MAX_PROFILES  64
-#define POLICY_MAX_STEPS     32  /* steps in one profile */
-#define POLICY_MAX_RATES     400 /* ecb-rate lines: 200 years */
-#define POLICY_MAX_TEMPLATES 1024
-#define POLICY_MAX_OFFSET    365  /* |offset| of a step, in days */
-#define POLICY_MAX_DAYS      365  /* gap, pauses, deadlines */
-#define POLICY_MAX_PERCENT   5000 /* 50.00 %: rates and margin */
-#define POLICY_MAX_ERRORS    100  /* per file; then "too many errors" */
+#define POLICY_NAME_MAX       64   /* profile, step, template, language */
+#define POLICY_MAX_LINE       1024 /* bytes in a line of a *.policy file */
+#define POLICY_MAX_FILE       (1024 * 1024) /* bytes in a *.policy file */
+#define POLICY_MAX_TEMPLATE   (64 * 1024)   /* bytes in a template file */
+#define POLICY_MAX_PROFILES   64
+#define POLICY_MAX_STEPS      32  /* steps in one profile */
+#define POLICY_MAX_RATES      400 /* ecb-rate lines: 200 years */
+#define POLICY_MAX_TEMPLATES  1024
+#define POLICY_MAX_OFFSET     365    /* |offset| of a step, in days */
+#define POLICY_MAX_DAYS       365    /* gap, pauses, deadlines */
+#define POLICY_MAX_PERCENT    5000   /* 50.00 %: rates and margin */
+#define POLICY_MAX_ERRORS     100    /* per file; then "too many errors" */
+#define POLICY_MAX_RULE_LANGS 16     /* languages of "rules" sections */
+#define POLICY_MAX_RULES      1000   /* rules and cues of one language */
+#define POLICY_MAX_TAG        100    /* bytes of the subject-tag format */
+#define POLICY_MATCH_LIMIT    100000 /* PCRE2 match limit, per match */
+#define POLICY_DEPTH_LIMIT    1000   /* PCRE2 backtracking depth limit */
+#define POLICY_HEAP_LIMIT     4096   /* PCRE2 heap limit, in KiB */
 
 /* Where something was defined: FILE is borrowed from the policy that owns
  * the value (valid until policy_free); LINE is 0 when nothing was set. */
@@ -151,6 +158,59 @@ struct policy_template {
 	char *body;    /* UTF-8, LF line ends, with {placeholders} */
 };
 
+/* The classes a rule can name, in the order the classifier decides them
+ * (classify.h): the first class that applies wins. */
+enum policy_class {
+	POLICY_CLASS_BOUNCE,
+	POLICY_CLASS_AUTO_REPLY,
+	POLICY_CLASS_REMITTANCE,
+	POLICY_CLASS_DISPUTE,
+	POLICY_CLASS_PROMISE,
+	POLICY_CLASS_REPLY,
+	POLICY_CLASS_COUNT
+};
+
+/* Where a rule looks, and how. Words are matched on folded text
+ * (policy_fold) as whole words; patterns are PCRE2, caseless, UTF. */
+enum policy_rule_kind {
+	POLICY_RULE_KEYWORD,    /* words in the text (see relance.policy(5)) */
+	POLICY_RULE_PATTERN,    /* a pattern in the text */
+	POLICY_RULE_SUBJECT,    /* words in the Subject */
+	POLICY_RULE_ATTACHMENT, /* a pattern on attachment file names */
+};
+
+/* A compiled PCRE2 pattern with its match limits; opaque, read-only, safe
+ * to match from several threads at once. */
+struct policy_regex;
+
+struct policy_rule {
+	enum policy_rule_kind kind;
+	enum policy_class cls;
+	char *text; /* words: folded; patterns: as compiled (accents folded) */
+	struct policy_regex *re; /* patterns only */
+	struct policy_where where;
+};
+
+/* The rules of one language ("rules fr"), from every section of it. */
+struct policy_rules {
+	char *lang;                /* [a-z]{2,8} */
+	struct policy_rule *rules; /* in the order written */
+	size_t nrules;
+	struct strlist return_cues;  /* folded: "de retour le" */
+	struct strlist promise_cues; /* folded: "paiement prevu" */
+	struct strlist delay_cues;   /* folded: "delayed": a bounce that
+	                              * is only a delay (transient) */
+	struct policy_where where;   /* the first "rules LANG" line */
+};
+
+/* The language-independent "matching" section. */
+struct policy_matching {
+	char *invoice_pattern;        /* as written; NULL when unset */
+	struct policy_regex *invoice; /* compiled; NULL when unset */
+	char *subject_tag;            /* "[Réf. {id}]"; NULL when unset */
+	struct policy_where invoice_where, tag_where;
+};
+
 struct policy {
 	struct policy_profile **profiles;
 	size_t nprofiles;
@@ -158,10 +218,14 @@ struct policy {
 	struct policy_rates rates;
 	struct policy_template *templates;
 	size_t ntemplates;
-	struct strlist langs;    /* template languages, sorted */
-	struct strlist files;    /* owns the names policy_where borrows */
-	struct strlist rejected; /* "lang/name" of templates with errors,
-	                          * so that they are not also "missing" */
+	struct strlist langs;       /* template languages, sorted */
+	struct strlist files;       /* owns the names policy_where borrows */
+	struct strlist rejected;    /* "lang/name" of templates with errors,
+	                             * so that they are not also "missing" */
+	struct policy_rules *rules; /* one per language, in order of first
+	                             * appearance */
+	size_t nrules;
+	struct policy_matching matching;
 };
 
 /* The placeholder names a template may use, NULL-terminated: the contract
@@ -223,9 +287,11 @@ int policy_add_template(struct policy *p, const char *lang, const char *name,
 /*
  * policy_finish -- the checks that need everything: a "default" profile,
  * every profile complete (description, steps, templates in every language
- * of P->langs), every reaction and rate present. Fills each profile's
- * unset reactions from the global ones and sorts the rates. DIR names the
- * directory in messages. Returns the number of errors appended, or -1.
+ * of P->langs), every reaction and rate present, and no subject rule that
+ * matches the subject of one of our own templates (a reply repeats it).
+ * Fills each profile's unset reactions from the global ones and sorts the
+ * rates. DIR names the directory in messages. Returns the number of errors
+ * appended, or -1.
  */
 int policy_finish(struct policy *p, const char *dir, struct strlist *errors);
 
@@ -283,5 +349,42 @@ const char *policy_action_name(enum policy_action a);
 
 /* policy_event_parse -- the event spelt S, or -1. */
 int policy_event_parse(const char *s);
+
+/* policy_class_name -- "bounce", "auto-reply", ..., "reply"; "?" for a
+ * value out of range. */
+const char *policy_class_name(enum policy_class c);
+
+/* policy_class_parse -- the class spelt S, or -1. */
+int policy_class_parse(const char *s);
+
+/* policy_rule_kind_name -- "keyword", "pattern", "subject", "attachment". */
+const char *policy_rule_kind_name(enum policy_rule_kind k);
+
+/*
+ * policy_fold -- append S[0..LEN) to OUT the way rules see text: lower
+ * case without accents (text_fold), typographic apostrophes as "'", every
+ * run of blanks, line ends and no-break spaces as one space, invalid UTF-8
+ * and NUL bytes as "?". The result is valid UTF-8.
+ *
+ * When MAP is not NULL, *MAP gets a malloc'ed array (the caller's) of
+ * OUT->len + 1 offsets after the call: for each byte appended, the offset
+ * in S of the character it came from, then LEN. Returns 0, or -1 on no
+ * memory (then *MAP is NULL and OUT is failed).
+ */
+int policy_fold(const char *s, size_t len, struct buf *out, size_t **map);
+
+/*
+ * policy_rule_find -- the first match of rule R in TEXT[FROM..LEN), TEXT
+ * folded by policy_fold (words match whole words only). Returns 1 with
+ * [*START, *END) set, 0 when there is none, -1 when a pattern hit its
+ * match limit or on no memory (hostile text: treat as no match).
+ */
+int policy_rule_find(const struct policy_rule *r, const char *text, size_t len,
+                     size_t from, size_t *start, size_t *end);
+
+/* policy_regex_find -- the same for a compiled pattern (the invoice
+ * pattern). TEXT must be valid UTF-8 and FROM a character boundary. */
+int policy_regex_find(const struct policy_regex *re, const char *text,
+                      size_t len, size_t from, size_t *start, size_t *end);
 
 #endif

@@ -408,7 +408,8 @@ test_directive_outside_a_section_is_an_error(void **state)
 {
 	assert_parse("gap 5d\n",
 	             "t.policy:1: \"gap\" outside a section, expected a "
-	             "section first: profile NAME, reactions or rates");
+	             "section first: profile NAME, reactions, rates, rules "
+	             "LANG or matching");
 }
 
 static void
@@ -418,7 +419,8 @@ test_unknown_directive_in_a_profile_names_the_expected_ones(void **state)
 	             "t.policy:2: unknown directive \"delay\" in profile "
 	             "\"default\", expected description, step, thanks, gap, "
 	             "min-amount, group-by-customer, auto-submitted, on, or a "
-	             "new section: profile NAME, reactions or rates");
+	             "new section: profile NAME, reactions, rates, rules LANG "
+	             "or matching");
 }
 
 static void
@@ -428,7 +430,7 @@ test_unknown_directive_in_rates_names_the_expected_ones(void **state)
 	             "t.policy:2: unknown directive \"legal-rate\" in rates, "
 	             "expected ecb-rate, penalty-margin, indemnity, "
 	             "formal-notice-deadline, or a new section: profile NAME, "
-	             "reactions or rates");
+	             "reactions, rates, rules LANG or matching");
 }
 
 static void
@@ -436,8 +438,8 @@ test_unknown_directive_in_reactions_names_the_expected_ones(void **state)
 {
 	assert_parse("reactions\n\twhen reply pause 7d\n",
 	             "t.policy:2: unknown directive \"when\" in reactions, "
-	             "expected on, or a new section: profile NAME, reactions "
-	             "or rates");
+	             "expected on, or a new section: profile NAME, reactions, "
+	             "rates, rules LANG or matching");
 }
 
 static void
@@ -1869,6 +1871,597 @@ test_load_rejects_a_template_that_is_too_large(void **state)
 	remove_dir(dir);
 }
 
+/* ------------------------------------------------------------------ */
+/* Rules and matching                                                 */
+
+/* Parse TEXT as t.policy into a new policy that must have no error. */
+static struct policy *
+parse_ok(const char *text)
+{
+	struct strlist errors = STRLIST_INIT;
+	struct policy *p = policy_new();
+	char *errs;
+
+	assert_non_null(p);
+	policy_parse_file(p, "t.policy", text, strlen(text), &errors);
+	errs = joined(&errors);
+	assert_string_equal(errs, "");
+	free(errs);
+	strlist_clear(&errors);
+	return p;
+}
+
+static void
+assert_rule(const struct policy_rule *r, enum policy_rule_kind kind,
+            enum policy_class cls, const char *text, unsigned line)
+{
+	assert_int_equal(r->kind, kind);
+	assert_int_equal(r->cls, cls);
+	assert_string_equal(r->text, text);
+	assert_int_equal(r->re != NULL, kind == POLICY_RULE_PATTERN ||
+	                                    kind == POLICY_RULE_ATTACHMENT);
+	assert_string_equal(r->where.file, "t.policy");
+	assert_int_equal(r->where.line, line);
+}
+
+static void
+test_rules_section_reads_every_directive(void **state)
+{
+	struct policy *p =
+	    parse_ok("rules fr\n"
+	             "\tkeyword     dispute     \"Je  CONTESTE\"\n"
+	             "\tpattern     promise     \"je vous (?:regle|reglerai)\" "
+	             " # PCRE2\n"
+	             "\tsubject     auto-reply  \"Réponse automatique\"\n"
+	             "\tattachment  remittance  \"avis|virement\"\n"
+	             "\tkeyword     reply       duplicata\n"
+	             "\treturn-cue  \"De retour le\"\n"
+	             "\tpromise-cue \"paiement prévu\"\n"
+	             "\tdelay-cue   \"retardé\"\n");
+	const struct policy_rules *r;
+
+	assert_int_equal(p->nrules, 1);
+	r = &p->rules[0];
+	assert_string_equal(r->lang, "fr");
+	assert_int_equal(r->where.line, 1);
+	assert_int_equal(r->nrules, 5);
+	assert_rule(&r->rules[0], POLICY_RULE_KEYWORD, POLICY_CLASS_DISPUTE,
+	            "je conteste", 2);
+	assert_rule(&r->rules[1], POLICY_RULE_PATTERN, POLICY_CLASS_PROMISE,
+	            "je vous (?:regle|reglerai)", 3);
+	assert_rule(&r->rules[2], POLICY_RULE_SUBJECT, POLICY_CLASS_AUTO_REPLY,
+	            "reponse automatique", 4);
+	assert_rule(&r->rules[3], POLICY_RULE_ATTACHMENT,
+	            POLICY_CLASS_REMITTANCE, "avis|virement", 5);
+	assert_rule(&r->rules[4], POLICY_RULE_KEYWORD, POLICY_CLASS_REPLY,
+	            "duplicata", 6);
+	assert_int_equal(r->return_cues.n, 1);
+	assert_string_equal(r->return_cues.v[0], "de retour le");
+	assert_int_equal(r->promise_cues.n, 1);
+	assert_string_equal(r->promise_cues.v[0], "paiement prevu");
+	assert_int_equal(r->delay_cues.n, 1);
+	assert_string_equal(r->delay_cues.v[0], "retarde");
+	policy_free(p);
+}
+
+static void
+test_rules_of_one_language_add_up_across_sections(void **state)
+{
+	struct policy *p = parse_ok("rules fr\n"
+	                            "\tkeyword dispute litige\n"
+	                            "rules en\n"
+	                            "\tkeyword dispute \"we dispute\"\n"
+	                            "rules fr\n"
+	                            "\tkeyword promise \"fin du mois\"\n");
+	struct strlist errors = STRLIST_INIT;
+	static const char more[] = "rules fr\n\treturn-cue jusqu'au\n";
+
+	assert_int_equal(
+	    policy_parse_file(p, "u.policy", more, sizeof(more) - 1, &errors),
+	    0);
+	assert_int_equal(p->nrules, 2);
+	assert_string_equal(p->rules[0].lang, "fr");
+	assert_int_equal(p->rules[0].nrules, 2);
+	assert_string_equal(p->rules[0].rules[1].text, "fin du mois");
+	assert_string_equal(p->rules[0].return_cues.v[0], "jusqu'au");
+	assert_string_equal(p->rules[1].lang, "en");
+	assert_int_equal(p->rules[1].nrules, 1);
+	strlist_clear(&errors);
+	policy_free(p);
+}
+
+static void
+test_rules_escapes_and_comments_in_values(void **state)
+{
+	struct policy *p = parse_ok(
+	    "rules en\n"
+	    "\tkeyword reply \"say \\\"hi\\\" \\\\ there\"   # a comment\n"
+	    "\tpattern reply \"a\\\"b\\\\d\"\n"
+	    "\tkeyword reply one#two\n"
+	    "\tkeyword dispute \"#hash\"\n");
+	const struct policy_rules *r = &p->rules[0];
+
+	assert_int_equal(r->nrules, 4);
+	assert_string_equal(r->rules[0].text, "say \"hi\" \\ there");
+	assert_string_equal(r->rules[1].text, "a\\\"b\\\\d");
+	assert_string_equal(r->rules[2].text, "one#two");
+	assert_string_equal(r->rules[3].text, "#hash");
+	policy_free(p);
+}
+
+static void
+test_rules_bad_language_is_an_error(void **state)
+{
+	assert_parse("rules FR\n\tkeyword dispute litige\n"
+	             "rules f\n"
+	             "rules francais1\n"
+	             "rules\n\tkeyword dispute x\n",
+	             "t.policy:1: bad language \"FR\", expected 2 to 8 "
+	             "lower-case letters such as fr\n"
+	             "t.policy:3: bad language \"f\", expected 2 to 8 "
+	             "lower-case letters such as fr\n"
+	             "t.policy:4: bad language \"francais1\", expected 2 to 8 "
+	             "lower-case letters such as fr\n"
+	             "t.policy:5: too few values for \"rules\", expected "
+	             "\"rules LANG\"");
+}
+
+static void
+test_rules_lines_under_a_bad_header_are_checked_not_kept(void **state)
+{
+	struct strlist errors = STRLIST_INIT;
+	struct policy *p = policy_new();
+	static const char text[] = "rules FR\n"
+	                           "\tkeyword dispute litige\n"
+	                           "\tkeyword nope litige\n";
+	char *errs;
+
+	assert_int_equal(
+	    policy_parse_file(p, "t.policy", text, sizeof(text) - 1, &errors),
+	    2);
+	errs = joined(&errors);
+	assert_string_equal(errs,
+	                    "t.policy:1: bad language \"FR\", expected 2 to 8 "
+	                    "lower-case letters such as fr\n"
+	                    "t.policy:3: unknown class \"nope\", expected "
+	                    "bounce, auto-reply, remittance, dispute, promise "
+	                    "or reply");
+	assert_int_equal(p->nrules, 0);
+	free(errs);
+	strlist_clear(&errors);
+	policy_free(p);
+}
+
+static void
+test_rules_unknown_class_is_an_error(void **state)
+{
+	assert_parse("rules fr\n"
+	             "\tkeyword paid \"virement effectué\"\n"
+	             "\tsubject out-of-office \"absent\"\n"
+	             "\tkeyword unrelated x\n",
+	             "t.policy:2: unknown class \"paid\", expected bounce, "
+	             "auto-reply, remittance, dispute, promise or reply\n"
+	             "t.policy:3: unknown class \"out-of-office\", expected "
+	             "bounce, auto-reply, remittance, dispute, promise or "
+	             "reply\n"
+	             "t.policy:4: unknown class \"unrelated\", expected "
+	             "bounce, auto-reply, remittance, dispute, promise or "
+	             "reply");
+}
+
+static void
+test_rules_value_faults_are_errors(void **state)
+{
+	assert_parse(
+	    "rules fr\n"
+	    "\tkeyword\n"
+	    "\tkeyword dispute\n"
+	    "\tkeyword dispute   # nothing\n"
+	    "\tkeyword dispute \"je conteste\n"
+	    "\tkeyword dispute \"je\" \"conteste\"\n"
+	    "\tkeyword dispute je conteste\n"
+	    "\tkeyword dispute \"  \"\n"
+	    "\tpattern dispute \"\"\n"
+	    "\treturn-cue\n"
+	    "\tpromise-cue \"\\u00a0\n",
+	    "t.policy:2: too few values for \"keyword\", expected keyword "
+	    "CLASS \"WORDS\"\n"
+	    "t.policy:3: too few values for \"keyword\", expected keyword "
+	    "CLASS \"WORDS\"\n"
+	    "t.policy:4: too few values for \"keyword\", expected keyword "
+	    "CLASS \"WORDS\"\n"
+	    "t.policy:5: unclosed quote in the value of \"keyword\", expected "
+	    "keyword CLASS \"WORDS\"\n"
+	    "t.policy:6: unexpected \"\"conteste\"\" after the value of "
+	    "\"keyword\", expected keyword CLASS \"WORDS\", then nothing or a "
+	    "# comment\n"
+	    "t.policy:7: unexpected \"conteste\" after the value of "
+	    "\"keyword\", expected keyword CLASS \"WORDS\", then nothing or a "
+	    "# comment\n"
+	    "t.policy:8: empty value for \"keyword\", expected some words\n"
+	    "t.policy:9: empty value for \"pattern\", expected a pattern\n"
+	    "t.policy:10: too few values for \"return-cue\", expected "
+	    "return-cue \"WORDS\"\n"
+	    "t.policy:11: unclosed quote in the value of \"promise-cue\", "
+	    "expected promise-cue \"WORDS\"");
+}
+
+static void
+test_rules_bad_pattern_names_the_pcre2_message_and_offset(void **state)
+{
+	assert_parse("rules fr\n"
+	             "\tpattern promise \"je (vous\"\n"
+	             "\tattachment remittance \"avis[\"\n"
+	             "\tpattern promise \"a{2,1}\"\n",
+	             "t.policy:2: bad pattern \"je (vous\" for \"pattern\": "
+	             "missing closing parenthesis at offset 8, expected a "
+	             "PCRE2 regular expression\n"
+	             "t.policy:3: bad pattern \"avis[\" for \"attachment\": "
+	             "missing terminating ] for character class at offset 5, "
+	             "expected a PCRE2 regular expression\n"
+	             "t.policy:4: bad pattern \"a{2,1}\" for \"pattern\": "
+	             "numbers out of order in {} quantifier at offset 5, "
+	             "expected a PCRE2 regular expression");
+}
+
+static void
+test_rules_pattern_that_matches_empty_text_is_an_error(void **state)
+{
+	assert_parse(
+	    "rules fr\n"
+	    "\tpattern promise \"(?:vendredi)?\"\n"
+	    "\tattachment remittance \"avis|\"\n",
+	    "t.policy:2: pattern \"(?:vendredi)?\" for \"pattern\" can "
+	    "match empty text, expected a pattern that needs at least "
+	    "one character\n"
+	    "t.policy:3: pattern \"avis|\" for \"attachment\" can match "
+	    "empty text, expected a pattern that needs at least one "
+	    "character");
+}
+
+static void
+test_rules_duplicates_are_errors(void **state)
+{
+	assert_parse("rules fr\n"
+	             "\tkeyword dispute \"Je conteste\"\n"
+	             "\tkeyword dispute \"je  contesté\"\n"
+	             "\tkeyword reply \"je conteste\"\n"
+	             "\tsubject dispute \"je conteste\"\n"
+	             "\treturn-cue \"de retour\"\n"
+	             "\treturn-cue \"De Retour\"\n"
+	             "rules en\n"
+	             "\tkeyword dispute \"je conteste\"\n",
+	             "t.policy:3: duplicate rule, first set at t.policy:2\n"
+	             "t.policy:7: duplicate return-cue \"de retour\" in rules "
+	             "\"fr\", expected each cue once");
+}
+
+static void
+test_rules_too_many_languages_and_rules_are_errors(void **state)
+{
+	struct buf text = BUF_INIT;
+	char *got;
+
+	for (int i = 0; i < POLICY_MAX_RULE_LANGS + 1; i++)
+		buf_printf(&text, "rules l%c\n", 'a' + i);
+	got = parse_errors(buf_cstr(&text));
+	assert_string_equal(got, "t.policy:17: too many rules languages, "
+	                         "expected at most 16");
+	free(got);
+	buf_reset(&text);
+	buf_puts(&text, "rules fr\n");
+	for (int i = 0; i < POLICY_MAX_RULES - 1; i++)
+		buf_printf(&text, "\tkeyword reply w%d\n", i);
+	buf_puts(&text, "\treturn-cue last\n\tdelay-cue over\n");
+	got = parse_errors(buf_cstr(&text));
+	assert_string_equal(got, "t.policy:1002: too many rules for \"fr\", "
+	                         "expected at most 1000");
+	free(got);
+	buf_free(&text);
+}
+
+static void
+test_matching_reads_the_invoice_pattern_and_subject_tag(void **state)
+{
+	struct policy *p =
+	    parse_ok("matching\n"
+	             "\tinvoice-pattern \"\\bF\\d{4}-\\d{4,6}\\b\""
+	             "  # F2026-0042\n"
+	             "\tsubject-tag \"[Réf. {id}]\"\n");
+	size_t a, b;
+	static const char text[] = "re: f2026-0042 et xf2026-0043";
+
+	assert_string_equal(p->matching.invoice_pattern,
+	                    "\\bF\\d{4}-\\d{4,6}\\b");
+	assert_non_null(p->matching.invoice);
+	assert_int_equal(p->matching.invoice_where.line, 2);
+	assert_string_equal(p->matching.subject_tag, "[Réf. {id}]");
+	assert_int_equal(p->matching.tag_where.line, 3);
+	assert_int_equal(policy_regex_find(p->matching.invoice, text,
+	                                   sizeof(text) - 1, 0, &a, &b),
+	                 1);
+	assert_int_equal(a, 4);
+	assert_int_equal(b, 14);
+	assert_int_equal(policy_regex_find(p->matching.invoice, text,
+	                                   sizeof(text) - 1, b, &a, &b),
+	                 0);
+	policy_free(p);
+}
+
+static void
+test_matching_faults_are_errors(void **state)
+{
+	struct strlist errors = STRLIST_INIT;
+	struct policy *p = policy_new();
+	static const char a[] = "matching\n"
+	                        "\tinvoice-pattern \"F\\d+\"\n"
+	                        "\tsubject-tag \"[{id}]\"\n";
+	static const char b[] = "matching\n"
+	                        "\tinvoice-pattern \"G\\d+\"\n"
+	                        "\tsubject-tag \"[{id}]\"\n"
+	                        "\tinvoice-pattern \"(\"\n"
+	                        "\tunknown x\n";
+	char *got;
+
+	assert_int_equal(
+	    policy_parse_file(p, "a.policy", a, sizeof(a) - 1, &errors), 0);
+	assert_int_equal(
+	    policy_parse_file(p, "b.policy", b, sizeof(b) - 1, &errors), 4);
+	got = joined(&errors);
+	assert_string_equal(
+	    got, "b.policy:2: duplicate \"invoice-pattern\", first set at "
+	         "a.policy:2\n"
+	         "b.policy:3: duplicate \"subject-tag\", first set at "
+	         "a.policy:3\n"
+	         "b.policy:4: duplicate \"invoice-pattern\", first set at "
+	         "a.policy:2\n"
+	         "b.policy:5: unknown directive \"unknown\" in matching, "
+	         "expected invoice-pattern, subject-tag, or a new section: "
+	         "profile NAME, reactions, rates, rules LANG or matching");
+	assert_string_equal(p->matching.invoice_pattern, "F\\d+");
+	free(got);
+	strlist_clear(&errors);
+	policy_free(p);
+}
+
+static void
+test_subject_tag_must_hold_id_once(void **state)
+{
+	struct buf text = BUF_INIT;
+	char *got;
+
+	assert_parse("matching\n\tsubject-tag \"[Réf. {ID}]\"\n",
+	             "t.policy:2: subject-tag \"[Réf. {ID}]\" does not hold "
+	             "{id} once, expected a text with one {id} such as "
+	             "\"[Réf. {id}]\"");
+	assert_parse("matching\n\tsubject-tag \"{id} {id}\"\n",
+	             "t.policy:2: subject-tag \"{id} {id}\" does not hold {id} "
+	             "once, expected a text with one {id} such as \"[Réf. "
+	             "{id}]\"");
+	buf_puts(&text, "matching\n\tsubject-tag \"{id}");
+	for (int i = 0; i < POLICY_MAX_TAG; i++)
+		buf_putc(&text, 'x');
+	buf_puts(&text, "\"\n");
+	got = parse_errors(buf_cstr(&text));
+	assert_string_equal(got, "t.policy:2: subject-tag too long, expected "
+	                         "at most 100 bytes");
+	free(got);
+	buf_free(&text);
+}
+
+static void
+test_subject_rule_matching_our_own_subject_is_an_error(void **state)
+{
+	assert_build("rules fr\n"
+	             "\tsubject dispute \"facture\"\n"
+	             "\tsubject reply \"bonjour\"\n"
+	             "\tsubject remittance \"{INVOICE}\"\n"
+	             "\tkeyword dispute \"facture\"\n",
+	             NULL,
+	             "t.policy:2: subject rule \"facture\" matches the subject "
+	             "of template fr/courtesy, expected words that our own "
+	             "subjects do not hold (a reply repeats them)\n"
+	             "t.policy:4: subject rule \"{invoice}\" matches the "
+	             "subject of template fr/courtesy, expected words that our "
+	             "own subjects do not hold (a reply repeats them)");
+}
+
+static void
+test_class_and_rule_kind_names(void **state)
+{
+	static const char *const names[] = {"bounce",     "auto-reply",
+	                                    "remittance", "dispute",
+	                                    "promise",    "reply"};
+
+	for (int c = 0; c < POLICY_CLASS_COUNT; c++) {
+		assert_string_equal(policy_class_name(c), names[c]);
+		assert_int_equal(policy_class_parse(names[c]), c);
+	}
+	assert_string_equal(policy_class_name(POLICY_CLASS_COUNT), "?");
+	assert_int_equal(policy_class_parse("unrelated"), -1);
+	assert_string_equal(policy_rule_kind_name(POLICY_RULE_KEYWORD),
+	                    "keyword");
+	assert_string_equal(policy_rule_kind_name(POLICY_RULE_ATTACHMENT),
+	                    "attachment");
+	assert_string_equal(policy_rule_kind_name(9), "?");
+}
+
+/* policy_fold of S as a new string (caller frees). */
+static char *
+folded(const char *s)
+{
+	struct buf b = BUF_INIT;
+
+	assert_int_equal(policy_fold(s, strlen(s), &b, NULL), 0);
+	return buf_steal(&b);
+}
+
+static void
+assert_folded(const char *s, const char *want)
+{
+	char *got = folded(s);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void
+test_fold_lowers_case_and_drops_accents(void **state)
+{
+	assert_folded("Réponse AUTOMATIQUE : Œuvre, ÇA, straße",
+	              "reponse automatique : oeuvre, ca, strasse");
+	assert_folded("Nous n\xe2\x80\x99"
+	              "avons jamais re\xc3\xa7u",
+	              "nous n'avons jamais recu");
+	assert_folded("a\xc2\xa0:\xe2\x80\xaf"
+	              "b",
+	              "a : b");
+	assert_folded("  je\n\n\tconteste \r\n", " je conteste ");
+	assert_folded("F2026\xe2\x80\x91"
+	              "0042 r\xc3\xa8gle\xc2\xad"
+	              "ment",
+	              "f2026-0042 reglement");
+	assert_folded("Привет", "Привет");
+	assert_folded("", "");
+}
+
+static void
+test_fold_turns_invalid_utf8_and_nul_into_question_marks(void **state)
+{
+	struct buf b = BUF_INIT;
+	static const char s[] = "a\xff"
+	                        "b\xc3"
+	                        "\0c\xe2\x80";
+
+	assert_int_equal(policy_fold(s, sizeof(s) - 1, &b, NULL), 0);
+	assert_string_equal(buf_cstr(&b), "a?b??c??");
+	buf_free(&b);
+}
+
+static void
+test_fold_maps_every_byte_to_its_source(void **state)
+{
+	struct buf b = BUF_INIT;
+	size_t *map;
+	static const char s[] = "Œ é  x\xe2\x80\x99y";
+	/* "oe e x'y": o e from 0, ' ' from 2, e from 3, ' ' from 5 (the
+	 * first of two blanks), x from 7, ' from 8, y from 11, end 12. */
+	static const size_t want[] = {0, 0, 2, 3, 5, 7, 8, 11, 12};
+
+	assert_int_equal(policy_fold(s, sizeof(s) - 1, &b, &map), 0);
+	assert_string_equal(buf_cstr(&b), "oe e x'y");
+	for (size_t i = 0; i <= b.len; i++)
+		assert_int_equal(map[i], want[i]);
+	free(map);
+	buf_free(&b);
+}
+
+/* Find rule R of P in the folded form of TEXT; 1 and [*a, *b) or 0. */
+static int
+find_in(const struct policy_rule *r, const char *text, size_t *a, size_t *b)
+{
+	char *f = folded(text);
+	int rc = policy_rule_find(r, f, strlen(f), 0, a, b);
+
+	free(f);
+	return rc;
+}
+
+static void
+test_rule_find_matches_whole_words_only(void **state)
+{
+	struct policy *p = parse_ok("rules fr\n"
+	                            "\tkeyword dispute litige\n"
+	                            "\tkeyword dispute \"n'avons jamais\"\n"
+	                            "\tsubject bounce \"undeliverable:\"\n");
+	const struct policy_rule *r = p->rules[0].rules;
+	size_t a = 0, b = 0;
+
+	assert_int_equal(find_in(&r[0], "Un LITIGE.", &a, &b), 1);
+	assert_int_equal(a, 3);
+	assert_int_equal(b, 9);
+	assert_int_equal(find_in(&r[0], "litiges, litigeux, xlitige", &a, &b),
+	                 0);
+	assert_int_equal(find_in(&r[0], "litiges puis litige", &a, &b), 1);
+	assert_int_equal(a, 13);
+	assert_int_equal(find_in(&r[0], "LITIGÉ", &a, &b), 1); /* folded */
+	assert_int_equal(find_in(&r[0], "litigeé", &a, &b), 0);
+	assert_int_equal(find_in(&r[1],
+	                         "Nous n\xe2\x80\x99"
+	                         "avons\n jamais",
+	                         &a, &b),
+	                 1);
+	assert_int_equal(a, 5);
+	assert_int_equal(find_in(&r[2], "Undeliverable:Facture", &a, &b), 1);
+	assert_int_equal(policy_rule_find(&r[0], "litige", 6, 1, &a, &b), 0);
+	assert_int_equal(policy_rule_find(&r[0], "litige", 6, 7, &a, &b), 0);
+	policy_free(p);
+}
+
+static void
+test_rule_find_runs_patterns_caseless_from_an_offset(void **state)
+{
+	struct policy *p =
+	    parse_ok("rules fr\n"
+	             "\tpattern promise \"je vous r[eè]gle\"\n"
+	             "\tattachment remittance \"avis|virement\"\n"
+	             "\tpattern dispute \"(a|aa)+$\"\n");
+	const struct policy_rule *r = p->rules[0].rules;
+	static const char text[] = "je vous regle ; je vous regle";
+	struct buf hostile = BUF_INIT;
+	size_t a = 0, b = 0;
+
+	assert_string_equal(r[0].text, "je vous r[ee]gle");
+	assert_int_equal(
+	    policy_rule_find(&r[0], text, sizeof(text) - 1, 1, &a, &b), 1);
+	assert_int_equal(a, 16);
+	assert_int_equal(b, 29);
+	assert_int_equal(find_in(&r[1], "Avis de VIREMENT.pdf", &a, &b), 1);
+	assert_int_equal(a, 0);
+	assert_int_equal(b, 4);
+	assert_int_equal(find_in(&r[1], "facture.pdf", &a, &b), 0);
+	/* A runaway match stops at the match limit. */
+	for (int i = 0; i < 40; i++)
+		buf_putc(&hostile, 'a');
+	buf_putc(&hostile, '!');
+	assert_int_equal(
+	    policy_rule_find(&r[2], hostile.data, hostile.len, 0, &a, &b), -1);
+	buf_free(&hostile);
+	policy_free(p);
+}
+
+static void
+test_shipped_rules_cover_every_class_in_french_and_english(void **state)
+{
+	struct policy *p = load_shipped();
+	size_t a, b;
+	static const char inv[] = "facture f2026-0101 et f2026-01011x";
+
+	assert_int_equal(p->nrules, 2);
+	for (size_t i = 0; i < p->nrules; i++) {
+		const struct policy_rules *r = &p->rules[i];
+		bool seen[POLICY_CLASS_COUNT] = {false};
+
+		for (size_t k = 0; k < r->nrules; k++)
+			seen[r->rules[k].cls] = true;
+		for (int c = 0; c < POLICY_CLASS_COUNT; c++)
+			assert_true(seen[c]);
+		assert_true(r->return_cues.n > 0);
+		assert_true(r->promise_cues.n > 0);
+		assert_true(r->delay_cues.n > 0);
+	}
+	assert_string_equal(p->matching.subject_tag, "[Réf. {id}]");
+	assert_int_equal(policy_regex_find(p->matching.invoice, inv,
+	                                   sizeof(inv) - 1, 0, &a, &b),
+	                 1);
+	assert_int_equal(a, 8);
+	assert_int_equal(b, 18);
+	assert_int_equal(policy_regex_find(p->matching.invoice, inv,
+	                                   sizeof(inv) - 1, b, &a, &b),
+	                 0);
+	policy_free(p);
+}
+
 int
 main(void)
 {
@@ -2000,6 +2593,37 @@ main(void)
 	    cmocka_unit_test(test_load_checks_template_files_and_names),
 	    cmocka_unit_test(test_load_rejects_what_is_not_a_regular_file),
 	    cmocka_unit_test(test_load_rejects_a_template_that_is_too_large),
+	    cmocka_unit_test(test_rules_section_reads_every_directive),
+	    cmocka_unit_test(test_rules_of_one_language_add_up_across_sections),
+	    cmocka_unit_test(test_rules_escapes_and_comments_in_values),
+	    cmocka_unit_test(test_rules_bad_language_is_an_error),
+	    cmocka_unit_test(
+	        test_rules_lines_under_a_bad_header_are_checked_not_kept),
+	    cmocka_unit_test(test_rules_unknown_class_is_an_error),
+	    cmocka_unit_test(test_rules_value_faults_are_errors),
+	    cmocka_unit_test(
+	        test_rules_bad_pattern_names_the_pcre2_message_and_offset),
+	    cmocka_unit_test(
+	        test_rules_pattern_that_matches_empty_text_is_an_error),
+	    cmocka_unit_test(test_rules_duplicates_are_errors),
+	    cmocka_unit_test(
+	        test_rules_too_many_languages_and_rules_are_errors),
+	    cmocka_unit_test(
+	        test_matching_reads_the_invoice_pattern_and_subject_tag),
+	    cmocka_unit_test(test_matching_faults_are_errors),
+	    cmocka_unit_test(test_subject_tag_must_hold_id_once),
+	    cmocka_unit_test(
+	        test_subject_rule_matching_our_own_subject_is_an_error),
+	    cmocka_unit_test(test_class_and_rule_kind_names),
+	    cmocka_unit_test(test_fold_lowers_case_and_drops_accents),
+	    cmocka_unit_test(
+	        test_fold_turns_invalid_utf8_and_nul_into_question_marks),
+	    cmocka_unit_test(test_fold_maps_every_byte_to_its_source),
+	    cmocka_unit_test(test_rule_find_matches_whole_words_only),
+	    cmocka_unit_test(
+	        test_rule_find_runs_patterns_caseless_from_an_offset),
+	    cmocka_unit_test(
+	        test_shipped_rules_cover_every_class_in_french_and_english),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,4 +1,5 @@
 /* fuzz-sources: src/policy.c src/buf.c src/err.c src/strlist.c src/date.c src/money.c src/text.c */
+/* fuzz-pkgs: libpcre2-8 */
 /*
  * fuzz_policy.c -- the policy parser and the template checker on arbitrary
  * bytes.
