@@ -21,7 +21,8 @@ else
 fi
 
 deps=(gcc make autoconf automake libtool pkg-config
-      libmilter-dev libetpan-dev libgdbm-dev libcmocka-dev)
+      libmilter-dev libetpan-dev libgdbm-dev libcmocka-dev libxml2-dev
+      libpcre2-dev)
 missing=()
 for p in "${deps[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null |

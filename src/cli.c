@@ -15,11 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "classify.h"
 #include "conf.h"
 #include "import.h"
 #include "json.h"
@@ -28,7 +30,7 @@
 #include "policy.h"
 #include "text.h"
 
-#define MAX_INPUT (256L * 1024 * 1024) /* largest CSV read */
+#define CLI_MAX_INPUT (256L * 1024 * 1024) /* largest file read */
 #define TABLE_WIDTH 80
 
 /* What every subcommand needs; built once in main. */
@@ -930,9 +932,9 @@ read_file(const char *path, struct buf *out, struct err *e)
 	}
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		buf_append(out, chunk, n);
-		if (out->len > (size_t)MAX_INPUT) {
+		if (out->len > (size_t)CLI_MAX_INPUT) {
 			err_set(e, "%s: larger than %ld MB", path,
-				MAX_INPUT >> 20);
+				CLI_MAX_INPUT >> 20);
 			break;
 		}
 	}
@@ -940,7 +942,7 @@ read_file(const char *path, struct buf *out, struct err *e)
 		err_set(e, "%s: cannot read: %s", path, strerror(errno));
 	else if (buf_failed(out))
 		err_set(e, "%s: out of memory", path);
-	n = ferror(f) || buf_failed(out) || out->len > (size_t)MAX_INPUT;
+	n = ferror(f) || buf_failed(out) || out->len > (size_t)CLI_MAX_INPUT;
 	if (f != stdin)
 		fclose(f);
 	return n ? -1 : 0;
@@ -1172,6 +1174,301 @@ cmd_restore(struct cli *c, int argc, char **argv)
 	return EX_OK;
 }
 
+/*
+ * classify: messages from files, an mbox or a Maildir, one line each.
+ */
+
+struct classify_run {
+	struct cli *c;
+	bool as_json;
+	struct strlist mailboxes;
+	int unreadable;
+};
+
+static void
+print_list(struct buf *o, const char *key, const struct strlist *l)
+{
+	if (l->n == 0)
+		return;
+	buf_printf(o, " %s=", key);
+	join(o, l, ",");
+}
+
+static void
+print_amounts(struct buf *o, const struct classify_result *r, bool as_json)
+{
+	char a[32];
+
+	for (size_t i = 0; i < r->namounts; i++) {
+		money_format(r->amounts[i], 2, a, sizeof(a));
+		if (as_json) {
+			if (i)
+				buf_putc(o, ',');
+			json_string(o, a);
+		} else {
+			buf_printf(o, "%s%s", i ? "," : " amounts=", a);
+		}
+	}
+}
+
+/* "RULE: MATCHED", or RULE alone when it already ends with what matched. */
+static void
+print_evidence(struct buf *o, const struct classify_result *r)
+{
+	const char *rule = r->rule ? r->rule : "no rule";
+	size_t rl = strlen(rule), ml = r->matched ? strlen(r->matched) : 0;
+
+	buf_puts(o, rule);
+	if (ml > 0 && !(rl >= ml && strcmp(rule + rl - ml, r->matched) == 0))
+		buf_printf(o, ": %s", r->matched);
+}
+
+static void
+json_list(struct buf *o, const char *key, const struct strlist *l)
+{
+	json_key(o, key, 0);
+	buf_putc(o, '[');
+	for (size_t i = 0; i < l->n; i++) {
+		if (i)
+			buf_putc(o, ',');
+		json_string(o, l->v[i]);
+	}
+	buf_putc(o, ']');
+}
+
+static void
+json_date(struct buf *o, const char *key, struct date d)
+{
+	char s[11];
+
+	date_format(d, s);
+	json_key(o, key, 0);
+	json_string(o, date_is_null(d) ? NULL : s);
+}
+
+static void
+classify_print(const char *label, const struct classify_result *r,
+	       bool as_json, struct buf *o)
+{
+	struct buf ev = BUF_INIT;
+	char d[11];
+
+	print_evidence(&ev, r);
+	if (as_json) {
+		buf_putc(o, '{');
+		json_key(o, "file", 1);
+		json_string(o, label);
+		json_key(o, "class", 0);
+		json_string(o, classify_name(r->class));
+		json_key(o, "evidence", 0);
+		json_string(o, buf_cstr(&ev));
+		json_list(o, "tracking_ids", &r->tracking_ids);
+		json_list(o, "invoices", &r->invoices);
+		json_date(o, "promise_date", r->promise_date);
+		json_date(o, "return_date", r->return_date);
+		json_key(o, "amounts", 0);
+		buf_putc(o, '[');
+		print_amounts(o, r, true);
+		buf_putc(o, ']');
+		json_key(o, "bounce_recipient", 0);
+		json_string(o, r->bounce_recipient);
+		json_key(o, "bounce_permanent", 0);
+		buf_puts(o, r->bounce_recipient == NULL ? "null"
+			    : r->bounce_permanent     ? "true"
+						      : "false");
+		json_key(o, "truncated", 0);
+		buf_puts(o, r->truncated ? "true" : "false");
+		buf_puts(o, "}\n");
+	} else {
+		buf_printf(o, "%s: %s", label, classify_name(r->class));
+		print_list(o, "tracking", &r->tracking_ids);
+		print_list(o, "invoices", &r->invoices);
+		date_format(r->promise_date, d);
+		if (*d)
+			buf_printf(o, " promise_date=%s", d);
+		date_format(r->return_date, d);
+		if (*d)
+			buf_printf(o, " return_date=%s", d);
+		print_amounts(o, r, false);
+		if (r->bounce_recipient)
+			buf_printf(o, " recipient=%s (%s)", r->bounce_recipient,
+				   r->bounce_permanent ? "permanent"
+						       : "transient");
+		if (r->truncated)
+			buf_puts(o, " truncated");
+		buf_puts(o, " evidence=\"");
+		put_cell(o, buf_cstr(&ev), 300, false);
+		buf_puts(o, "\"\n");
+	}
+	buf_free(&ev);
+}
+
+/* Classify one message held in DATA[0..LEN) and print its line. */
+static int
+classify_one(struct classify_run *run, const char *label, const char *data,
+	     size_t len)
+{
+	struct mime_limits lim = mime_default_limits();
+	struct classify_opts opts = {run->c->today, &run->mailboxes};
+	struct mime_message m;
+	struct classify_result r;
+	struct buf o = BUF_INIT;
+	struct err e;
+	int rc = -1;
+
+	if (mime_parse(data, len, &lim, &m, &e) == 0 &&
+	    classify_message(&m, run->c->pol, &opts, &r, &e) == 0) {
+		classify_print(label, &r, run->as_json, &o);
+		fputs(buf_cstr(&o), stdout);
+		rc = 0;
+		classify_free(&r);
+	} else {
+		warnx_(run->c, "%s: %s", label, e.msg);
+	}
+	mime_free(&m);
+	buf_free(&o);
+	return rc;
+}
+
+/* Classify the message gathered in MSG, the Nth of FILE, then empty MSG. */
+static int
+classify_mbox_message(struct classify_run *run, const char *file, unsigned n,
+		      struct buf *msg)
+{
+	struct buf label = BUF_INIT;
+	int rc;
+
+	buf_printf(&label, "%s#%u", file, n);
+	rc = classify_one(run, buf_cstr(&label), buf_cstr(msg), msg->len);
+	buf_free(&label);
+	buf_reset(msg);
+	return rc;
+}
+
+/* An mbox: messages start at "From " lines; ">From " is unquoted. */
+static int
+classify_mbox(struct classify_run *run, const char *file, const char *data,
+	      size_t len)
+{
+	struct buf msg = BUF_INIT;
+	const char *p = data, *end = data + len;
+	unsigned n = 0;
+	int rc = 0;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *next = nl ? nl + 1 : end, *q = p;
+
+		if (next - p >= 5 && memcmp(p, "From ", 5) == 0) {
+			if (msg.len > 0)
+				rc |= classify_mbox_message(run, file, ++n,
+							    &msg);
+			p = next;
+			continue;
+		}
+		while (q < next && *q == '>')
+			q++;
+		if (q > p && next - q >= 5 && memcmp(q, "From ", 5) == 0)
+			p++; /* ">From " stood for "From " */
+		buf_append(&msg, p, (size_t)(next - p));
+		p = next;
+	}
+	if (msg.len > 0)
+		rc |= classify_mbox_message(run, file, ++n, &msg);
+	buf_free(&msg);
+	return rc;
+}
+
+static int classify_path(struct classify_run *run, const char *path,
+			 bool mbox);
+
+/* A Maildir: every message of cur/ and new/, in name order. */
+static int
+classify_maildir(struct classify_run *run, const char *dir)
+{
+	static const char *const subs[] = {"cur", "new"};
+	struct strlist names = STRLIST_INIT;
+	struct buf path = BUF_INIT;
+	int rc = 0;
+
+	for (int i = 0; i < 2; i++) {
+		DIR *d;
+		struct dirent *de;
+
+		buf_reset(&path);
+		buf_printf(&path, "%s/%s", dir, subs[i]);
+		if ((d = opendir(buf_cstr(&path))) == NULL)
+			continue;
+		while ((de = readdir(d)) != NULL)
+			if (de->d_name[0] != '.') {
+				struct buf full = BUF_INIT;
+
+				buf_printf(&full, "%s/%s", buf_cstr(&path),
+					   de->d_name);
+				strlist_add(&names, buf_cstr(&full));
+				buf_free(&full);
+			}
+		closedir(d);
+	}
+	strlist_sort(&names);
+	for (size_t i = 0; i < names.n; i++)
+		rc |= classify_path(run, names.v[i], false);
+	strlist_clear(&names);
+	buf_free(&path);
+	return rc;
+}
+
+static int
+classify_path(struct classify_run *run, const char *path, bool mbox)
+{
+	struct buf data = BUF_INIT;
+	struct stat st;
+	struct err e;
+	int rc;
+
+	if (strcmp(path, "-") != 0 && stat(path, &st) == 0 &&
+	    S_ISDIR(st.st_mode))
+		return classify_maildir(run, path);
+	if (read_file(path, &data, &e) < 0) {
+		warnx_(run->c, "%s", e.msg);
+		run->unreadable++;
+		buf_free(&data);
+		return -1;
+	}
+	rc = mbox ? classify_mbox(run, path, buf_cstr(&data), data.len)
+		  : classify_one(run, path, buf_cstr(&data), data.len);
+	buf_free(&data);
+	return rc;
+}
+
+static int
+cmd_classify(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"json", no_argument, NULL, 'j'},
+	    {"mbox", no_argument, NULL, 'm'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
+	struct classify_run run = {c, false, STRLIST_INIT, 0};
+	bool mbox = false;
+	int ch, status;
+
+	while ((ch = next_opt(c, argc, argv, "jmh", opts)) != -1) {
+		run.as_json |= ch == 'j';
+		mbox |= ch == 'm';
+	}
+	if (optind == argc)
+		die_usage(c, "expected at least one file, - or a Maildir");
+	if ((status = load_policy(c, c->cfg.policy_dir)) != 0)
+		return status;
+	if (c->cfg.reply_address != NULL)
+		strlist_add(&run.mailboxes, c->cfg.reply_address);
+	for (int i = optind; i < argc; i++)
+		classify_path(&run, argv[i], mbox);
+	strlist_clear(&run.mailboxes);
+	return run.unreadable ? EX_NOINPUT : EX_OK;
+}
+
 static const struct command commands[] = {
     {"import", cmd_import, "import FILE.csv",
      "Read open invoices from an accounting export (CSV) into the state\n"
@@ -1199,6 +1496,11 @@ static const struct command commands[] = {
     {"resume", cmd_resume, "resume INVOICE", "End a pause now.\n"},
     {"cancel", cmd_cancel, "cancel INVOICE [--reason TEXT]",
      "Close an invoice for good (credit note, error).\n"},
+    {"classify", cmd_classify, "classify [--json] [--mbox] FILE...",
+     "Say what each message is (bounce, auto-reply, remittance, dispute,\n"
+     "promise, reply, unrelated), which invoice it is about, and why.\n"
+     "FILE is a message, - for standard input, an mbox with --mbox, or a\n"
+     "Maildir. --json prints one JSON object per message.\n"},
     {"check", cmd_check, "check [POLICYDIR]",
      "Validate the configuration and the policy files; print every\n"
      "error as FILE:LINE: message.\n"},

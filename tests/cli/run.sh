@@ -35,7 +35,7 @@ OUT="$work/relance.conf, $top_srcdir/policies: OK" \
 printf 'StateFile relative.db\nColour blue\n' >bad.conf
 ERR=$(cat <<EOF
 bad.conf:1: StateFile "relative.db" is not an absolute path (expected an absolute path, e.g. /var/lib/relance/relance.db)
-bad.conf:2: unknown key "Colour" (expected one of StateFile, PolicyDir, CompanyName, Sender, ReplyAddress, IBAN, BIC, PaymentLink, Sendmail, TimeZone)
+bad.conf:2: unknown key "Colour" (expected one of StateFile, PolicyDir, CompanyName, Sender, ReplyAddress, IBAN, BIC, PaymentLink, Sendmail, TimeZone, Socket, UserID, PidFile, Mailbox, InternalNetworks, InternalDaemons, On-InternalError, SpoolDir, MaxBodySize, SubjectTag, PlusAddressing, Guard, ReminderSender, ReminderSubject)
 EOF
 ) expect "a bad config names file and line, and stops" 78 \
 	"$top_builddir/src/relance" -c bad.conf list
@@ -242,16 +242,63 @@ if command -v flock >/dev/null; then
 	wait "$holder" 2>/dev/null
 fi
 
+# --- classify
+
+mail=$top_srcdir/tests/mail
+OUT=$(cat <<EOF
+$mail/fr-promise-gmail-vendredi.eml: promise tracking=R-7S3HZ32ZV invoices=F2026-0119 promise_date=2026-11-27 evidence="fr pattern promise: Je vous règle"
+$mail/en-bounce-qmail-failure-notice.eml: bounce tracking=R-VGS4KWVB7 recipient=contact@fleuriste-morin.example (permanent) evidence="en subject bounce: failure notice"
+EOF
+) expect "classify: one line per message" 0 r classify \
+	"$mail/fr-promise-gmail-vendredi.eml" "$mail/en-bounce-qmail-failure-notice.eml"
+
+OUT='{"file":"-","class":"dispute","evidence":"fr keyword dispute: Je conteste","tracking_ids":["R-7K3Q9WXMT"],"invoices":["F2026-0142"],"promise_date":null,"return_date":null,"amounts":[],"bounce_recipient":null,"bounce_permanent":null,"truncated":false}' \
+	expect "classify --json from standard input" 0 \
+	sh -c '"$0" -c "$1" classify --json - <"$2"' "$top_builddir/src/relance" \
+	"$work/relance.conf" "$mail/fr-dispute-outlook-qp.eml"
+
+{
+	echo "From someone@example.com Mon Nov 23 10:00:00 2026"
+	cat "$mail/fr-promise-gmail-vendredi.eml"
+	echo
+	echo "From other@example.com Mon Nov 23 10:05:00 2026"
+	cat "$mail/en-bounce-qmail-failure-notice.eml"
+} | tr -d '\r' >box.mbox
+mkdir -p maildir/cur maildir/new maildir/tmp
+cp "$mail/fr-dispute-outlook-qp.eml" maildir/new/1.eml
+cp "$mail/fr-promise-gmail-vendredi.eml" maildir/cur/2.eml
+classes() { r classify "$@" | sed 's/^\([^ ]*\) \([a-z-]*\).*/\1 \2/'; }
+OUT=$(cat <<'EOF'
+box.mbox#1: promise
+box.mbox#2: bounce
+EOF
+) expect "classify --mbox: each message of an mbox" 0 classes --mbox box.mbox
+OUT=$(cat <<'EOF'
+maildir/cur/2.eml: promise
+maildir/new/1.eml: dispute
+EOF
+) expect "classify: a Maildir's cur and new" 0 classes maildir
+printf 'garbage \0\377 not mail' >garbage.eml
+OUT='garbage.eml: unrelated evidence="no signal"' \
+ERR="relance: classify: $work/nope.eml: cannot read: No such file or directory" \
+	expect "classify: garbage is unrelated; an unreadable file fails" 66 \
+	r classify garbage.eml "$work/nope.eml"
+
 # --- usage
 
-for c in import list show pay dispute resolve pause resume cancel check fsck backup restore; do
+for c in import list show pay dispute resolve pause resume cancel classify check fsck backup restore; do
 	if r "$c" --help | grep -q "^usage: relance $c"; then
 		pass=$((pass + 1)); echo "ok $c --help"
 	else
 		fail=$((fail + 1)); echo "FAIL $c --help"
 	fi
 done
-first_error_line() { r "$@" 2>&1 >/dev/null | head -1; return "${PIPESTATUS[0]}"; }
+first_error_line() {
+	local rc=0
+	r "$@" 2>"$work/stderr" >/dev/null || rc=$?
+	head -1 "$work/stderr"
+	return "$rc"
+}
 OUT='relance: unknown command "frobnicate"' \
 	expect "an unknown command" 64 first_error_line frobnicate
 
