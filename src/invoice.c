@@ -42,6 +42,7 @@ invoice_free(struct invoice *inv)
 	free(inv->customer);
 	free(inv->customer_name);
 	strlist_clear(&inv->contacts);
+	strlist_clear(&inv->undeliverable);
 	free(inv->lang);
 	free(inv->profile);
 	free(inv->pdf);
@@ -120,6 +121,7 @@ invoice_copy(struct invoice *dst, const struct invoice *src)
 	    set_str(&dst->last_step, src->last_step) < 0 ||
 	    set_str(&dst->dispute_reason, src->dispute_reason) < 0 ||
 	    copy_list(&dst->contacts, &src->contacts) < 0 ||
+	    copy_list(&dst->undeliverable, &src->undeliverable) < 0 ||
 	    copy_list(&dst->tracking_ids, &src->tracking_ids) < 0 ||
 	    copy_list(&dst->message_ids, &src->message_ids) < 0)
 		goto fail;
@@ -610,6 +612,7 @@ invoice_encode(const struct invoice *inv, struct buf *out)
 	if (inv->customer_name != NULL)
 		put_line(out, "name", inv->customer_name, NULL);
 	put_list(out, "contact", &inv->contacts);
+	put_list(out, "bounced", &inv->undeliverable);
 	put_line(out, "lang", inv->lang ? inv->lang : "fr", NULL);
 	put_line(out, "profile", inv->profile ? inv->profile : "default",
 		 NULL);
@@ -743,6 +746,8 @@ decode_field(struct invoice *inv, char **f, int nf)
 		return set_str(&inv->customer_name, f[1]);
 	if (nf == 2 && strcmp(k, "contact") == 0)
 		return strlist_add(&inv->contacts, f[1]);
+	if (nf == 2 && strcmp(k, "bounced") == 0)
+		return strlist_add(&inv->undeliverable, f[1]);
 	if (nf == 2 && strcmp(k, "lang") == 0)
 		return set_str(&inv->lang, f[1]);
 	if (nf == 2 && strcmp(k, "profile") == 0)

@@ -48,6 +48,7 @@ struct invoice {
 	char *customer;		/* customer id in the accounting system */
 	char *customer_name;
 	struct strlist contacts; /* e-mail addresses, lower-case domain */
+	struct strlist undeliverable; /* contacts whose mail bounced for good */
 	char *lang;		/* "fr", "en" */
 	char *profile;		/* payer profile name in the policy */
 	char currency[4];	/* ISO 4217 */

@@ -237,6 +237,7 @@ test_record_round_trip_keeps_hostile_text(void **state)
 	free(inv.customer_name);
 	inv.customer_name = strdup("Dupont\tSARL\nSubject: pwned\\x41\r");
 	inv.pdf = strdup("/srv/factures/F2026-0042.pdf");
+	strlist_add(&inv.undeliverable, "old@dupont.fr");
 	strlist_add(&inv.tracking_ids, "R7K3Q9WX");
 	strlist_add(&inv.message_ids, "<abc@example.com>");
 	inv.last_step = strdup("reminder-1");
@@ -252,6 +253,8 @@ test_record_round_trip_keeps_hostile_text(void **state)
 	assert_string_equal(back.events[0].detail, "line1\nline2\tx");
 	assert_int_equal(back.state, INVOICE_DISPUTED);
 	assert_int_equal(back.last_step_date.day, 8);
+	assert_int_equal(back.undeliverable.n, 1);
+	assert_string_equal(back.undeliverable.v[0], "old@dupont.fr");
 	invoice_encode(&back, &again);
 	assert_string_equal(buf_cstr(&rec), buf_cstr(&again));
 	buf_free(&rec);
