@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -18,6 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 
 #include "buf.h"
 #include "conf.h"
@@ -32,20 +36,51 @@
  */
 typedef int config_check_fn(char *v, struct buf *why, const char **expect);
 
+/* How a checked value is kept at the key's offset in struct config. */
+enum config_kind {
+	CONFIG_STRING, /* char *, set once */
+	CONFIG_LIST,   /* struct strlist: the key may come back, and each
+	                  value is a comma-separated list of items, each
+	                  checked on its own */
+	CONFIG_SIZE,   /* size_t: the check normalises to decimal bytes */
+	CONFIG_CHOICE, /* int: the index of the value among CHOICES */
+	CONFIG_BOOL,   /* bool: yes or no */
+};
+
 struct config_key {
 	const char *name; /* as documented; matched ignoring case */
-	size_t offset;    /* of its char * in struct config */
+	size_t offset;    /* of its member in struct config */
 	config_check_fn *check;
 	const char *expect; /* what a value looks like, for messages */
+	enum config_kind kind;
+	const char *const *choices; /* CONFIG_CHOICE: the values, in the
+	                               order of their enum, NULL-ended */
 };
 
 static config_check_fn config_check_path, config_check_text,
     config_check_sender, config_check_address, config_check_iban,
-    config_check_bic, config_check_link, config_check_timezone;
+    config_check_bic, config_check_link, config_check_timezone,
+    config_check_socket, config_check_user, config_check_network,
+    config_check_daemon, config_check_size, config_check_tag,
+    config_check_pattern;
+
+static const char *const config_guards[] = {"reject", "warn", "off", NULL};
+static const char *const config_on_errors[] = {"accept", "tempfail", NULL};
 
 #define CONFIG_KEY(name, member, check, expect)                                \
 	{                                                                      \
-		name, offsetof(struct config, member), check, expect           \
+		name, offsetof(struct config, member), check, expect,          \
+		    CONFIG_STRING, NULL                                        \
+	}
+#define CONFIG_LIST_KEY(name, member, check, expect)                           \
+	{                                                                      \
+		name, offsetof(struct config, member), check, expect,          \
+		    CONFIG_LIST, NULL                                          \
+	}
+#define CONFIG_TYPED_KEY(name, member, check, expect, kind, choices)           \
+	{                                                                      \
+		name, offsetof(struct config, member), check, expect, kind,    \
+		    choices                                                    \
 	}
 
 static const struct config_key config_keys[] = {
@@ -69,6 +104,42 @@ static const struct config_key config_keys[] = {
                "an absolute path, e.g. /usr/sbin/sendmail"),
     CONFIG_KEY("TimeZone", timezone, config_check_timezone,
                "a time zone name, e.g. Europe/Paris"),
+    CONFIG_KEY("Socket", socket, config_check_socket,
+               "unix:/path, inet:PORT@HOST or inet6:PORT@HOST, e.g. "
+               "unix:/run/relance/relance-milter.sock"),
+    CONFIG_KEY("UserID", user_id, config_check_user,
+               "a user name, or USER:GROUP, e.g. relance"),
+    CONFIG_KEY("PidFile", pid_file, config_check_path,
+               "an absolute path, e.g. /run/relance/relance-milter.pid"),
+    CONFIG_LIST_KEY("Mailbox", mailboxes, config_check_address,
+                    "local@domain, or several separated by commas"),
+    CONFIG_LIST_KEY("InternalNetworks", internal_networks,
+                    config_check_network,
+                    "IPv4 or IPv6 networks such as 10.0.0.0/8, ::1/128, "
+                    "separated by commas"),
+    CONFIG_LIST_KEY("InternalDaemons", internal_daemons, config_check_daemon,
+                    "names of MTA daemons (the {daemon_name} macro) such "
+                    "as ORIGINATING, separated by commas"),
+    CONFIG_TYPED_KEY("On-InternalError", on_internal_error, config_check_text,
+                     "accept or tempfail", CONFIG_CHOICE, config_on_errors),
+    CONFIG_KEY("SpoolDir", spool_dir, config_check_path,
+               "an absolute path, e.g. /var/spool/relance"),
+    CONFIG_TYPED_KEY("MaxBodySize", max_body_size, config_check_size,
+                     "a size in bytes from 1K to 1G, with an optional K or "
+                     "M suffix, e.g. 1M",
+                     CONFIG_SIZE, NULL),
+    CONFIG_KEY("SubjectTag", subject_tag, config_check_tag,
+               "text holding {id} once, e.g. [R\xc3\xa9"
+               "f. {id}]"),
+    CONFIG_TYPED_KEY("PlusAddressing", plus_addressing, config_check_text,
+                     "yes or no", CONFIG_BOOL, NULL),
+    CONFIG_TYPED_KEY("Guard", guard, config_check_text, "reject, warn or off",
+                     CONFIG_CHOICE, config_guards),
+    CONFIG_LIST_KEY("ReminderSender", reminder_senders, config_check_address,
+                    "local@domain, or several separated by commas"),
+    CONFIG_KEY("ReminderSubject", reminder_subject, config_check_pattern,
+               "a PCRE2 pattern with one capture group for the invoice "
+               "number, e.g. \"facture (F\\d{4}-\\d+)\""),
 };
 
 #define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -95,9 +166,22 @@ config_init(struct config *c)
 	c->sendmail = strdup("/usr/sbin/sendmail");
 	c->timezone = strdup("Europe/Paris");
 	c->company_name = strdup("");
+	c->socket = strdup(CONFIG_DEFAULT_SOCKET);
+	c->user_id = strdup(CONFIG_DEFAULT_USER);
+	c->pid_file = strdup(CONFIG_DEFAULT_PIDFILE);
+	c->spool_dir = strdup(CONFIG_DEFAULT_SPOOL);
+	c->subject_tag = strdup(CONFIG_DEFAULT_TAG);
+	c->max_body_size = CONFIG_DEFAULT_MAX_BODY;
+	c->on_internal_error = CONFIG_ON_ERROR_ACCEPT;
+	c->guard = CONFIG_GUARD_REJECT;
+	c->plus_addressing = true;
 	if (c->state_file == NULL || c->policy_dir == NULL ||
 	    c->sendmail == NULL || c->timezone == NULL ||
-	    c->company_name == NULL)
+	    c->company_name == NULL || c->socket == NULL ||
+	    c->user_id == NULL || c->pid_file == NULL ||
+	    c->spool_dir == NULL || c->subject_tag == NULL ||
+	    strlist_add(&c->internal_networks, "127.0.0.0/8") < 0 ||
+	    strlist_add(&c->internal_networks, "::1/128") < 0)
 		return -1;
 	return 0;
 }
@@ -106,13 +190,31 @@ void
 config_free(struct config *c)
 {
 	for (size_t i = 0; i < CONFIG_NKEYS; i++) {
-		char **slot = (char **)((char *)c + config_keys[i].offset);
+		void *slot = (char *)c + config_keys[i].offset;
 
-		free(*slot);
-		*slot = NULL;
+		if (config_keys[i].kind == CONFIG_STRING) {
+			free(*(char **)slot);
+			*(char **)slot = NULL;
+		} else if (config_keys[i].kind == CONFIG_LIST) {
+			strlist_clear(slot);
+		}
 	}
 	free(c->path);
 	c->path = NULL;
+}
+
+int
+config_mailboxes(const struct config *c, struct strlist *out)
+{
+	strlist_clear(out);
+	if (c->mailboxes.n == 0)
+		return c->reply_address == NULL
+		           ? 0
+		           : strlist_add(out, c->reply_address);
+	for (size_t i = 0; i < c->mailboxes.n; i++)
+		if (strlist_add(out, c->mailboxes.v[i]) < 0)
+			return -1;
+	return 0;
 }
 
 /* How much of the UTF-8 text S[0..LEN) to show: at most CONFIG_QUOTE_MAX
@@ -527,6 +629,240 @@ config_check_timezone(char *v, struct buf *why, const char **expect)
 	return 0;
 }
 
+/* unix:/path (or local:/path), inet:PORT[@HOST], inet6:PORT[@HOST]: what
+ * smfi_setconn(3) takes. Whether the host resolves is libmilter's
+ * business, at start-up. */
+static int
+config_check_socket(char *v, struct buf *why, const char **expect)
+{
+	const char *rest, *at;
+	unsigned long port = 0;
+	size_t digits = 0;
+
+	if (strncasecmp(v, "unix:", 5) == 0 || strncasecmp(v, "local:", 6) == 0) {
+		rest = strchr(v, ':') + 1;
+		if (rest[0] != '/') {
+			buf_puts(why, "does not name an absolute path");
+			return -1;
+		}
+		if (strlen(rest) > 100) {
+			buf_puts(why, "names a path longer than 100 bytes");
+			return -1;
+		}
+		return 0;
+	}
+	if (strncasecmp(v, "inet:", 5) == 0)
+		rest = v + 5;
+	else if (strncasecmp(v, "inet6:", 6) == 0)
+		rest = v + 6;
+	else {
+		buf_puts(why, "does not start with unix:, inet: or inet6:");
+		return -1;
+	}
+	for (; config_is_digit((unsigned char)rest[digits]) && digits < 6;
+	     digits++)
+		port = port * 10 + (unsigned long)(rest[digits] - '0');
+	at = rest + digits;
+	if (digits == 0 || port == 0 || port > 65535 ||
+	    (*at != '\0' && *at != '@')) {
+		buf_puts(why, "has no port from 1 to 65535");
+		return -1;
+	}
+	if (*at == '@') {
+		if (at[1] == '\0') {
+			buf_puts(why, "has an empty host after the @");
+			return -1;
+		}
+		for (const char *h = at + 1; *h != '\0'; h++)
+			if (!config_is_alnum((unsigned char)*h) &&
+			    !strchr(".-:[]", *h)) {
+				buf_puts(why, "has a malformed host");
+				return -1;
+			}
+	}
+	return 0;
+}
+
+/* A user or group name: letters, digits, '.', '_', '-', not first '-'. */
+static bool
+config_is_name(const char *s, size_t len)
+{
+	if (len == 0 || len > 32 || s[0] == '-')
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!config_is_alnum((unsigned char)s[i]) &&
+		    !strchr("._-", s[i]))
+			return false;
+	return true;
+}
+
+static int
+config_check_user(char *v, struct buf *why, const char **expect)
+{
+	const char *colon = strchr(v, ':');
+	size_t ulen = colon ? (size_t)(colon - v) : strlen(v);
+
+	if (!config_is_name(v, ulen) ||
+	    (colon != NULL && !config_is_name(colon + 1, strlen(colon + 1)))) {
+		buf_puts(why, "is not a user name (letters, digits, '.', '_' "
+		              "and '-', at most 32)");
+		return -1;
+	}
+	return 0;
+}
+
+/* ADDR or ADDR/BITS, IPv4 or IPv6. */
+static int
+config_check_network(char *v, struct buf *why, const char **expect)
+{
+	unsigned char addr[16];
+	char host[INET6_ADDRSTRLEN];
+	const char *slash = strchr(v, '/');
+	size_t hlen = slash ? (size_t)(slash - v) : strlen(v);
+	int max, bits = -1;
+
+	if (hlen == 0 || hlen >= sizeof(host)) {
+		buf_puts(why, "is not an IP address");
+		return -1;
+	}
+	memcpy(host, v, hlen);
+	host[hlen] = '\0';
+	if (inet_pton(AF_INET, host, addr) == 1)
+		max = 32;
+	else if (inet_pton(AF_INET6, host, addr) == 1)
+		max = 128;
+	else {
+		buf_puts(why, "is not an IP address");
+		return -1;
+	}
+	if (slash != NULL) {
+		const char *b = slash + 1;
+
+		bits = 0;
+		if (*b == '\0' || strlen(b) > 3)
+			bits = -1;
+		for (; bits >= 0 && *b != '\0'; b++)
+			bits = config_is_digit((unsigned char)*b)
+			           ? bits * 10 + (*b - '0')
+			           : -1;
+		if (bits < 0 || bits > max) {
+			buf_printf(why, "has a prefix length that is not 0 to %d",
+			           max);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+config_check_daemon(char *v, struct buf *why, const char **expect)
+{
+	size_t len = strlen(v);
+
+	if (len == 0 || len > 64) {
+		buf_puts(why, "is not a daemon name");
+		return -1;
+	}
+	for (size_t i = 0; i < len; i++)
+		if (!config_is_alnum((unsigned char)v[i]) &&
+		    !strchr("._-", v[i])) {
+			buf_puts(why, "is not a daemon name (letters, digits, "
+			              "'.', '_' and '-')");
+			return -1;
+		}
+	return 0;
+}
+
+/* Digits and an optional K, M or G (binary multiples) into *OUT: 0, or
+ * -1 when V is not such a size. At most 12 digits, so no overflow. */
+static int
+config_parse_size(const char *v, unsigned long long *out)
+{
+	unsigned long long n = 0;
+	size_t i = 0;
+	unsigned shift = 0;
+
+	for (; config_is_digit((unsigned char)v[i]) && i < 12; i++)
+		n = n * 10 + (unsigned long long)(v[i] - '0');
+	if (v[i] == 'k' || v[i] == 'K')
+		shift = 10;
+	else if (v[i] == 'm' || v[i] == 'M')
+		shift = 20;
+	else if (v[i] == 'g' || v[i] == 'G')
+		shift = 30;
+	if (i == 0 || (shift == 0 && v[i] != '\0') ||
+	    (shift != 0 && v[i + 1] != '\0'))
+		return -1;
+	*out = n << shift;
+	return 0;
+}
+
+static int
+config_check_size(char *v, struct buf *why, const char **expect)
+{
+	unsigned long long n;
+
+	if (config_parse_size(v, &n) < 0) {
+		buf_puts(why, "is not a size");
+		return -1;
+	}
+	if (n < CONFIG_MIN_BODY || n > (unsigned long long)CONFIG_MAX_BODY) {
+		buf_puts(why, "is out of range");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+config_check_tag(char *v, struct buf *why, const char **expect)
+{
+	const char *id = strstr(v, "{id}");
+
+	if (id == NULL || strstr(id + 1, "{id}") != NULL) {
+		buf_puts(why, "does not hold {id} exactly once");
+		return -1;
+	}
+	for (const char *s = v; *s != '\0'; s++)
+		if ((*s == '{' || *s == '}') && !(s >= id && s < id + 4)) {
+			buf_puts(why, "has a { or } outside {id}");
+			return -1;
+		}
+	if (strlen(v) > CONFIG_MAX_TAG) {
+		buf_printf(why, "is longer than %d bytes", CONFIG_MAX_TAG);
+		return -1;
+	}
+	return 0;
+}
+
+/* A PCRE2 pattern (caseless, UTF) with exactly one capture group. */
+static int
+config_check_pattern(char *v, struct buf *why, const char **expect)
+{
+	PCRE2_UCHAR msg[256];
+	PCRE2_SIZE offset;
+	pcre2_code *re;
+	uint32_t groups = 0;
+	int code;
+
+	re = pcre2_compile((PCRE2_SPTR)v, PCRE2_ZERO_TERMINATED,
+	                   PCRE2_CASELESS | PCRE2_UTF, &code, &offset, NULL);
+	if (re == NULL) {
+		pcre2_get_error_message(code, msg, sizeof(msg));
+		buf_printf(why, "is not a valid pattern: %s at offset %zu",
+		           (const char *)msg, (size_t)offset);
+		return -1;
+	}
+	pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &groups);
+	pcre2_code_free(re);
+	if (groups != 1) {
+		buf_printf(why,
+		           "has %u capture groups, not one (the invoice number)",
+		           groups);
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- the parser ---- */
 
 static bool
@@ -621,30 +957,126 @@ config_unquote(const char *s, size_t len, struct buf *out)
 	buf_append(out, "", 0);
 }
 
-/* Run K's check on VALUE (free of control bytes, valid UTF-8) and store
- * the normalised value, or add the check's error. */
+/* The index of V among CHOICES (ignoring case), or -1. */
+static int
+config_choice(const char *v, const char *const *choices)
+{
+	for (int i = 0; choices[i] != NULL; i++)
+		if (strcasecmp(v, choices[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* Check V for a key of kind CONFIG_CHOICE or CONFIG_BOOL and store it. */
+static int
+config_store_choice(const struct config_key *k, void *slot, const char *v,
+                    struct buf *why)
+{
+	static const char *const yes[] = {"yes", "true", "on", "1", NULL};
+	static const char *const no[] = {"no", "false", "off", "0", NULL};
+	int i;
+
+	if (k->kind == CONFIG_CHOICE) {
+		if ((i = config_choice(v, k->choices)) < 0) {
+			buf_puts(why, "is not a known value");
+			return -1;
+		}
+		*(int *)slot = i;
+	} else if (config_choice(v, yes) >= 0) {
+		*(bool *)slot = true;
+	} else if (config_choice(v, no) >= 0) {
+		*(bool *)slot = false;
+	} else {
+		buf_puts(why, "is neither yes nor no");
+		return -1;
+	}
+	return 0;
+}
+
+/* Store the checked value V at K's SLOT. 0, -1 with WHY set (a value
+ * that is not one of the choices), or -2 on no memory. */
+static int
+config_store(const struct config_key *k, void *slot, char *v, struct buf *why)
+{
+	unsigned long long n = 0;
+	char *copy;
+
+	switch (k->kind) {
+	case CONFIG_STRING:
+		if ((copy = strdup(v)) == NULL)
+			return -2;
+		free(*(char **)slot);
+		*(char **)slot = copy;
+		return 0;
+	case CONFIG_LIST:
+		return strlist_add(slot, v) < 0 ? -2 : 0;
+	case CONFIG_SIZE:
+		(void)config_parse_size(v, &n); /* checked already */
+		*(size_t *)slot = (size_t)n;
+		return 0;
+	case CONFIG_CHOICE:
+	case CONFIG_BOOL:
+		return config_store_choice(k, slot, v, why);
+	}
+	return -2;
+}
+
+/* Run K's check on V[0..LEN) (free of control bytes, valid UTF-8; one item
+ * of a list) and store the normalised value, or add the check's error. */
 static void
 config_check_store(struct config_parser *p, const struct config_key *k,
-                   struct buf *value)
+                   char *v, size_t len)
 {
 	struct buf why = BUF_INIT, shown = BUF_INIT;
 	const char *expect = k->expect;
-	char **slot = (char **)((char *)p->c + k->offset);
-	char *copy;
+	void *slot = (char *)p->c + k->offset;
+	int rc;
 
-	config_quote(&shown, value->data, value->len); /* before normalising */
-	if (k->check(value->data, &why, &expect) < 0) {
+	config_quote(&shown, v, len); /* before normalising */
+	rc = k->check(v, &why, &expect);
+	if (rc == 0)
+		rc = config_store(k, slot, v, &why);
+	if (rc == -1) {
 		config_error(p, "%s %s %s (expected %s)", k->name,
 		             buf_cstr(&shown), buf_cstr(&why), expect);
 		p->nomem |= buf_failed(&why) || buf_failed(&shown);
-	} else if ((copy = strdup(value->data)) == NULL) {
+	} else if (rc == -2) {
 		p->nomem = true;
-	} else {
-		free(*slot);
-		*slot = copy;
 	}
 	buf_free(&why);
 	buf_free(&shown);
+}
+
+/* A list value: comma-separated items, blanks around each ignored. The
+ * first time the file gives the key, its items replace the default. */
+static void
+config_check_list(struct config_parser *p, const struct config_key *k,
+                  struct buf *value)
+{
+	size_t idx = (size_t)(k - config_keys);
+	char *item = value->data, *comma, *end;
+
+	if (p->seen[idx] == 0)
+		strlist_clear((struct strlist *)((char *)p->c + k->offset));
+	for (;;) {
+		comma = strchr(item, ',');
+		end = comma != NULL ? comma : item + strlen(item);
+		*end = '\0';
+		while (config_blank(*item))
+			item++;
+		while (end > item && config_blank(end[-1]))
+			*--end = '\0';
+		if (item == end)
+			config_error(p,
+			             "%s has an empty item in its list "
+			             "(expected %s)",
+			             k->name, k->expect);
+		else
+			config_check_store(p, k, item, (size_t)(end - item));
+		if (comma == NULL)
+			break;
+		item = comma + 1;
+	}
 }
 
 /* Check VALUE (unquoted) for key K and store it. */
@@ -662,8 +1094,10 @@ config_set(struct config_parser *p, const struct config_key *k,
 		             "the value of %s is not valid UTF-8 "
 		             "(expected UTF-8 text: save the file as UTF-8)",
 		             k->name);
+	else if (k->kind == CONFIG_LIST)
+		config_check_list(p, k, value);
 	else
-		config_check_store(p, k, value);
+		config_check_store(p, k, value->data, value->len);
 }
 
 /* The value of key K: S..END, after the key and its blanks. */
@@ -717,17 +1151,38 @@ config_line(struct config_parser *p, const char *s, const char *end)
 		return;
 	}
 	idx = (size_t)(k - config_keys);
-	if (p->seen[idx] != 0) {
+	if (p->seen[idx] != 0 && k->kind != CONFIG_LIST) {
 		config_error(p,
 		             "key %s given twice (first on line %u; "
 		             "expected each key at most once)",
 		             k->name, p->seen[idx]);
 		return;
 	}
-	p->seen[idx] = p->line;
 	while (s < end && config_blank(*s))
 		s++;
 	config_value(p, k, s, end);
+	if (p->seen[idx] == 0)
+		p->seen[idx] = p->line;
+}
+
+/* ReminderSender and ReminderSubject make one rule: both or neither. The
+ * error names the line of the one that was given. */
+static void
+config_check_rule(struct config_parser *p)
+{
+	const struct config_key *subject = config_find("ReminderSubject", 15);
+	const struct config_key *sender = config_find("ReminderSender", 14);
+	bool has_subject = p->c->reminder_subject != NULL;
+	bool has_sender = p->c->reminder_senders.n > 0;
+	const struct config_key *given = has_subject ? subject : sender;
+	const struct config_key *missing = has_subject ? sender : subject;
+
+	/* A missing key that was given had an error of its own. */
+	if (has_subject == has_sender || p->seen[missing - config_keys] != 0)
+		return;
+	p->line = p->seen[given - config_keys];
+	config_error(p, "%s is set but %s is not (expected both, or neither)",
+	             given->name, missing->name);
 }
 
 int
@@ -752,6 +1207,8 @@ config_parse(struct config *c, const char *name, const char *text, size_t len,
 		config_line(&p, s, le > s && le[-1] == '\r' ? le - 1 : le);
 		s = nl != NULL ? nl + 1 : end;
 	}
+	if (!p.nomem && p.nerrors < CONFIG_MAX_ERRORS)
+		config_check_rule(&p);
 	return p.nomem ? -1 : p.nerrors;
 }
 

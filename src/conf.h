@@ -15,6 +15,7 @@
 #ifndef RELANCE_CONF_H
 #define RELANCE_CONF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "strlist.h"
@@ -33,7 +34,35 @@
 /* config_load refuses larger files. */
 #define CONFIG_MAX_FILE (1024 * 1024)
 
-/* Every string is owned by the struct (malloc'ed) or NULL when unset. */
+/* Defaults of relance-milter's keys. */
+#define CONFIG_DEFAULT_SOCKET "unix:/run/relance/relance-milter.sock"
+#define CONFIG_DEFAULT_USER "relance"
+#define CONFIG_DEFAULT_PIDFILE "/run/relance/relance-milter.pid"
+#define CONFIG_DEFAULT_SPOOL "/var/spool/relance"
+#define CONFIG_DEFAULT_TAG "[R\xc3\xa9" "f. {id}]" /* [Réf. {id}] */
+#define CONFIG_DEFAULT_MAX_BODY (1024 * 1024)
+/* Bounds of MaxBodySize, in bytes. */
+#define CONFIG_MIN_BODY 1024
+#define CONFIG_MAX_BODY (1024L * 1024 * 1024)
+/* Longest SubjectTag, in bytes (as policy's subject-tag). */
+#define CONFIG_MAX_TAG 100
+
+/* Guard: what relance-milter does with a reminder for an invoice that is
+ * paid, closed, disputed or paused. */
+enum config_guard {
+	CONFIG_GUARD_REJECT, /* refuse it (5.7.1) and say why */
+	CONFIG_GUARD_WARN,   /* let it go, log it, flag it */
+	CONFIG_GUARD_OFF,    /* let it go */
+};
+
+/* On-InternalError: what relance-milter answers when it fails itself. */
+enum config_on_error {
+	CONFIG_ON_ERROR_ACCEPT,	  /* let the mail through unchanged */
+	CONFIG_ON_ERROR_TEMPFAIL, /* ask the client to try again later */
+};
+
+/* Every string is owned by the struct (malloc'ed) or NULL when unset; so is
+ * every list. */
 struct config {
 	char *path; /* the file it came from, NULL for built-in defaults */
 	char *state_file;    /* StateFile */
@@ -48,14 +77,40 @@ struct config {
 	                        {amount} */
 	char *sendmail;      /* Sendmail: path of sendmail(1) */
 	char *timezone;      /* TimeZone, e.g. Europe/Paris */
+
+	/* relance-milter(8) */
+	char *socket;	/* Socket: unix:/path, inet:PORT@HOST, inet6:... */
+	char *user_id;	/* UserID: USER or USER:GROUP */
+	char *pid_file; /* PidFile */
+	char *spool_dir; /* SpoolDir: events waiting for the state file */
+	char *subject_tag; /* SubjectTag: holds "{id}" once */
+	char *reminder_subject; /* ReminderSubject: PCRE2, one capture group
+	                           (the invoice number); NULL when unset */
+	struct strlist mailboxes; /* Mailbox: the dunning mailboxes (empty:
+	                             ReplyAddress) */
+	struct strlist internal_networks; /* InternalNetworks: ADDR[/BITS] */
+	struct strlist internal_daemons;  /* InternalDaemons: {daemon_name}
+	                                     values that mean outgoing */
+	struct strlist reminder_senders;  /* ReminderSender: addresses */
+	size_t max_body_size;	/* MaxBodySize, bytes */
+	int on_internal_error;	/* On-InternalError: enum config_on_error */
+	int guard;		/* Guard: enum config_guard */
+	bool plus_addressing;	/* PlusAddressing */
 };
 
 /*
  * config_init -- fill C with the built-in defaults: state_file =
  * RELANCE_STATE_FILE, policy_dir = RELANCE_POLICY_DIR, sendmail
- * "/usr/sbin/sendmail", timezone "Europe/Paris", company_name "", the
- * others NULL. Returns 0, or -1 on no memory (C is then still safe to give
- * to config_free). Release with config_free.
+ * "/usr/sbin/sendmail", timezone "Europe/Paris", company_name "", and for
+ * relance-milter the CONFIG_DEFAULT_* values, internal_networks
+ * "127.0.0.0/8" and "::1/128", guard reject, on_internal_error accept,
+ * plus_addressing true; the others NULL or empty. Returns 0, or -1 on no
+ * memory (C is then still safe to give to config_free). Release with
+ * config_free.
+ *
+ * Keys that take a list (Mailbox, InternalNetworks, InternalDaemons,
+ * ReminderSender) may be given several times and hold comma-separated
+ * values; the first time a file gives one, it replaces the default list.
  */
 int config_init(struct config *c);
 
@@ -79,7 +134,13 @@ int config_parse(struct config *c, const char *name, const char *text,
  */
 int config_load(struct config *c, const char *path, struct strlist *errors);
 
-/* config_free -- release every string of C and set them to NULL. */
+/* config_mailboxes -- the dunning mailboxes: Mailbox, or ReplyAddress
+ * when no Mailbox is set (then OUT holds it alone), into OUT (cleared
+ * first). 0, or -1 on no memory. */
+int config_mailboxes(const struct config *c, struct strlist *out);
+
+/* config_free -- release every string and list of C and set them to NULL
+ * or empty. */
 void config_free(struct config *c);
 
 #endif

@@ -18,6 +18,14 @@
 #include "buf.h"
 #include "conf.h"
 
+/* Every key, in the order of the messages that list them. */
+#define ALL_KEYS                                                               \
+	"StateFile, PolicyDir, CompanyName, Sender, ReplyAddress, IBAN, BIC, " \
+	"PaymentLink, Sendmail, TimeZone, Socket, UserID, PidFile, Mailbox, "  \
+	"InternalNetworks, InternalDaemons, On-InternalError, SpoolDir, "      \
+	"MaxBodySize, SubjectTag, PlusAddressing, Guard, ReminderSender, "     \
+	"ReminderSubject"
+
 /* Parse TEXT as "relance.conf" into a fresh *C; return the error count. */
 static int
 parse(const char *text, struct config *c, struct strlist *errors)
@@ -243,9 +251,7 @@ test_unknown_key(void **state)
 {
 	assert_one_error("\n\n\n\n\n\nFoo bar\n",
 	                 "relance.conf:7: unknown key \"Foo\" (expected one "
-	                 "of StateFile, PolicyDir, CompanyName, Sender, "
-	                 "ReplyAddress, IBAN, BIC, PaymentLink, Sendmail, "
-	                 "TimeZone)");
+	                 "of " ALL_KEYS ")");
 }
 
 static void
@@ -253,9 +259,7 @@ test_unknown_key_is_printed_safely(void **state)
 {
 	assert_one_error("Fo\x01\"o\xff bar\n",
 	                 "relance.conf:1: unknown key \"Fo\\x01\\\"o\\xff\" "
-	                 "(expected one of StateFile, PolicyDir, CompanyName, "
-	                 "Sender, ReplyAddress, IBAN, BIC, PaymentLink, "
-	                 "Sendmail, TimeZone)");
+	                 "(expected one of " ALL_KEYS ")");
 }
 
 static void
@@ -267,8 +271,7 @@ test_long_unknown_key_is_cut(void **state)
 	snprintf(text + 100, sizeof(text) - 100, " x\n");
 	snprintf(want, sizeof(want),
 	         "relance.conf:1: unknown key \"%.64s\"... (expected one of "
-	         "StateFile, PolicyDir, CompanyName, Sender, ReplyAddress, "
-	         "IBAN, BIC, PaymentLink, Sendmail, TimeZone)",
+	         ALL_KEYS ")",
 	         text);
 	assert_one_error(text, want);
 }
@@ -925,6 +928,369 @@ test_contrib_sample_is_valid(void **state)
 	config_free(&c);
 }
 
+/* ---- relance-milter's keys ---- */
+
+static void
+test_milter_defaults(void **state)
+{
+	struct config c;
+
+	assert_int_equal(config_init(&c), 0);
+	assert_string_equal(c.socket, "unix:/run/relance/relance-milter.sock");
+	assert_string_equal(c.user_id, "relance");
+	assert_string_equal(c.pid_file, "/run/relance/relance-milter.pid");
+	assert_string_equal(c.spool_dir, "/var/spool/relance");
+	assert_string_equal(c.subject_tag, "[R\xc3\xa9"
+	                                   "f. {id}]");
+	assert_int_equal(c.internal_networks.n, 2);
+	assert_string_equal(c.internal_networks.v[0], "127.0.0.0/8");
+	assert_string_equal(c.internal_networks.v[1], "::1/128");
+	assert_int_equal(c.internal_daemons.n, 0);
+	assert_int_equal(c.mailboxes.n, 0);
+	assert_int_equal(c.reminder_senders.n, 0);
+	assert_null(c.reminder_subject);
+	assert_int_equal(c.max_body_size, 1048576);
+	assert_int_equal(c.guard, CONFIG_GUARD_REJECT);
+	assert_int_equal(c.on_internal_error, CONFIG_ON_ERROR_ACCEPT);
+	assert_true(c.plus_addressing);
+	config_free(&c);
+	assert_null(c.socket);
+	assert_int_equal(c.internal_networks.n, 0);
+}
+
+static void
+test_milter_keys_are_set(void **state)
+{
+	struct config c;
+	struct strlist errors = STRLIST_INIT;
+
+	assert_int_equal(
+	    parse("Socket inet:8891@127.0.0.1\n"
+	          "UserID relance:mail\n"
+	          "PidFile /run/r.pid\n"
+	          "Mailbox factures@example.com, compta@example.com\n"
+	          "InternalNetworks 10.0.0.0/8\n"
+	          "InternalDaemons ORIGINATING\n"
+	          "On-InternalError TempFail\n"
+	          "SpoolDir /srv/spool\n"
+	          "MaxBodySize 512K\n"
+	          "SubjectTag \"(ref {id})\"\n"
+	          "PlusAddressing no\n"
+	          "Guard warn\n"
+	          "ReminderSender compta@example.com\n"
+	          "ReminderSubject \"relance facture (F[0-9-]+)\"\n",
+	          &c, &errors),
+	    0);
+	assert_string_equal(c.socket, "inet:8891@127.0.0.1");
+	assert_string_equal(c.user_id, "relance:mail");
+	assert_string_equal(c.pid_file, "/run/r.pid");
+	assert_int_equal(c.mailboxes.n, 2);
+	assert_string_equal(c.mailboxes.v[0], "factures@example.com");
+	assert_string_equal(c.mailboxes.v[1], "compta@example.com");
+	assert_int_equal(c.internal_networks.n, 1);
+	assert_string_equal(c.internal_networks.v[0], "10.0.0.0/8");
+	assert_int_equal(c.internal_daemons.n, 1);
+	assert_string_equal(c.internal_daemons.v[0], "ORIGINATING");
+	assert_int_equal(c.on_internal_error, CONFIG_ON_ERROR_TEMPFAIL);
+	assert_string_equal(c.spool_dir, "/srv/spool");
+	assert_int_equal(c.max_body_size, 512 * 1024);
+	assert_string_equal(c.subject_tag, "(ref {id})");
+	assert_false(c.plus_addressing);
+	assert_int_equal(c.guard, CONFIG_GUARD_WARN);
+	assert_int_equal(c.reminder_senders.n, 1);
+	assert_string_equal(c.reminder_subject, "relance facture (F[0-9-]+)");
+	config_free(&c);
+}
+
+static void
+test_list_key_may_repeat_and_replaces_the_default(void **state)
+{
+	struct config c;
+	struct strlist errors = STRLIST_INIT;
+
+	assert_int_equal(parse("InternalNetworks 10.0.0.0/8 , 192.168.1.7\n"
+	                       "internalnetworks 2001:db8::/32\n",
+	                       &c, &errors),
+	                 0);
+	assert_int_equal(c.internal_networks.n, 3);
+	assert_string_equal(c.internal_networks.v[0], "10.0.0.0/8");
+	assert_string_equal(c.internal_networks.v[1], "192.168.1.7");
+	assert_string_equal(c.internal_networks.v[2], "2001:db8::/32");
+	config_free(&c);
+}
+
+static void
+test_list_key_empty_item(void **state)
+{
+	struct config c;
+	struct strlist errors = STRLIST_INIT;
+
+	assert_int_equal(
+	    parse("Mailbox a@example.com,, b@example.com\n", &c, &errors), 1);
+	assert_string_equal(errors.v[0],
+	                    "relance.conf:1: Mailbox has an empty item in its "
+	                    "list (expected local@domain, or several separated "
+	                    "by commas)");
+	assert_int_equal(c.mailboxes.n, 2);
+	assert_string_equal(c.mailboxes.v[1], "b@example.com");
+	strlist_clear(&errors);
+	config_free(&c);
+}
+
+static void
+test_list_item_errors_name_the_item(void **state)
+{
+	struct config c;
+	struct strlist errors = STRLIST_INIT;
+
+	assert_int_equal(parse("InternalNetworks 10.0.0.0/33, 300.1.1.1, "
+	                       "::1/129, 10.1.2.3/x, 10.9.0.0/16\n",
+	                       &c, &errors),
+	                 4);
+	assert_string_equal(errors.v[0],
+	                    "relance.conf:1: InternalNetworks \"10.0.0.0/33\" "
+	                    "has a prefix length that is not 0 to 32 (expected "
+	                    "IPv4 or IPv6 networks such as 10.0.0.0/8, "
+	                    "::1/128, separated by commas)");
+	assert_true(strncmp(errors.v[1],
+	                    "relance.conf:1: InternalNetworks \"300.1.1.1\" is "
+	                    "not an IP address (",
+	                    66) == 0);
+	assert_true(strncmp(errors.v[2],
+	                    "relance.conf:1: InternalNetworks \"::1/129\" has a "
+	                    "prefix length that is not 0 to 128 (",
+	                    82) == 0);
+	assert_true(strstr(errors.v[3], "\"10.1.2.3/x\" has a prefix") != NULL);
+	assert_int_equal(c.internal_networks.n, 1);
+	assert_string_equal(c.internal_networks.v[0], "10.9.0.0/16");
+	strlist_clear(&errors);
+	config_free(&c);
+}
+
+static void
+test_mailboxes_default_to_reply_address(void **state)
+{
+	struct config c;
+	struct strlist errors = STRLIST_INIT, boxes = STRLIST_INIT;
+
+	assert_int_equal(config_init(&c), 0);
+	assert_int_equal(config_mailboxes(&c, &boxes), 0);
+	assert_int_equal(boxes.n, 0);
+	config_free(&c);
+
+	assert_int_equal(parse("ReplyAddress factures@example.com\n", &c,
+	                       &errors),
+	                 0);
+	assert_int_equal(config_mailboxes(&c, &boxes), 0);
+	assert_int_equal(boxes.n, 1);
+	assert_string_equal(boxes.v[0], "factures@example.com");
+	config_free(&c);
+
+	assert_int_equal(parse("ReplyAddress factures@example.com\n"
+	                       "Mailbox relances@example.com\n",
+	                       &c, &errors),
+	                 0);
+	assert_int_equal(config_mailboxes(&c, &boxes), 0);
+	assert_int_equal(boxes.n, 1);
+	assert_string_equal(boxes.v[0], "relances@example.com");
+	strlist_clear(&boxes);
+	config_free(&c);
+}
+
+static void
+test_socket_forms(void **state)
+{
+	assert_value("Socket local:/var/run/r.sock\n", socket,
+	             "local:/var/run/r.sock");
+	assert_value("Socket inet:8891\n", socket, "inet:8891");
+	assert_value("Socket inet6:8891@[::1]\n", socket, "inet6:8891@[::1]");
+	assert_value("Socket inet:65535@mx.example.com\n", socket,
+	             "inet:65535@mx.example.com");
+}
+
+#define SOCKET_EXPECT                                                          \
+	"(expected unix:/path, inet:PORT@HOST or inet6:PORT@HOST, e.g. "     \
+	"unix:/run/relance/relance-milter.sock)"
+
+static void
+test_socket_checks(void **state)
+{
+	assert_one_error("Socket /run/r.sock\n",
+	                 "relance.conf:1: Socket \"/run/r.sock\" does not start "
+	                 "with unix:, inet: or inet6: " SOCKET_EXPECT);
+	assert_one_error("Socket unix:run/r.sock\n",
+	                 "relance.conf:1: Socket \"unix:run/r.sock\" does not "
+	                 "name an absolute path " SOCKET_EXPECT);
+	assert_one_error("Socket inet:0@localhost\n",
+	                 "relance.conf:1: Socket \"inet:0@localhost\" has no "
+	                 "port from 1 to 65535 " SOCKET_EXPECT);
+	assert_one_error("Socket inet:65536\n",
+	                 "relance.conf:1: Socket \"inet:65536\" has no port "
+	                 "from 1 to 65535 " SOCKET_EXPECT);
+	assert_one_error("Socket inet:@localhost\n",
+	                 "relance.conf:1: Socket \"inet:@localhost\" has no "
+	                 "port from 1 to 65535 " SOCKET_EXPECT);
+	assert_one_error("Socket inet:25@\n",
+	                 "relance.conf:1: Socket \"inet:25@\" has an empty host "
+	                 "after the @ " SOCKET_EXPECT);
+	assert_one_error("Socket inet:25@a/b\n",
+	                 "relance.conf:1: Socket \"inet:25@a/b\" has a malformed "
+	                 "host " SOCKET_EXPECT);
+}
+
+static void
+test_user_id_checks(void **state)
+{
+	assert_value("UserID _relance-2\n", user_id, "_relance-2");
+	assert_one_error("UserID -u\n",
+	                 "relance.conf:1: UserID \"-u\" is not a user name "
+	                 "(letters, digits, '.', '_' and '-', at most 32) "
+	                 "(expected a user name, or USER:GROUP, e.g. relance)");
+	assert_one_error("UserID relance:\n",
+	                 "relance.conf:1: UserID \"relance:\" is not a user name "
+	                 "(letters, digits, '.', '_' and '-', at most 32) "
+	                 "(expected a user name, or USER:GROUP, e.g. relance)");
+}
+
+#define SIZE_EXPECT                                                            \
+	"(expected a size in bytes from 1K to 1G, with an optional K or M "    \
+	"suffix, e.g. 1M)"
+
+static void
+test_max_body_size(void **state)
+{
+	struct config c;
+	struct strlist errors = STRLIST_INIT;
+
+	assert_int_equal(parse("MaxBodySize 2m\n", &c, &errors), 0);
+	assert_int_equal(c.max_body_size, 2 * 1024 * 1024);
+	config_free(&c);
+	assert_int_equal(parse("MaxBodySize 1G\n", &c, &errors), 0);
+	assert_int_equal(c.max_body_size, 1024 * 1024 * 1024);
+	config_free(&c);
+	assert_int_equal(parse("MaxBodySize 1024\n", &c, &errors), 0);
+	assert_int_equal(c.max_body_size, 1024);
+	config_free(&c);
+	assert_one_error("MaxBodySize 1023\n",
+	                 "relance.conf:1: MaxBodySize \"1023\" is out of range "
+	                 SIZE_EXPECT);
+	assert_one_error("MaxBodySize 2G\n",
+	                 "relance.conf:1: MaxBodySize \"2G\" is out of range "
+	                 SIZE_EXPECT);
+	assert_one_error("MaxBodySize 1MB\n",
+	                 "relance.conf:1: MaxBodySize \"1MB\" is not a size "
+	                 SIZE_EXPECT);
+	assert_one_error("MaxBodySize 99999999999999\n",
+	                 "relance.conf:1: MaxBodySize \"99999999999999\" is not "
+	                 "a size " SIZE_EXPECT);
+	assert_one_error("MaxBodySize K\n",
+	                 "relance.conf:1: MaxBodySize \"K\" is not a size "
+	                 SIZE_EXPECT);
+}
+
+#define TAG_EXPECT "(expected text holding {id} once, e.g. [R\xc3\xa9" "f. {id}])"
+
+static void
+test_subject_tag_checks(void **state)
+{
+	char text[160], want[320];
+
+	assert_one_error("SubjectTag [Ref.]\n",
+	                 "relance.conf:1: SubjectTag \"[Ref.]\" does not hold "
+	                 "{id} exactly once " TAG_EXPECT);
+	assert_one_error("SubjectTag {id}{id}\n",
+	                 "relance.conf:1: SubjectTag \"{id}{id}\" does not hold "
+	                 "{id} exactly once " TAG_EXPECT);
+	assert_one_error("SubjectTag {ref} {id}\n",
+	                 "relance.conf:1: SubjectTag \"{ref} {id}\" has a { or } "
+	                 "outside {id} " TAG_EXPECT);
+	snprintf(text, sizeof(text), "SubjectTag {id}%0*d\n", 97, 0);
+	snprintf(want, sizeof(want),
+	         "relance.conf:1: SubjectTag \"%.64s\"... is longer than 100 "
+	         "bytes " TAG_EXPECT,
+	         text + 11);
+	assert_one_error(text, want);
+}
+
+static void
+test_choices_ignore_case_and_name_the_choices(void **state)
+{
+	struct config c;
+	struct strlist errors = STRLIST_INIT;
+
+	assert_int_equal(parse("Guard OFF\nPlusAddressing False\n"
+	                       "On-InternalError accept\n",
+	                       &c, &errors),
+	                 0);
+	assert_int_equal(c.guard, CONFIG_GUARD_OFF);
+	assert_false(c.plus_addressing);
+	assert_int_equal(c.on_internal_error, CONFIG_ON_ERROR_ACCEPT);
+	config_free(&c);
+	assert_one_error("Guard block\n",
+	                 "relance.conf:1: Guard \"block\" is not a known value "
+	                 "(expected reject, warn or off)");
+	assert_one_error("On-InternalError reject\n",
+	                 "relance.conf:1: On-InternalError \"reject\" is not a "
+	                 "known value (expected accept or tempfail)");
+	assert_one_error("PlusAddressing maybe\n",
+	                 "relance.conf:1: PlusAddressing \"maybe\" is neither "
+	                 "yes nor no (expected yes or no)");
+}
+
+static void
+test_internal_daemons_checks(void **state)
+{
+	assert_one_error("InternalDaemons ORIGINATING, sub mission\n",
+	                 "relance.conf:1: InternalDaemons \"sub mission\" is "
+	                 "not a daemon name (letters, digits, '.', '_' and "
+	                 "'-') (expected names of MTA daemons (the "
+	                 "{daemon_name} macro) such as ORIGINATING, separated "
+	                 "by commas)");
+}
+
+#define PATTERN_EXPECT                                                         \
+	"(expected a PCRE2 pattern with one capture group for the invoice "    \
+	"number, e.g. \"facture (F\\d{4}-\\d+)\")"
+
+static void
+test_reminder_subject_pattern_checks(void **state)
+{
+	assert_one_error("ReminderSender a@example.com\n"
+	                 "ReminderSubject facture (F\\d+\n",
+	                 "relance.conf:2: ReminderSubject \"facture (F\\\\d+\" "
+	                 "is not a valid pattern: missing closing parenthesis "
+	                 "at offset 13 " PATTERN_EXPECT);
+	assert_one_error("ReminderSender a@example.com\n"
+	                 "ReminderSubject (relance) (F\\d+)\n",
+	                 "relance.conf:2: ReminderSubject \"(relance) "
+	                 "(F\\\\d+)\" has 2 capture groups, not one (the invoice "
+	                 "number) " PATTERN_EXPECT);
+	assert_one_error("ReminderSender a@example.com\n"
+	                 "ReminderSubject F\\d+\n",
+	                 "relance.conf:2: ReminderSubject \"F\\\\d+\" has 0 "
+	                 "capture groups, not one (the invoice number) "
+	                 PATTERN_EXPECT);
+}
+
+static void
+test_reminder_rule_needs_sender_and_subject(void **state)
+{
+	assert_one_error("\nReminderSubject \"facture (F\\d+)\"\n",
+	                 "relance.conf:2: ReminderSubject is set but "
+	                 "ReminderSender is not (expected both, or neither)");
+	assert_one_error("\n\nReminderSender a@example.com\n",
+	                 "relance.conf:3: ReminderSender is set but "
+	                 "ReminderSubject is not (expected both, or neither)");
+}
+
+static void
+test_non_list_milter_key_given_twice(void **state)
+{
+	assert_one_error("Guard warn\nGuard off\n",
+	                 "relance.conf:2: key Guard given twice (first on line "
+	                 "1; expected each key at most once)");
+}
+
 int
 main(void)
 {
@@ -984,6 +1350,22 @@ main(void)
 	    cmocka_unit_test(test_load_directory),
 	    cmocka_unit_test(test_load_too_large),
 	    cmocka_unit_test(test_contrib_sample_is_valid),
+	    cmocka_unit_test(test_milter_defaults),
+	    cmocka_unit_test(test_milter_keys_are_set),
+	    cmocka_unit_test(test_list_key_may_repeat_and_replaces_the_default),
+	    cmocka_unit_test(test_list_key_empty_item),
+	    cmocka_unit_test(test_list_item_errors_name_the_item),
+	    cmocka_unit_test(test_mailboxes_default_to_reply_address),
+	    cmocka_unit_test(test_socket_forms),
+	    cmocka_unit_test(test_socket_checks),
+	    cmocka_unit_test(test_user_id_checks),
+	    cmocka_unit_test(test_max_body_size),
+	    cmocka_unit_test(test_subject_tag_checks),
+	    cmocka_unit_test(test_choices_ignore_case_and_name_the_choices),
+	    cmocka_unit_test(test_internal_daemons_checks),
+	    cmocka_unit_test(test_reminder_subject_pattern_checks),
+	    cmocka_unit_test(test_reminder_rule_needs_sender_and_subject),
+	    cmocka_unit_test(test_non_list_milter_key_given_twice),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,4 +1,5 @@
 /* fuzz-sources: src/conf.c src/buf.c src/strlist.c src/text.c */
+/* fuzz-pkgs: libpcre2-8 */
 /*
  * fuzz_config.c -- the relance.conf parser on arbitrary bytes.
  *
