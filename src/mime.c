@@ -599,26 +599,87 @@ qp_decode(const char *s, size_t n, bool qword, struct buf *out)
 	buf_append(out, s + run, n - run);
 }
 
-/* Base64 S[0..N) to OUT, by libetpan (which skips what is not base64). */
-static void
-b64_decode(struct mime_ctx *c, const char *s, size_t n, struct buf *out)
-{
-	size_t idx = 0, rlen = 0;
-	char *res = NULL;
-	int r;
+/* Base64 symbol values plus one; 0 for what is not base64. */
+static const unsigned char b64_table[256] = {
+    ['A'] = 1,  ['B'] = 2,  ['C'] = 3,  ['D'] = 4,  ['E'] = 5,  ['F'] = 6,
+    ['G'] = 7,  ['H'] = 8,  ['I'] = 9,  ['J'] = 10, ['K'] = 11, ['L'] = 12,
+    ['M'] = 13, ['N'] = 14, ['O'] = 15, ['P'] = 16, ['Q'] = 17, ['R'] = 18,
+    ['S'] = 19, ['T'] = 20, ['U'] = 21, ['V'] = 22, ['W'] = 23, ['X'] = 24,
+    ['Y'] = 25, ['Z'] = 26, ['a'] = 27, ['b'] = 28, ['c'] = 29, ['d'] = 30,
+    ['e'] = 31, ['f'] = 32, ['g'] = 33, ['h'] = 34, ['i'] = 35, ['j'] = 36,
+    ['k'] = 37, ['l'] = 38, ['m'] = 39, ['n'] = 40, ['o'] = 41, ['p'] = 42,
+    ['q'] = 43, ['r'] = 44, ['s'] = 45, ['t'] = 46, ['u'] = 47, ['v'] = 48,
+    ['w'] = 49, ['x'] = 50, ['y'] = 51, ['z'] = 52, ['0'] = 53, ['1'] = 54,
+    ['2'] = 55, ['3'] = 56, ['4'] = 57, ['5'] = 58, ['6'] = 59, ['7'] = 60,
+    ['8'] = 61, ['9'] = 62, ['+'] = 63, ['/'] = 64};
 
-	if (n == 0)
-		return;
-	r = mailmime_part_parse(s, n, &idx, MAILMIME_MECHANISM_BASE64, &res,
-	                        &rlen);
-	if (r == MAILIMF_ERROR_MEMORY) {
-		c->nomem = true;
-		return;
+/* The value of base64 symbol CH, or -1 for anything else (line breaks,
+ * blanks and garbage are skipped, as decoders in the wild do). */
+static int
+b64_value(unsigned char ch)
+{
+	return (int)b64_table[ch] - 1;
+}
+
+/* How many times C occurs in S[0..N) (memchr is vectorised). */
+static size_t
+count_byte(const char *s, size_t n, char c)
+{
+	const char *p = s, *end = s + n;
+	size_t k = 0;
+
+	while (p < end && (p = memchr(p, c, (size_t)(end - p))) != NULL) {
+		k++;
+		p++;
 	}
-	if (r != MAILIMF_NO_ERROR || res == NULL)
-		return;
-	buf_append(out, res, rlen);
-	mailmime_decoded_part_free(res);
+	return k;
+}
+
+/* The decoded length of base64 S[0..N), estimated without decoding: the
+ * bytes before the padding less the line breaks. Attachments are only
+ * named and measured, never read, so this is all they cost. */
+static size_t
+b64_size(const char *s, size_t n)
+{
+	const char *pad = memchr(s, '=', n);
+	size_t len = pad ? (size_t)(pad - s) : n;
+
+	len -= count_byte(s, len, '\n') + count_byte(s, len, '\r');
+	return len * 3 / 4;
+}
+
+/* Base64 S[0..N) to OUT (when not NULL); returns the decoded length. Stops
+ * at the first '=' (padding); a trailing partial group is dropped. */
+static size_t
+b64_decode(const char *s, size_t n, struct buf *out)
+{
+	unsigned char group[3];
+	uint32_t acc = 0;
+	size_t len = 0, at = 0;
+	int bits = 0;
+
+	for (size_t i = 0; i < n && s[i] != '='; i++) {
+		int v = b64_value((unsigned char)s[i]);
+
+		if (v < 0)
+			continue;
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits < 8)
+			continue;
+		bits -= 8;
+		len++;
+		if (out == NULL)
+			continue;
+		group[at++] = (unsigned char)(acc >> bits);
+		if (at == sizeof(group)) {
+			buf_append(out, group, at);
+			at = 0;
+		}
+	}
+	if (out != NULL && at > 0)
+		buf_append(out, group, at);
+	return len;
 }
 
 /* The body of PT without its transfer encoding: *S, *N point either into
@@ -628,7 +689,7 @@ part_decode(struct mime_ctx *c, const struct mime_part *pt, struct buf *tmp,
             const char **s, size_t *n)
 {
 	if (strcmp(pt->cte, "base64") == 0) {
-		b64_decode(c, pt->body, pt->blen, tmp);
+		b64_decode(pt->body, pt->blen, tmp);
 	} else if (strcmp(pt->cte, "quoted-printable") == 0) {
 		qp_decode(pt->body, pt->blen, false, tmp);
 	} else {
@@ -727,7 +788,7 @@ struct ew_run {
 static void
 run_b64(struct mime_ctx *c, struct ew_run *r)
 {
-	b64_decode(c, bdata(&r->b64), r->b64.len, &r->bytes);
+	b64_decode(bdata(&r->b64), r->b64.len, &r->bytes);
 	buf_reset(&r->b64);
 }
 
@@ -2023,8 +2084,13 @@ part_attachment(struct mime_ctx *c, const struct mime_part *pt)
 	memset(a, 0, sizeof *a);
 	a->filename = part_filename(c, pt);
 	a->type = ctx_strdup(c, pt->type);
-	part_decode(c, pt, &tmp, &s, &n);
-	a->size = n;
+	if (strcmp(pt->cte, "base64") == 0) {
+		/* Counted, not decoded: only the name and size matter. */
+		a->size = b64_size(pt->body, pt->blen);
+	} else {
+		part_decode(c, pt, &tmp, &s, &n);
+		a->size = n;
+	}
 	buf_free(&tmp);
 }
 

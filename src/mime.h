@@ -40,7 +40,7 @@ struct mime_limits mime_default_limits(void);
 struct mime_attachment {
 	char *filename; /* decoded (RFC 2047 and RFC 2231), NULL if none */
 	char *type;	/* "application/pdf", lower case */
-	size_t size;	/* decoded size in bytes */
+	size_t size;	/* decoded size in bytes (estimated for base64) */
 };
 
 /* One recipient's block of a message/delivery-status part (RFC 3464). */
