@@ -23,7 +23,7 @@ PolicyDir    $top/policies
 ReplyAddress factures@example.com
 CONF
 bytes=$(cat "$work"/mail/*.eml | wc -c)
-largest=$(ls -S "$work"/mail/*.eml | head -1)
+largest=$(ls -S "$work"/mail/*.eml | sed -n 1p)
 
 # seconds and peak RSS (KB) of a command, via Python's rusage.
 measure() {
