@@ -1170,10 +1170,24 @@ test_encoded_word_bomb_is_bounded(void **state)
 	free(msg);
 }
 
+static void
+test_base64_body_of_several_chunks_decodes_whole(void **state)
+{
+	struct mime_message m;
+
+	parse("Content-Type: text/plain; charset=utf-8\r\n"
+	      "Content-Transfer-Encoding: base64\r\n\r\n"
+	      "SGVsbG8g\r\nd29ybGQ=\r\nIQ==\r\n",
+	      &m);
+	assert_string_equal(buf_cstr(&m.text), "Hello world!");
+	mime_free(&m);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_base64_body_of_several_chunks_decodes_whole),
 	    cmocka_unit_test(test_subject_q_and_b_words_are_decoded),
 	    cmocka_unit_test(test_subject_in_iso_8859_1_and_windows_1252),
 	    cmocka_unit_test(test_folded_subject_is_unfolded),
