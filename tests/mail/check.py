@@ -10,7 +10,10 @@ and exits non-zero when:
   - fewer than 95 % of the expected extractions (invoices, dates, amounts,
     bounce recipient) are found.
 
-Usage: check.py RELANCE_BINARY CONFIG [CORPUS_DIR]
+With --report, the table and mismatches are printed but only a dangerous
+mistake fails (for a hold-out set that measures how the rules generalise).
+
+Usage: check.py [--report] RELANCE_BINARY CONFIG [CORPUS_DIR]
 """
 import json
 import os
@@ -66,10 +69,14 @@ def extraction_checks(want, got):
 
 
 def main():
-    if len(sys.argv) < 3:
+    args = sys.argv[1:]
+    report_only = bool(args) and args[0] == "--report"
+    if report_only:
+        args = args[1:]
+    if len(args) < 2:
         sys.exit(__doc__)
-    relance, config = sys.argv[1], sys.argv[2]
-    corpus = sys.argv[3] if len(sys.argv) > 3 else os.path.dirname(
+    relance, config = args[0], args[1]
+    corpus = args[2] if len(args) > 2 else os.path.dirname(
         os.path.abspath(__file__))
     names = sorted(f[:-4] for f in os.listdir(corpus) if f.endswith(".eml"))
     files = [os.path.join(corpus, n + ".eml") for n in names]
@@ -132,6 +139,8 @@ def main():
     total = len(names)
     good = sum(tp.values())
     print(f"corpus: {good} passed, {total - good} failed")
+    if report_only:
+        return 1 if dangerous else 0
     return 1 if failed else 0
 
 
