@@ -113,8 +113,7 @@ static const struct config_key config_keys[] = {
                "an absolute path, e.g. /run/relance/relance-milter.pid"),
     CONFIG_LIST_KEY("Mailbox", mailboxes, config_check_address,
                     "local@domain, or several separated by commas"),
-    CONFIG_LIST_KEY("InternalNetworks", internal_networks,
-                    config_check_network,
+    CONFIG_LIST_KEY("InternalNetworks", internal_networks, config_check_network,
                     "IPv4 or IPv6 networks such as 10.0.0.0/8, ::1/128, "
                     "separated by commas"),
     CONFIG_LIST_KEY("InternalDaemons", internal_daemons, config_check_daemon,
@@ -129,8 +128,7 @@ static const struct config_key config_keys[] = {
                      "M suffix, e.g. 1M",
                      CONFIG_SIZE, NULL),
     CONFIG_KEY("SubjectTag", subject_tag, config_check_tag,
-               "text holding {id} once, e.g. [R\xc3\xa9"
-               "f. {id}]"),
+               "text holding {id} once, e.g. [Réf. {id}]"),
     CONFIG_TYPED_KEY("PlusAddressing", plus_addressing, config_check_text,
                      "yes or no", CONFIG_BOOL, NULL),
     CONFIG_TYPED_KEY("Guard", guard, config_check_text, "reject, warn or off",
@@ -178,8 +176,8 @@ config_init(struct config *c)
 	if (c->state_file == NULL || c->policy_dir == NULL ||
 	    c->sendmail == NULL || c->timezone == NULL ||
 	    c->company_name == NULL || c->socket == NULL ||
-	    c->user_id == NULL || c->pid_file == NULL ||
-	    c->spool_dir == NULL || c->subject_tag == NULL ||
+	    c->user_id == NULL || c->pid_file == NULL || c->spool_dir == NULL ||
+	    c->subject_tag == NULL ||
 	    strlist_add(&c->internal_networks, "127.0.0.0/8") < 0 ||
 	    strlist_add(&c->internal_networks, "::1/128") < 0)
 		return -1;
@@ -639,7 +637,8 @@ config_check_socket(char *v, struct buf *why, const char **expect)
 	unsigned long port = 0;
 	size_t digits = 0;
 
-	if (strncasecmp(v, "unix:", 5) == 0 || strncasecmp(v, "local:", 6) == 0) {
+	if (strncasecmp(v, "unix:", 5) == 0 ||
+	    strncasecmp(v, "local:", 6) == 0) {
 		rest = strchr(v, ':') + 1;
 		if (rest[0] != '/') {
 			buf_puts(why, "does not name an absolute path");
@@ -746,7 +745,8 @@ config_check_network(char *v, struct buf *why, const char **expect)
 			           ? bits * 10 + (*b - '0')
 			           : -1;
 		if (bits < 0 || bits > max) {
-			buf_printf(why, "has a prefix length that is not 0 to %d",
+			buf_printf(why,
+			           "has a prefix length that is not 0 to %d",
 			           max);
 			return -1;
 		}
@@ -855,9 +855,9 @@ config_check_pattern(char *v, struct buf *why, const char **expect)
 	pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &groups);
 	pcre2_code_free(re);
 	if (groups != 1) {
-		buf_printf(why,
-		           "has %u capture groups, not one (the invoice number)",
-		           groups);
+		buf_printf(
+		    why, "has %u capture groups, not one (the invoice number)",
+		    groups);
 		return -1;
 	}
 	return 0;
@@ -1024,8 +1024,8 @@ config_store(const struct config_key *k, void *slot, char *v, struct buf *why)
 /* Run K's check on V[0..LEN) (free of control bytes, valid UTF-8; one item
  * of a list) and store the normalised value, or add the check's error. */
 static void
-config_check_store(struct config_parser *p, const struct config_key *k,
-                   char *v, size_t len)
+config_check_store(struct config_parser *p, const struct config_key *k, char *v,
+                   size_t len)
 {
 	struct buf why = BUF_INIT, shown = BUF_INIT;
 	const char *expect = k->expect;
@@ -1048,7 +1048,8 @@ config_check_store(struct config_parser *p, const struct config_key *k,
 }
 
 /* A list value: comma-separated items, blanks around each ignored. The
- * first time the file gives the key, its items replace the default. */
+ * first time the file gives the key, its items replace the default. Stops
+ * at CONFIG_MAX_ERRORS errors, as the parse does. */
 static void
 config_check_list(struct config_parser *p, const struct config_key *k,
                   struct buf *value)
@@ -1073,7 +1074,8 @@ config_check_list(struct config_parser *p, const struct config_key *k,
 			             k->name, k->expect);
 		else
 			config_check_store(p, k, item, (size_t)(end - item));
-		if (comma == NULL)
+		/* one line, many items: the cap on errors holds all the same */
+		if (comma == NULL || p->nerrors >= CONFIG_MAX_ERRORS)
 			break;
 		item = comma + 1;
 	}

@@ -35,11 +35,11 @@
 #define CONFIG_MAX_FILE (1024 * 1024)
 
 /* Defaults of relance-milter's keys. */
-#define CONFIG_DEFAULT_SOCKET "unix:/run/relance/relance-milter.sock"
-#define CONFIG_DEFAULT_USER "relance"
-#define CONFIG_DEFAULT_PIDFILE "/run/relance/relance-milter.pid"
-#define CONFIG_DEFAULT_SPOOL "/var/spool/relance"
-#define CONFIG_DEFAULT_TAG "[R\xc3\xa9" "f. {id}]" /* [Réf. {id}] */
+#define CONFIG_DEFAULT_SOCKET   "unix:/run/relance/relance-milter.sock"
+#define CONFIG_DEFAULT_USER     "relance"
+#define CONFIG_DEFAULT_PIDFILE  "/run/relance/relance-milter.pid"
+#define CONFIG_DEFAULT_SPOOL    "/var/spool/relance"
+#define CONFIG_DEFAULT_TAG      "[Réf. {id}]"
 #define CONFIG_DEFAULT_MAX_BODY (1024 * 1024)
 /* Bounds of MaxBodySize, in bytes. */
 #define CONFIG_MIN_BODY 1024
@@ -57,7 +57,7 @@ enum config_guard {
 
 /* On-InternalError: what relance-milter answers when it fails itself. */
 enum config_on_error {
-	CONFIG_ON_ERROR_ACCEPT,	  /* let the mail through unchanged */
+	CONFIG_ON_ERROR_ACCEPT,   /* let the mail through unchanged */
 	CONFIG_ON_ERROR_TEMPFAIL, /* ask the client to try again later */
 };
 
@@ -79,23 +79,23 @@ struct config {
 	char *timezone;      /* TimeZone, e.g. Europe/Paris */
 
 	/* relance-milter(8) */
-	char *socket;	/* Socket: unix:/path, inet:PORT@HOST, inet6:... */
-	char *user_id;	/* UserID: USER or USER:GROUP */
-	char *pid_file; /* PidFile */
-	char *spool_dir; /* SpoolDir: events waiting for the state file */
+	char *socket;      /* Socket: unix:/path, inet:PORT@HOST, inet6:... */
+	char *user_id;     /* UserID: USER or USER:GROUP */
+	char *pid_file;    /* PidFile */
+	char *spool_dir;   /* SpoolDir: events waiting for the state file */
 	char *subject_tag; /* SubjectTag: holds "{id}" once */
-	char *reminder_subject; /* ReminderSubject: PCRE2, one capture group
-	                           (the invoice number); NULL when unset */
+	char *reminder_subject;   /* ReminderSubject: PCRE2, one capture group
+	                             (the invoice number); NULL when unset */
 	struct strlist mailboxes; /* Mailbox: the dunning mailboxes (empty:
 	                             ReplyAddress) */
 	struct strlist internal_networks; /* InternalNetworks: ADDR[/BITS] */
 	struct strlist internal_daemons;  /* InternalDaemons: {daemon_name}
 	                                     values that mean outgoing */
 	struct strlist reminder_senders;  /* ReminderSender: addresses */
-	size_t max_body_size;	/* MaxBodySize, bytes */
-	int on_internal_error;	/* On-InternalError: enum config_on_error */
-	int guard;		/* Guard: enum config_guard */
-	bool plus_addressing;	/* PlusAddressing */
+	size_t max_body_size;             /* MaxBodySize, bytes */
+	int on_internal_error; /* On-InternalError: enum config_on_error */
+	int guard;             /* Guard: enum config_guard */
+	bool plus_addressing;  /* PlusAddressing */
 };
 
 /*

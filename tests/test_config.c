@@ -270,8 +270,8 @@ test_long_unknown_key_is_cut(void **state)
 	memset(text, 'K', 100);
 	snprintf(text + 100, sizeof(text) - 100, " x\n");
 	snprintf(want, sizeof(want),
-	         "relance.conf:1: unknown key \"%.64s\"... (expected one of "
-	         ALL_KEYS ")",
+	         "relance.conf:1: unknown key \"%.64s\"... (expected one "
+	         "of " ALL_KEYS ")",
 	         text);
 	assert_one_error(text, want);
 }
@@ -940,8 +940,7 @@ test_milter_defaults(void **state)
 	assert_string_equal(c.user_id, "relance");
 	assert_string_equal(c.pid_file, "/run/relance/relance-milter.pid");
 	assert_string_equal(c.spool_dir, "/var/spool/relance");
-	assert_string_equal(c.subject_tag, "[R\xc3\xa9"
-	                                   "f. {id}]");
+	assert_string_equal(c.subject_tag, "[Réf. {id}]");
 	assert_int_equal(c.internal_networks.n, 2);
 	assert_string_equal(c.internal_networks.v[0], "127.0.0.0/8");
 	assert_string_equal(c.internal_networks.v[1], "::1/128");
@@ -1056,14 +1055,40 @@ test_list_item_errors_name_the_item(void **state)
 	                    "relance.conf:1: InternalNetworks \"300.1.1.1\" is "
 	                    "not an IP address (",
 	                    66) == 0);
-	assert_true(strncmp(errors.v[2],
-	                    "relance.conf:1: InternalNetworks \"::1/129\" has a "
-	                    "prefix length that is not 0 to 128 (",
-	                    82) == 0);
+	assert_true(
+	    strncmp(errors.v[2],
+	            "relance.conf:1: InternalNetworks \"::1/129\" has a "
+	            "prefix length that is not 0 to 128 (",
+	            82) == 0);
 	assert_true(strstr(errors.v[3], "\"10.1.2.3/x\" has a prefix") != NULL);
 	assert_int_equal(c.internal_networks.n, 1);
 	assert_string_equal(c.internal_networks.v[0], "10.9.0.0/16");
 	strlist_clear(&errors);
+	config_free(&c);
+}
+
+static void
+test_list_items_count_against_the_error_cap(void **state)
+{
+	struct config c;
+	struct strlist errors = STRLIST_INIT;
+	struct buf text = BUF_INIT;
+
+	for (int i = 0; i < CONFIG_MAX_ERRORS - 1; i++)
+		buf_puts(&text, "Bogus x\n");
+	buf_puts(&text, "Mailbox a, b, c\nBogus y\n");
+	assert_int_equal(parse(buf_cstr(&text), &c, &errors),
+	                 CONFIG_MAX_ERRORS + 1);
+	assert_int_equal(errors.n, CONFIG_MAX_ERRORS + 1);
+	assert_string_equal(errors.v[CONFIG_MAX_ERRORS - 1],
+	                    "relance.conf:50: Mailbox \"a\" is not a valid "
+	                    "address: it has no @ (expected local@domain, or "
+	                    "several separated by commas)");
+	assert_string_equal(errors.v[CONFIG_MAX_ERRORS],
+	                    "relance.conf:51: too many errors, the rest of the "
+	                    "file was not read");
+	strlist_clear(&errors);
+	buf_free(&text);
 	config_free(&c);
 }
 
@@ -1078,9 +1103,8 @@ test_mailboxes_default_to_reply_address(void **state)
 	assert_int_equal(boxes.n, 0);
 	config_free(&c);
 
-	assert_int_equal(parse("ReplyAddress factures@example.com\n", &c,
-	                       &errors),
-	                 0);
+	assert_int_equal(
+	    parse("ReplyAddress factures@example.com\n", &c, &errors), 0);
 	assert_int_equal(config_mailboxes(&c, &boxes), 0);
 	assert_int_equal(boxes.n, 1);
 	assert_string_equal(boxes.v[0], "factures@example.com");
@@ -1109,15 +1133,16 @@ test_socket_forms(void **state)
 }
 
 #define SOCKET_EXPECT                                                          \
-	"(expected unix:/path, inet:PORT@HOST or inet6:PORT@HOST, e.g. "     \
+	"(expected unix:/path, inet:PORT@HOST or inet6:PORT@HOST, e.g. "       \
 	"unix:/run/relance/relance-milter.sock)"
 
 static void
 test_socket_checks(void **state)
 {
-	assert_one_error("Socket /run/r.sock\n",
-	                 "relance.conf:1: Socket \"/run/r.sock\" does not start "
-	                 "with unix:, inet: or inet6: " SOCKET_EXPECT);
+	assert_one_error(
+	    "Socket /run/r.sock\n",
+	    "relance.conf:1: Socket \"/run/r.sock\" does not start "
+	    "with unix:, inet: or inet6: " SOCKET_EXPECT);
 	assert_one_error("Socket unix:run/r.sock\n",
 	                 "relance.conf:1: Socket \"unix:run/r.sock\" does not "
 	                 "name an absolute path " SOCKET_EXPECT);
@@ -1130,12 +1155,14 @@ test_socket_checks(void **state)
 	assert_one_error("Socket inet:@localhost\n",
 	                 "relance.conf:1: Socket \"inet:@localhost\" has no "
 	                 "port from 1 to 65535 " SOCKET_EXPECT);
-	assert_one_error("Socket inet:25@\n",
-	                 "relance.conf:1: Socket \"inet:25@\" has an empty host "
-	                 "after the @ " SOCKET_EXPECT);
-	assert_one_error("Socket inet:25@a/b\n",
-	                 "relance.conf:1: Socket \"inet:25@a/b\" has a malformed "
-	                 "host " SOCKET_EXPECT);
+	assert_one_error(
+	    "Socket inet:25@\n",
+	    "relance.conf:1: Socket \"inet:25@\" has an empty host "
+	    "after the @ " SOCKET_EXPECT);
+	assert_one_error(
+	    "Socket inet:25@a/b\n",
+	    "relance.conf:1: Socket \"inet:25@a/b\" has a malformed "
+	    "host " SOCKET_EXPECT);
 }
 
 static void
@@ -1146,10 +1173,11 @@ test_user_id_checks(void **state)
 	                 "relance.conf:1: UserID \"-u\" is not a user name "
 	                 "(letters, digits, '.', '_' and '-', at most 32) "
 	                 "(expected a user name, or USER:GROUP, e.g. relance)");
-	assert_one_error("UserID relance:\n",
-	                 "relance.conf:1: UserID \"relance:\" is not a user name "
-	                 "(letters, digits, '.', '_' and '-', at most 32) "
-	                 "(expected a user name, or USER:GROUP, e.g. relance)");
+	assert_one_error(
+	    "UserID relance:\n",
+	    "relance.conf:1: UserID \"relance:\" is not a user name "
+	    "(letters, digits, '.', '_' and '-', at most 32) "
+	    "(expected a user name, or USER:GROUP, e.g. relance)");
 }
 
 #define SIZE_EXPECT                                                            \
@@ -1172,23 +1200,24 @@ test_max_body_size(void **state)
 	assert_int_equal(c.max_body_size, 1024);
 	config_free(&c);
 	assert_one_error("MaxBodySize 1023\n",
-	                 "relance.conf:1: MaxBodySize \"1023\" is out of range "
-	                 SIZE_EXPECT);
-	assert_one_error("MaxBodySize 2G\n",
-	                 "relance.conf:1: MaxBodySize \"2G\" is out of range "
-	                 SIZE_EXPECT);
-	assert_one_error("MaxBodySize 1MB\n",
-	                 "relance.conf:1: MaxBodySize \"1MB\" is not a size "
-	                 SIZE_EXPECT);
-	assert_one_error("MaxBodySize 99999999999999\n",
-	                 "relance.conf:1: MaxBodySize \"99999999999999\" is not "
-	                 "a size " SIZE_EXPECT);
-	assert_one_error("MaxBodySize K\n",
-	                 "relance.conf:1: MaxBodySize \"K\" is not a size "
-	                 SIZE_EXPECT);
+	                 "relance.conf:1: MaxBodySize \"1023\" is out of "
+	                 "range " SIZE_EXPECT);
+	assert_one_error(
+	    "MaxBodySize 2G\n",
+	    "relance.conf:1: MaxBodySize \"2G\" is out of range " SIZE_EXPECT);
+	assert_one_error(
+	    "MaxBodySize 1MB\n",
+	    "relance.conf:1: MaxBodySize \"1MB\" is not a size " SIZE_EXPECT);
+	assert_one_error(
+	    "MaxBodySize 99999999999999\n",
+	    "relance.conf:1: MaxBodySize \"99999999999999\" is not "
+	    "a size " SIZE_EXPECT);
+	assert_one_error(
+	    "MaxBodySize K\n",
+	    "relance.conf:1: MaxBodySize \"K\" is not a size " SIZE_EXPECT);
 }
 
-#define TAG_EXPECT "(expected text holding {id} once, e.g. [R\xc3\xa9" "f. {id}])"
+#define TAG_EXPECT "(expected text holding {id} once, e.g. [Réf. {id}])"
 
 static void
 test_subject_tag_checks(void **state)
@@ -1198,12 +1227,14 @@ test_subject_tag_checks(void **state)
 	assert_one_error("SubjectTag [Ref.]\n",
 	                 "relance.conf:1: SubjectTag \"[Ref.]\" does not hold "
 	                 "{id} exactly once " TAG_EXPECT);
-	assert_one_error("SubjectTag {id}{id}\n",
-	                 "relance.conf:1: SubjectTag \"{id}{id}\" does not hold "
-	                 "{id} exactly once " TAG_EXPECT);
-	assert_one_error("SubjectTag {ref} {id}\n",
-	                 "relance.conf:1: SubjectTag \"{ref} {id}\" has a { or } "
-	                 "outside {id} " TAG_EXPECT);
+	assert_one_error(
+	    "SubjectTag {id}{id}\n",
+	    "relance.conf:1: SubjectTag \"{id}{id}\" does not hold "
+	    "{id} exactly once " TAG_EXPECT);
+	assert_one_error(
+	    "SubjectTag {ref} {id}\n",
+	    "relance.conf:1: SubjectTag \"{ref} {id}\" has a { or } "
+	    "outside {id} " TAG_EXPECT);
 	snprintf(text, sizeof(text), "SubjectTag {id}%0*d\n", 97, 0);
 	snprintf(want, sizeof(want),
 	         "relance.conf:1: SubjectTag \"%.64s\"... is longer than 100 "
@@ -1260,16 +1291,17 @@ test_reminder_subject_pattern_checks(void **state)
 	                 "relance.conf:2: ReminderSubject \"facture (F\\\\d+\" "
 	                 "is not a valid pattern: missing closing parenthesis "
 	                 "at offset 13 " PATTERN_EXPECT);
-	assert_one_error("ReminderSender a@example.com\n"
-	                 "ReminderSubject (relance) (F\\d+)\n",
-	                 "relance.conf:2: ReminderSubject \"(relance) "
-	                 "(F\\\\d+)\" has 2 capture groups, not one (the invoice "
-	                 "number) " PATTERN_EXPECT);
-	assert_one_error("ReminderSender a@example.com\n"
-	                 "ReminderSubject F\\d+\n",
-	                 "relance.conf:2: ReminderSubject \"F\\\\d+\" has 0 "
-	                 "capture groups, not one (the invoice number) "
-	                 PATTERN_EXPECT);
+	assert_one_error(
+	    "ReminderSender a@example.com\n"
+	    "ReminderSubject (relance) (F\\d+)\n",
+	    "relance.conf:2: ReminderSubject \"(relance) "
+	    "(F\\\\d+)\" has 2 capture groups, not one (the invoice "
+	    "number) " PATTERN_EXPECT);
+	assert_one_error(
+	    "ReminderSender a@example.com\n"
+	    "ReminderSubject F\\d+\n",
+	    "relance.conf:2: ReminderSubject \"F\\\\d+\" has 0 "
+	    "capture groups, not one (the invoice number) " PATTERN_EXPECT);
 }
 
 static void
@@ -1355,6 +1387,7 @@ main(void)
 	    cmocka_unit_test(test_list_key_may_repeat_and_replaces_the_default),
 	    cmocka_unit_test(test_list_key_empty_item),
 	    cmocka_unit_test(test_list_item_errors_name_the_item),
+	    cmocka_unit_test(test_list_items_count_against_the_error_cap),
 	    cmocka_unit_test(test_mailboxes_default_to_reply_address),
 	    cmocka_unit_test(test_socket_forms),
 	    cmocka_unit_test(test_socket_checks),
