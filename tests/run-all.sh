@@ -18,7 +18,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 deps=(gcc make autoconf automake libtool pkg-config
       libmilter-dev libetpan-dev libgdbm-dev libcmocka-dev
-      libxml2-dev libpcre2-dev python3
+      libxml2-dev libpcre2-dev python3 opendkim-tools
       clang libclang-rt-14-dev groff-base man-db)
 
 install_deps() {

@@ -1,0 +1,300 @@
+/*
+ * incoming.c -- one incoming message, from bytes to the invoice it changes.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "incoming.h"
+#include "ledger.h"
+#include "mime.h"
+#include "text.h"
+
+bool
+incoming_auth_failed(const struct strlist *ar)
+{
+	for (size_t i = 0; i < ar->n; i++) {
+		struct buf f = BUF_INIT;
+		const char *s;
+		bool failed;
+
+		text_fold(ar->v[i], &f);
+		s = buf_cstr(&f);
+		failed = strstr(s, "dmarc=fail") != NULL ||
+		         (strstr(s, "spf=fail") != NULL &&
+		          strstr(s, "dkim=pass") == NULL);
+		buf_free(&f);
+		if (failed)
+			return true;
+	}
+	return false;
+}
+
+/* The invoice number a signal points to, into NUMBER. STORE_OK,
+ * STORE_NOTFOUND or STORE_ERR. */
+static enum store_rc
+signal_invoice(struct store *st, const struct classify_signal *s,
+               struct buf *number, struct err *e)
+{
+	buf_reset(number);
+	switch (s->kind) {
+	case SIGNAL_INVOICE:
+		buf_puts(number, s->value);
+		return STORE_OK;
+	case SIGNAL_REFERENCE:
+		return ledger_lookup(st, "mid:", s->value, number, e);
+	default:
+		return ledger_lookup(st, "trk:", s->value, number, e);
+	}
+}
+
+/* The invoice of the strongest signal that leads to one, into INV; *KIND
+ * is that signal's kind. STORE_OK, STORE_NOTFOUND or STORE_ERR. */
+static enum store_rc
+find_invoice(struct store *st, const struct classify_result *r,
+             struct invoice *inv, enum classify_signal_kind *kind,
+             struct err *e)
+{
+	struct buf number = BUF_INIT;
+	enum store_rc rc = STORE_NOTFOUND;
+
+	invoice_init(inv);
+	for (size_t i = 0; i < r->nsignals && rc == STORE_NOTFOUND; i++) {
+		rc = signal_invoice(st, &r->signals[i], &number, e);
+		if (rc == STORE_OK)
+			rc = ledger_get(st, buf_cstr(&number), inv, e);
+		if (rc == STORE_OK)
+			*kind = r->signals[i].kind;
+	}
+	buf_free(&number);
+	return rc;
+}
+
+/* Find, react, write: one write transaction. */
+static enum store_rc
+act(const struct incoming_ctx *ic, const struct mime_message *m,
+    const struct classify_result *r, struct incoming_result *out, struct err *e)
+{
+	enum classify_signal_kind kind = SIGNAL_INVOICE;
+	struct react_input in;
+	struct react_outcome o;
+	struct invoice inv;
+	enum store_rc rc;
+
+	if ((rc = store_begin(ic->st, STORE_WRITE, e)) != STORE_OK)
+		return rc;
+	rc = find_invoice(ic->st, r, &inv, &kind, e);
+	if (rc != STORE_OK) {
+		store_abort(ic->st);
+		snprintf(out->log, sizeof(out->log), "%s: no invoice of ours",
+		         classify_name(r->class));
+		return rc == STORE_NOTFOUND ? STORE_OK : rc;
+	}
+	in = (struct react_input){r,
+	                          m->from,
+	                          m->message_id,
+	                          ic->queue_id,
+	                          react_strong(kind),
+	                          incoming_auth_failed(&m->auth_results),
+	                          ic->today,
+	                          ic->now,
+	                          ic->actor};
+	if (react_apply(&inv, policy_find_profile(ic->pol, inv.profile),
+	                ic->pol->reactions, &in, &o) < 0) {
+		err_set(e, "out of memory");
+		rc = STORE_ERR;
+	} else {
+		rc = ledger_put(ic->st, &inv, e);
+	}
+	if (rc == STORE_OK)
+		rc = store_commit(ic->st, e);
+	else
+		store_abort(ic->st);
+	if (rc == STORE_OK) {
+		snprintf(out->invoice, sizeof(out->invoice), "%s", inv.number);
+		out->state = o.after;
+		out->verdict = o.verdict;
+		snprintf(out->log, sizeof(out->log), "invoice %s (%s %s): %s%s",
+		         inv.number, classify_signal_name(kind),
+		         react_strong(kind) ? "match" : "match, weak",
+		         o.verdict == REACT_REVIEW ? "recorded for review: "
+		                                   : "",
+		         o.why);
+	}
+	invoice_free(&inv);
+	return rc;
+}
+
+int
+incoming_process(const struct incoming_ctx *ic, const char *msg, size_t len,
+                 struct incoming_result *out, struct err *e)
+{
+	struct mime_limits lim = mime_default_limits();
+	struct classify_opts opts = {ic->today, ic->mailboxes};
+	struct mime_message m;
+	struct classify_result r;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	out->store = STORE_OK;
+	if (mime_parse(msg, len, &lim, &m, e) < 0 ||
+	    classify_message(&m, ic->pol, &opts, &r, e) < 0) {
+		mime_free(&m);
+		return -1;
+	}
+	out->class = r.class;
+	if (r.nsignals > 0) {
+		out->store = act(ic, &m, &r, out, e);
+	} else {
+		snprintf(out->log, sizeof(out->log), "%s: no signal",
+		         classify_name(r.class));
+	}
+	rc = 0;
+	classify_free(&r);
+	mime_free(&m);
+	return rc;
+}
+
+/* Write all of P[0..N) to FD. 0, or -1 (errno set). */
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int
+incoming_spool(const char *dir, int64_t now, const char *msg, size_t len,
+               struct err *e)
+{
+	char tmp[4096], final[4096];
+	unsigned rnd = 0;
+	int fd, rc = -1;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		err_set(e, "%s: cannot create: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (getrandom(&rnd, sizeof(rnd), 0) < 0)
+		rnd = (unsigned)getpid();
+	snprintf(final, sizeof(final), "%s/%020" PRId64 ".%08x.eml", dir, now,
+	         rnd);
+	snprintf(tmp, sizeof(tmp), "%s/.tmp.%08x", dir, rnd);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600)) < 0) {
+		err_set(e, "%s: cannot create: %s", tmp, strerror(errno));
+		return -1;
+	}
+	if (write_all(fd, msg, len) == 0 && fsync(fd) == 0)
+		rc = 0;
+	if (close(fd) < 0)
+		rc = -1;
+	if (rc == 0 && rename(tmp, final) < 0)
+		rc = -1;
+	if (rc < 0) {
+		err_set(e, "%s: cannot write: %s", final, strerror(errno));
+		unlink(tmp);
+	}
+	return rc;
+}
+
+/* The names of the messages waiting in DIR, sorted (oldest first). */
+static int
+waiting(const char *dir, struct strlist *names, struct err *e)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (d == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		err_set(e, "%s: cannot read: %s", dir, strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		size_t n = strlen(de->d_name);
+
+		if (de->d_name[0] != '.' && n > 4 &&
+		    strcmp(de->d_name + n - 4, ".eml") == 0 &&
+		    strlist_add(names, de->d_name) < 0) {
+			closedir(d);
+			err_set(e, "out of memory");
+			return -1;
+		}
+	}
+	closedir(d);
+	strlist_sort(names);
+	return 0;
+}
+
+/* Read the file PATH whole into OUT. 0, or -1. */
+static int
+slurp(const char *path, struct buf *out)
+{
+	char chunk[65536];
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+		buf_append(out, chunk, (size_t)n);
+	close(fd);
+	return n < 0 || buf_failed(out) ? -1 : 0;
+}
+
+int
+incoming_replay(const struct incoming_ctx *ic, const char *dir, unsigned max,
+                unsigned *done, unsigned *left, struct err *e)
+{
+	struct strlist names = STRLIST_INIT;
+	struct buf path = BUF_INIT, msg = BUF_INIT;
+	int rc = 0;
+	size_t i;
+
+	*done = *left = 0;
+	if (waiting(dir, &names, e) < 0)
+		return -1;
+	for (i = 0; i < names.n && *done < max; i++) {
+		struct incoming_result r;
+
+		buf_reset(&path);
+		buf_reset(&msg);
+		buf_printf(&path, "%s/%s", dir, names.v[i]);
+		if (slurp(buf_cstr(&path), &msg) < 0) {
+			err_set(e, "%s: cannot read: %s", buf_cstr(&path),
+			        strerror(errno));
+			rc = -1;
+			break;
+		}
+		if (incoming_process(ic, buf_cstr(&msg), msg.len, &r, e) < 0 ||
+		    r.store != STORE_OK) {
+			rc = -1;
+			break;
+		}
+		unlink(buf_cstr(&path));
+		(*done)++;
+	}
+	*left = (unsigned)(names.n - i);
+	strlist_clear(&names);
+	buf_free(&path);
+	buf_free(&msg);
+	return rc;
+}

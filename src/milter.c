@@ -1,0 +1,1070 @@
+/*
+ * milter.c -- the libmilter callbacks of relance-milter.
+ *
+ * libmilter serves many connections with few threads, so everything about
+ * a connection hangs off its context (smfi_setpriv): struct conn, made at
+ * negotiation or connection, freed at close; and the message in progress,
+ * struct msg, made at MAIL FROM and freed at the end of the message, at
+ * abort, at the next MAIL FROM (after an early accept libmilter calls
+ * nothing else for that message) or at close.
+ *
+ * The path of a message:
+ *	connect	 the client's address; a reference to the configuration
+ *	MAIL	 outgoing or not ({auth_authen}, {daemon_name}, address)
+ *	RCPT	 recipients; for incoming mail, is one a dunning mailbox?
+ *	header	 kept (no reply is asked for when the MTA allows it)
+ *	EOH	 the decision: ordinary mail is accepted here
+ *	body	 skipped, except incoming mail for the reader (MaxBodySize)
+ *	EOM	 headers changed, events recorded
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <syslog.h>
+
+#include <libmilter/mfapi.h>
+
+#include "daemon.h"
+#include "incoming.h"
+#include "ledger.h"
+#include "milter.h"
+#include "outgoing.h"
+#include "spool.h"
+#include "track.h"
+
+#define MILTER_MAX_HEADERS      1000   /* header fields kept */
+#define MILTER_MAX_HEADER_BYTES 262144 /* bytes of header fields kept */
+#define MILTER_MAX_RCPTS        1000   /* recipients kept */
+#define MILTER_ACTOR            "relance-milter"
+#define MILTER_NOQUEUE          "NOQUEUE"
+
+/* What the milter does with a message, decided at the end of headers. */
+enum msg_path {
+	PATH_UNDECIDED,
+	PATH_REMINDER, /* outgoing reminder: tag, guard, record */
+	PATH_CONTACT,  /* outgoing to a customer contact: record */
+	PATH_STRIP,    /* outgoing with internal headers: remove them */
+	PATH_INCOMING, /* to a dunning mailbox: for the reply reader */
+	PATH_FOREIGN,  /* from outside with X-Relance-* headers: strip */
+};
+
+struct msg {
+	char qid[64];
+	char *envfrom;
+	struct strlist rcpts; /* the first MILTER_MAX_RCPTS */
+	struct strlist names, values;
+	size_t header_bytes;
+	bool headers_cut; /* a limit was reached: do not change headers */
+	bool outgoing;
+	char why[256];   /* why it is (not) outgoing */
+	bool to_mailbox; /* a recipient is a dunning mailbox */
+	enum msg_path path;
+	struct outgoing_reminder rem;
+	bool strip;      /* also remove the internal headers */
+	struct buf body; /* PATH_INCOMING: the body, up to MaxBodySize */
+	bool body_cut;
+};
+
+struct conn {
+	struct snapshot *snap;
+	struct sockaddr_storage addr;
+	bool has_addr;
+	bool nr_hdr;      /* the MTA expects no reply to headers */
+	bool skip;        /* the MTA understands SMFIS_SKIP */
+	struct store *st; /* the state file, made when first needed */
+	struct msg *msg;
+};
+
+/* ---- contexts ---- */
+
+static void
+msg_free(struct msg *m)
+{
+	if (m == NULL)
+		return;
+	free(m->envfrom);
+	strlist_clear(&m->rcpts);
+	strlist_clear(&m->names);
+	strlist_clear(&m->values);
+	buf_free(&m->body);
+	free(m);
+}
+
+/* The connection of CTX, made when missing; NULL on no memory. */
+static struct conn *
+conn_get(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	if (c != NULL)
+		return c;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	if (smfi_setpriv(ctx, c) != MI_SUCCESS) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static void
+conn_end_message(struct conn *c)
+{
+	if (c != NULL) {
+		msg_free(c->msg);
+		c->msg = NULL;
+	}
+}
+
+/* The state file of C's configuration (which a connection keeps from
+ * start to end), opened lazily; NULL on no memory. */
+static struct store *
+conn_store(struct conn *c)
+{
+	if (c->st == NULL)
+		c->st =
+		    store_new(c->snap->cfg.state_file, DAEMON_STORE_BUDGET_MS);
+	return c->st;
+}
+
+/* The queue ID, when the MTA has sent it by now, into M. */
+static void
+msg_qid(SMFICTX *ctx, struct msg *m)
+{
+	const char *i = smfi_getsymval(ctx, "i");
+
+	if (i != NULL && *i != '\0')
+		snprintf(m->qid, sizeof(m->qid), "%s", i);
+}
+
+static const char *
+qid_of(const struct msg *m)
+{
+	return m != NULL && m->qid[0] != '\0' ? m->qid : MILTER_NOQUEUE;
+}
+
+/* ---- failing open ---- */
+
+/*
+ * Every internal error of a message ends here: one log line with the queue
+ * ID and the reason, counted, and the On-InternalError answer (accept by
+ * default), the mail left unchanged.
+ */
+static sfsistat milter_fail(const struct conn *c, const struct msg *m,
+                            const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static sfsistat
+milter_fail(const struct conn *c, const struct msg *m, const char *fmt, ...)
+{
+	bool tempfail =
+	    c != NULL && c->snap != NULL &&
+	    c->snap->cfg.on_internal_error == CONFIG_ON_ERROR_TEMPFAIL;
+	char why[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	daemon_count_error();
+	daemon_log(LOG_ERR,
+	           "%s: internal error: %s; mail %s (On-InternalError %s)",
+	           qid_of(m), why, tempfail ? "deferred" : "passed unchanged",
+	           tempfail ? "tempfail" : "accept");
+	return tempfail ? SMFIS_TEMPFAIL : SMFIS_ACCEPT;
+}
+
+/* True when the mail goes on after an internal error (then its events
+ * must be spooled: they happened). */
+static bool
+milter_fails_open(const struct conn *c)
+{
+	return c->snap->cfg.on_internal_error != CONFIG_ON_ERROR_TEMPFAIL;
+}
+
+/* Keep EV in the spool; when even that fails, log it whole so that it is
+ * not lost. */
+static void
+milter_spool(const struct conn *c, const struct msg *m,
+             const struct spool_event *ev)
+{
+	struct err e;
+	struct buf text = BUF_INIT;
+
+	if (spool_write(c->snap->cfg.spool_dir, ev, &e) == 0) {
+		daemon_spooled();
+		daemon_log(LOG_NOTICE,
+		           "%s: %s event spooled in %s, to be "
+		           "replayed when the state file is back",
+		           qid_of(m), ev->kind, c->snap->cfg.spool_dir);
+		return;
+	}
+	spool_encode(ev, &text);
+	for (size_t i = 0; i < text.len; i++)
+		if (text.data[i] == '\n')
+			text.data[i] = '|';
+	daemon_log(LOG_ERR, "%s: cannot spool the %s event: %s; event: %s",
+	           qid_of(m), ev->kind, e.msg, buf_cstr(&text));
+	buf_free(&text);
+}
+
+/* ---- the incoming path ----
+ *
+ * Mail that is not outgoing reaches the reader when one of its recipients
+ * is a dunning mailbox or its plus-address (milter_incoming_rcpt): its body
+ * is read up to MaxBodySize, and at the end of the message it goes through
+ * incoming_process (the same path as `relance replay`): classified, its
+ * invoice found, the policy's reaction applied. Headers from outside that
+ * claim to be ours (X-Relance-*) are removed from all incoming mail, then
+ * the reader's X-Relance-Invoice, X-Relance-Class and X-Relance-State are
+ * added for the clerk's mail client. When the state file cannot be
+ * written, the message is kept in SpoolDir/incoming and replayed later.
+ */
+
+/* True when RCPT is one of the dunning mailboxes or a plus-address of
+ * one. */
+static bool
+milter_incoming_rcpt(const struct conn *c, const char *rcpt)
+{
+	const struct strlist *boxes = &c->snap->oc.mailboxes;
+	char id[TRACK_ID_SIZE];
+
+	for (size_t i = 0; i < boxes->n; i++)
+		if (strcasecmp(rcpt, boxes->v[i]) == 0 ||
+		    track_from_address(rcpt, boxes->v[i], id) == 0)
+			return true;
+	return false;
+}
+
+/* True when M has a header named X-Relance-*. */
+static bool
+msg_has_ours(const struct msg *m)
+{
+	for (size_t i = 0; i < m->names.n; i++)
+		if (strncasecmp(m->names.v[i], "X-Relance-", 10) == 0)
+			return true;
+	return false;
+}
+
+static sfsistat
+milter_incoming_eoh(struct conn *c, struct msg *m)
+{
+	if (m->to_mailbox) {
+		m->path = PATH_INCOMING;
+		return SMFIS_CONTINUE;
+	}
+	if (msg_has_ours(m)) {
+		m->path = PATH_FOREIGN;
+		return SMFIS_CONTINUE;
+	}
+	daemon_log(LOG_INFO,
+	           "%s: skipped: not outgoing (%s), no "
+	           "dunning mailbox among the recipients",
+	           qid_of(m), m->why);
+	return SMFIS_ACCEPT;
+}
+
+/* Keep body bytes for the reader, up to MaxBodySize. Returns false when
+ * the limit is reached (the rest is not wanted). */
+static bool
+milter_incoming_body(struct conn *c, struct msg *m, const unsigned char *p,
+                     size_t len)
+{
+	size_t max = c->snap->cfg.max_body_size;
+
+	if (m->body.len + len > max) {
+		len = max - m->body.len;
+		m->body_cut = true;
+	}
+	buf_append(&m->body, p, len);
+	return !m->body_cut && !buf_failed(&m->body);
+}
+
+/* Remove every X-Relance-* header of M: nobody outside may set them.
+ * Returns how many could not be removed. */
+static unsigned
+milter_strip_ours(SMFICTX *ctx, const struct msg *m)
+{
+	unsigned failed = 0;
+
+	for (size_t i = 0; i < m->names.n; i++) {
+		int index = 1;
+
+		if (strncasecmp(m->names.v[i], "X-Relance-", 10) != 0)
+			continue;
+		for (size_t j = 0; j < i; j++)
+			index += strcasecmp(m->names.v[j], m->names.v[i]) == 0;
+		if (smfi_chgheader(ctx, m->names.v[i], index, NULL) !=
+		    MI_SUCCESS)
+			failed++;
+	}
+	return failed;
+}
+
+/* The message as the MTA has it: kept headers, a blank line, the body. */
+static void
+msg_raw(const struct msg *m, struct buf *out)
+{
+	for (size_t i = 0; i < m->names.n; i++)
+		buf_printf(out, "%s: %s\r\n", m->names.v[i], m->values.v[i]);
+	buf_puts(out, "\r\n");
+	buf_append(out, m->body.data ? m->body.data : "", m->body.len);
+}
+
+/* Mail from outside carrying our headers, not for a dunning mailbox. */
+static sfsistat
+milter_foreign_eom(SMFICTX *ctx, struct conn *c, struct msg *m)
+{
+	unsigned failed = milter_strip_ours(ctx, m);
+
+	daemon_log(LOG_NOTICE, "%s: X-Relance-* headers from outside removed%s",
+	           qid_of(m), failed ? " (the MTA refused some)" : "");
+	return SMFIS_ACCEPT;
+}
+
+static sfsistat
+milter_incoming_eom(SMFICTX *ctx, struct conn *c, struct msg *m)
+{
+	struct snapshot *s = c->snap;
+	int64_t now = daemon_now();
+	struct incoming_ctx ic = {
+	    s->pol, &s->oc.mailboxes, conn_store(c), daemon_day_of(now),
+	    now,    MILTER_ACTOR,     qid_of(m)};
+	struct incoming_result r;
+	struct buf raw = BUF_INIT, dir = BUF_INIT;
+	struct err e;
+
+	if (m->headers_cut)
+		return milter_fail(c, m, "too many headers to read the reply");
+	msg_raw(m, &raw);
+	if (buf_failed(&raw) || ic.st == NULL ||
+	    incoming_process(&ic, raw.data, raw.len, &r, &e) < 0) {
+		buf_free(&raw);
+		return milter_fail(c, m, "out of memory reading the reply");
+	}
+	if (r.store != STORE_OK) {
+		buf_printf(&dir, "%s/incoming", s->cfg.spool_dir);
+		if (incoming_spool(buf_cstr(&dir), now, raw.data, raw.len,
+		                   &e) == 0) {
+			daemon_spooled();
+			daemon_log(LOG_NOTICE,
+			           "%s: %s: state file not available, "
+			           "message kept in %s to be replayed",
+			           qid_of(m), classify_name(r.class),
+			           buf_cstr(&dir));
+		} else {
+			daemon_log(LOG_ERR, "%s: %s: cannot keep it: %s",
+			           qid_of(m), classify_name(r.class), e.msg);
+		}
+	}
+	buf_free(&raw);
+	buf_free(&dir);
+	milter_strip_ours(ctx, m);
+	smfi_addheader(ctx, "X-Relance-Class", (char *)classify_name(r.class));
+	if (r.invoice[0] != '\0') {
+		smfi_addheader(ctx, "X-Relance-Invoice", r.invoice);
+		smfi_addheader(ctx, "X-Relance-State",
+		               (char *)invoice_state_name(r.state));
+	}
+	daemon_log(LOG_INFO, "%s: reply from %s: %s%s", qid_of(m),
+	           m->envfrom ? m->envfrom : "<>", r.log,
+	           m->body_cut ? " (body cut at MaxBodySize)" : "");
+	return SMFIS_ACCEPT;
+}
+
+/* ---- header changes ---- */
+
+/* Apply the changes of P; returns how many failed (logged). */
+static unsigned
+milter_apply(SMFICTX *ctx, const struct msg *m, const struct outgoing_plan *p)
+{
+	unsigned failed = 0;
+
+	for (size_t i = 0; i < p->n; i++) {
+		const struct outgoing_change *ch = &p->v[i];
+		int rc;
+
+		if (ch->op == OUTGOING_ADD)
+			rc = smfi_addheader(ctx, ch->name, ch->value);
+		else
+			rc =
+			    smfi_chgheader(ctx, ch->name, ch->index, ch->value);
+		if (rc != MI_SUCCESS) {
+			failed++;
+			daemon_log(LOG_ERR,
+			           "%s: the MTA refused to change "
+			           "header %s",
+			           qid_of(m), ch->name);
+		}
+	}
+	return failed;
+}
+
+static struct outgoing_msg
+msg_view(const struct msg *m)
+{
+	struct outgoing_msg v = {&m->names, &m->values, m->envfrom, &m->rcpts};
+
+	return v;
+}
+
+/* Remove the internal headers of M (an ordinary or unknown reminder). */
+static sfsistat
+milter_strip(SMFICTX *ctx, struct conn *c, struct msg *m, const char *why)
+{
+	struct outgoing_msg v = msg_view(m);
+	struct outgoing_plan p = {NULL, 0};
+
+	if (outgoing_plan_strip(&v, &p) < 0)
+		return milter_fail(c, m, "out of memory");
+	milter_apply(ctx, m, &p);
+	daemon_log(LOG_INFO, "%s: %s: internal headers removed (%zu)",
+	           qid_of(m), why, p.n);
+	outgoing_plan_free(&p);
+	return SMFIS_ACCEPT;
+}
+
+/* ---- reminders ---- */
+
+/* The event that records the reminder M: what went out. ID and MID may be
+ * NULL (the mail went out unchanged). */
+static int
+reminder_event(const struct msg *m, int64_t now, const char *id,
+               const char *mid, const char *warning, struct spool_event *ev)
+{
+	struct outgoing_msg v = msg_view(m);
+	struct buf detail = BUF_INIT;
+	char day[11];
+	int rc;
+
+	date_format(daemon_day_of(now), day);
+	buf_printf(&detail, "%s to ",
+	           m->rem.step[0] ? m->rem.step : "reminder");
+	outgoing_list_rcpts(&v, &detail);
+	if (id != NULL)
+		buf_printf(&detail, ", tracking ID %s", id);
+	if (mid != NULL)
+		buf_printf(&detail, ", Message-ID %s", mid);
+	buf_printf(&detail, ", queue ID %s", qid_of(m));
+	if (warning != NULL)
+		buf_printf(&detail, "; sent although %s (Guard warn)", warning);
+	rc = spool_event_init(ev, SPOOL_REMINDER_SENT, now) < 0 ||
+	             buf_failed(&detail) ||
+	             spool_event_add(ev, "invoice", m->rem.invoice) < 0 ||
+	             spool_event_add(ev, "actor", MILTER_ACTOR) < 0 ||
+	             spool_event_add(ev, "detail", detail.data) < 0 ||
+	             spool_event_add(ev, "date", day) < 0 ||
+	             spool_event_add(ev, "qid", qid_of(m)) < 0 ||
+	             (m->rem.step[0] &&
+	              spool_event_add(ev, "step", m->rem.step) < 0) ||
+	             (id && spool_event_add(ev, "tracking-id", id) < 0) ||
+	             (mid && spool_event_add(ev, "message-id", mid) < 0)
+	         ? -1
+	         : 0;
+	buf_free(&detail);
+	return rc;
+}
+
+/* The state file could not be used for the reminder M: the mail goes out
+ * unchanged (On-InternalError accept) and what went out is spooled. */
+static sfsistat
+reminder_unrecorded(const struct conn *c, const struct msg *m, int64_t now,
+                    const char *why)
+{
+	struct outgoing_msg v = msg_view(m);
+	struct spool_event ev;
+	struct buf mid = BUF_INIT;
+	sfsistat ret;
+
+	ret = milter_fail(c, m, "reminder for invoice %s not tagged: %s",
+	                  m->rem.invoice, why);
+	memset(&ev, 0, sizeof(ev));
+	if (milter_fails_open(c)) {
+		bool has_mid = outgoing_message_id_of(&v, &mid) == 0;
+
+		if (reminder_event(m, now, NULL, has_mid ? mid.data : NULL,
+		                   NULL, &ev) == 0)
+			milter_spool(c, m, &ev);
+		spool_event_free(&ev);
+	}
+	buf_free(&mid);
+	return ret;
+}
+
+/* The guard says no: record the attempt, answer 5.7.1 with the reason. */
+static sfsistat
+reminder_reject(SMFICTX *ctx, struct conn *c, struct msg *m,
+                struct invoice *inv, int64_t now, const char *sentence)
+{
+	struct outgoing_msg v = msg_view(m);
+	struct spool_event ev;
+	struct buf detail = BUF_INIT, reply = BUF_INIT;
+	struct err e;
+
+	buf_printf(&detail, "%s to ",
+	           m->rem.step[0] ? m->rem.step : "reminder");
+	outgoing_list_rcpts(&v, &detail);
+	buf_printf(&detail, " held back (Guard reject): %s; queue ID %s",
+	           sentence, qid_of(m));
+	if (spool_event_init(&ev, SPOOL_REMINDER_HELD, now) == 0 &&
+	    !buf_failed(&detail) &&
+	    spool_event_add(&ev, "invoice", m->rem.invoice) == 0 &&
+	    spool_event_add(&ev, "actor", MILTER_ACTOR) == 0 &&
+	    spool_event_add(&ev, "detail", detail.data) == 0 &&
+	    spool_event_add(&ev, "qid", qid_of(m)) == 0) {
+		if (spool_apply_invoice(inv, &ev, &e) < 0 ||
+		    ledger_put(c->st, inv, &e) != STORE_OK ||
+		    store_commit(c->st, &e) != STORE_OK) {
+			store_abort(c->st);
+			milter_spool(c, m, &ev);
+		}
+	} else {
+		store_abort(c->st);
+	}
+	spool_event_free(&ev);
+	outgoing_smtp_text(sentence, &reply);
+	daemon_log(LOG_NOTICE,
+	           "%s: reminder for invoice %s held back "
+	           "(Guard reject): %s",
+	           qid_of(m), m->rem.invoice, sentence);
+	if (smfi_setreply(ctx, "550", "5.7.1", reply.data) != MI_SUCCESS)
+		daemon_log(LOG_ERR, "%s: the MTA refused the reply text",
+		           qid_of(m));
+	buf_free(&detail);
+	buf_free(&reply);
+	return SMFIS_REJECT;
+}
+
+/* What reminder_tag found and made, for the log line. */
+struct tagging {
+	char id[TRACK_ID_SIZE];
+	bool new_id;
+	struct buf mid;
+	bool new_mid;
+	struct outgoing_plan plan;
+};
+
+/* Choose the ID and Message-ID, plan the changes, record the event in INV
+ * (not yet written). 0, or -1 with E set. */
+static int
+reminder_prepare(struct conn *c, struct msg *m, struct invoice *inv,
+                 int64_t now, const char *warning, struct tagging *t,
+                 struct err *e)
+{
+	struct outgoing_msg v = msg_view(m);
+	struct outgoing_tagging tg;
+	struct spool_event ev;
+	uint32_t r = 0;
+	int rc = -1;
+
+	memset(&ev, 0, sizeof(ev));
+
+	if (outgoing_pick_id(inv, &v, t->id) == 0) {
+		if (track_random(t->id) < 0) {
+			err_set(e, "no random numbers: %s", strerror(errno));
+			return -1;
+		}
+		t->new_id = true;
+	}
+	if (outgoing_message_id_of(&v, &t->mid) < 0) {
+		if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r)) {
+			err_set(e, "no random numbers: %s", strerror(errno));
+			return -1;
+		}
+		outgoing_message_id(&c->snap->oc, &v, t->id, now, r, &t->mid);
+		t->new_mid = true;
+	}
+	tg.id = t->id;
+	tg.message_id = t->mid.data;
+	tg.warning = warning;
+	if (buf_failed(&t->mid) ||
+	    outgoing_plan_reminder(&c->snap->oc, &v, &tg, &t->plan) < 0 ||
+	    reminder_event(m, now, t->id, t->mid.data, warning, &ev) < 0) {
+		err_set(e, "out of memory");
+		spool_event_free(&ev);
+		return -1;
+	}
+	if (spool_apply_invoice(inv, &ev, e) >= 0)
+		rc = 0;
+	spool_event_free(&ev);
+	return rc;
+}
+
+static void
+reminder_log(const struct msg *m, const struct tagging *t, const char *warning)
+{
+	struct outgoing_msg v = msg_view(m);
+	struct buf to = BUF_INIT;
+
+	outgoing_list_rcpts(&v, &to);
+	daemon_log(LOG_INFO,
+	           "%s: reminder for invoice %s (%s%s%s) tagged %s%s, "
+	           "Message-ID %s%s, %zu header changes, to %s%s%s",
+	           qid_of(m), m->rem.invoice, m->rem.how,
+	           m->rem.step[0] ? ", step " : "", m->rem.step, t->id,
+	           t->new_id ? " (new)" : "", buf_cstr(&t->mid),
+	           t->new_mid ? " (added)" : "", t->plan.n, buf_cstr(&to),
+	           warning ? "; warning: " : "", warning ? warning : "");
+	buf_free(&to);
+}
+
+/* The reminder M for an invoice: guard, tag, record. */
+static sfsistat
+milter_reminder(SMFICTX *ctx, struct conn *c, struct msg *m)
+{
+	int64_t now = daemon_now();
+	struct store *st = conn_store(c);
+	struct tagging t = {"", false, BUF_INIT, false, {NULL, 0}};
+	struct buf sentence = BUF_INIT, warning = BUF_INIT;
+	enum invoice_state state;
+	struct invoice inv;
+	enum store_rc rc;
+	struct err e;
+	sfsistat ret;
+
+	invoice_init(&inv);
+	if (m->headers_cut)
+		return milter_fail(c, m,
+		                   "too many header fields to tag the "
+		                   "reminder for invoice %s",
+		                   m->rem.invoice);
+	if (st == NULL)
+		return reminder_unrecorded(c, m, now, "out of memory");
+	if ((rc = store_begin(st, STORE_WRITE, &e)) != STORE_OK)
+		return reminder_unrecorded(c, m, now, e.msg);
+	rc = ledger_get(st, m->rem.invoice, &inv, &e);
+	if (rc == STORE_NOTFOUND) {
+		store_abort(st);
+		invoice_free(&inv);
+		daemon_log(LOG_WARNING,
+		           "%s: %s names invoice %s, which is "
+		           "unknown: not tracked",
+		           qid_of(m), m->rem.how, m->rem.invoice);
+		return milter_strip(ctx, c, m, "unknown invoice");
+	}
+	if (rc != STORE_OK) {
+		store_abort(st);
+		invoice_free(&inv);
+		return reminder_unrecorded(c, m, now, e.msg);
+	}
+	if (c->snap->oc.guard != CONFIG_GUARD_OFF &&
+	    outgoing_guard(&inv, daemon_day_of(now), daemon_day_of, &state,
+	                   &sentence)) {
+		if (c->snap->oc.guard == CONFIG_GUARD_REJECT) {
+			ret = reminder_reject(ctx, c, m, &inv, now,
+			                      buf_cstr(&sentence));
+			goto out;
+		}
+		buf_printf(&warning, "invoice %s is %s", inv.number,
+		           invoice_state_name(state));
+		daemon_log(LOG_WARNING,
+		           "%s: reminder for invoice %s goes out "
+		           "although (Guard warn): %s",
+		           qid_of(m), m->rem.invoice, buf_cstr(&sentence));
+	}
+	if (reminder_prepare(c, m, &inv, now, warning.len ? warning.data : NULL,
+	                     &t, &e) < 0) {
+		store_abort(st);
+		ret = milter_fail(c, m, "reminder for invoice %s: %s",
+		                  m->rem.invoice, e.msg);
+		goto out;
+	}
+	if (ledger_put(st, &inv, &e) != STORE_OK ||
+	    store_commit(st, &e) != STORE_OK) {
+		store_abort(st);
+		ret = reminder_unrecorded(c, m, now, e.msg);
+		goto out;
+	}
+	if (milter_apply(ctx, m, &t.plan) > 0)
+		daemon_count_error();
+	reminder_log(m, &t, warning.len ? warning.data : NULL);
+	ret = SMFIS_ACCEPT;
+out:
+	invoice_free(&inv);
+	outgoing_plan_free(&t.plan);
+	buf_free(&t.mid);
+	buf_free(&sentence);
+	buf_free(&warning);
+	return ret;
+}
+
+/* ---- manual contacts ---- */
+
+/* True when a recipient of M is a customer contact; also true when the
+ * state file cannot tell (then EOM tries again). */
+static bool
+milter_to_contact(struct conn *c, struct msg *m)
+{
+	struct store *st = conn_store(c);
+	struct buf v = BUF_INIT;
+	enum store_rc rc = STORE_NOTFOUND;
+	struct err e;
+
+	if (st == NULL || store_begin(st, STORE_READ, &e) != STORE_OK)
+		return true;
+	for (size_t i = 0; rc == STORE_NOTFOUND && i < m->rcpts.n; i++)
+		rc = ledger_lookup(st, "adr:", m->rcpts.v[i], &v, &e);
+	store_abort(st);
+	buf_free(&v);
+	return rc != STORE_NOTFOUND;
+}
+
+static int
+contact_event(const struct msg *m, int64_t now, struct spool_event *ev)
+{
+	struct outgoing_msg v = msg_view(m);
+	struct buf detail = BUF_INIT, subject = BUF_INIT, mid = BUF_INIT;
+	const char *s = outgoing_header(&v, "Subject");
+	int rc;
+
+	if (s != NULL)
+		outgoing_decode(s, &subject);
+	buf_printf(&detail, "mail from %s to ",
+	           m->envfrom[0] ? m->envfrom : "<>");
+	outgoing_list_rcpts(&v, &detail);
+	buf_printf(&detail, ", Subject \"%.200s\"", buf_cstr(&subject));
+	if (outgoing_message_id_of(&v, &mid) == 0)
+		buf_printf(&detail, ", Message-ID %s", mid.data);
+	buf_printf(&detail, ", queue ID %s", qid_of(m));
+	rc = spool_event_init(ev, SPOOL_CONTACT, now) < 0 ||
+	             buf_failed(&detail) ||
+	             spool_event_add(ev, "actor", MILTER_ACTOR) < 0 ||
+	             spool_event_add(ev, "detail", detail.data) < 0 ||
+	             spool_event_add(ev, "qid", qid_of(m)) < 0
+	         ? -1
+	         : 0;
+	for (size_t i = 0; rc == 0 && i < m->rcpts.n; i++)
+		rc = spool_event_add(ev, "rcpt", m->rcpts.v[i]);
+	buf_free(&detail);
+	buf_free(&subject);
+	buf_free(&mid);
+	return rc;
+}
+
+static sfsistat
+milter_contact(SMFICTX *ctx, struct conn *c, struct msg *m)
+{
+	struct store *st = conn_store(c);
+	struct spool_event ev;
+	enum spool_result res = SPOOL_STORE_ERR;
+	struct err e;
+	sfsistat ret = SMFIS_ACCEPT;
+
+	if (contact_event(m, daemon_now(), &ev) < 0) {
+		spool_event_free(&ev);
+		return milter_fail(c, m, "out of memory");
+	}
+	err_set(&e, "out of memory");
+	if (st != NULL && store_begin(st, STORE_WRITE, &e) == STORE_OK) {
+		res = spool_apply(st, &ev, &e);
+		if (res == SPOOL_REJECTED) {
+			store_abort(st);
+		} else if (res == SPOOL_STORE_ERR ||
+		           store_commit(st, &e) != STORE_OK) {
+			store_abort(st);
+			res = SPOOL_STORE_ERR;
+		}
+	}
+	if (res == SPOOL_REJECTED || res == SPOOL_STORE_ERR) {
+		ret =
+		    milter_fail(c, m, "manual contact not recorded: %s", e.msg);
+		/* what the state file could not take waits in the spool */
+		if (res == SPOOL_STORE_ERR && milter_fails_open(c))
+			milter_spool(c, m, &ev);
+	} else {
+		daemon_log(LOG_INFO,
+		           "%s: outgoing mail to a customer "
+		           "contact: %s",
+		           qid_of(m),
+		           res == SPOOL_APPLIED ? "recorded as a manual contact"
+		           : res == SPOOL_DUPLICATE ? "already recorded"
+		                                    : "no unpaid invoice");
+	}
+	spool_event_free(&ev);
+	if (ret == SMFIS_ACCEPT && m->strip)
+		return milter_strip(ctx, c, m, "outgoing mail");
+	return ret;
+}
+
+/* ---- the callbacks ---- */
+
+static sfsistat
+cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
+             unsigned long f3, unsigned long *pf0, unsigned long *pf1,
+             unsigned long *pf2, unsigned long *pf3)
+{
+	const unsigned long want = SMFIP_NOHELO | SMFIP_NOUNKNOWN |
+	                           SMFIP_NODATA | SMFIP_NR_HDR | SMFIP_SKIP;
+	struct conn *c = conn_get(ctx);
+
+	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_SETSYMLIST);
+	*pf1 = f1 & want;
+	*pf2 = *pf3 = 0;
+	if (c != NULL) {
+		c->nr_hdr = (*pf1 & SMFIP_NR_HDR) != 0;
+		c->skip = (*pf1 & SMFIP_SKIP) != 0;
+	}
+	if (*pf0 & SMFIF_SETSYMLIST) {
+		smfi_setsymlist(ctx, SMFIM_CONNECT, "{daemon_name}");
+		smfi_setsymlist(ctx, SMFIM_ENVFROM,
+		                "i {auth_authen} {daemon_name}");
+		smfi_setsymlist(ctx, SMFIM_EOH, "i");
+		smfi_setsymlist(ctx, SMFIM_EOM, "i");
+	}
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
+{
+	struct conn *c = conn_get(ctx);
+
+	if (c == NULL)
+		return milter_fail(NULL, NULL, "out of memory at connection");
+	if (c->snap == NULL)
+		c->snap = daemon_acquire();
+	if (sa != NULL &&
+	    (sa->sa_family == AF_INET || sa->sa_family == AF_INET6)) {
+		memcpy(&c->addr, sa,
+		       sa->sa_family == AF_INET ? sizeof(struct sockaddr_in)
+		                                : sizeof(struct sockaddr_in6));
+		c->has_addr = true;
+	}
+	return SMFIS_CONTINUE;
+}
+
+/* ADDR without its angle brackets and blanks, copied; NULL on no memory. */
+static char *
+bare_address(const char *addr)
+{
+	size_t len;
+
+	while (*addr == ' ' || *addr == '<')
+		addr++;
+	len = strcspn(addr, "> ");
+	return strndup(addr, len);
+}
+
+static sfsistat
+cb_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct conn *c = smfi_getpriv(ctx);
+	struct outgoing_origin o;
+	struct buf why = BUF_INIT;
+	struct msg *m;
+
+	if (c == NULL || c->snap == NULL)
+		return milter_fail(c, NULL, "no connection context at MAIL");
+	conn_end_message(c);
+	if ((m = calloc(1, sizeof(*m))) == NULL ||
+	    (m->envfrom = bare_address(argv[0] ? argv[0] : "")) == NULL) {
+		msg_free(m);
+		return milter_fail(c, NULL, "out of memory at MAIL");
+	}
+	c->msg = m;
+	msg_qid(ctx, m);
+	o.auth_authen = smfi_getsymval(ctx, "{auth_authen}");
+	o.daemon_name = smfi_getsymval(ctx, "{daemon_name}");
+	o.addr = c->has_addr ? (struct sockaddr *)&c->addr : NULL;
+	m->outgoing = outgoing_is_outgoing(&c->snap->oc, &o, &why);
+	snprintf(m->why, sizeof(m->why), "%s", buf_cstr(&why));
+	buf_free(&why);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+cb_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct conn *c = smfi_getpriv(ctx);
+	struct msg *m = c != NULL ? c->msg : NULL;
+	char *rcpt;
+
+	if (m == NULL)
+		return milter_fail(c, NULL, "no message context at RCPT");
+	if (m->rcpts.n >= MILTER_MAX_RCPTS)
+		return SMFIS_CONTINUE;
+	if ((rcpt = bare_address(argv[0] ? argv[0] : "")) == NULL ||
+	    strlist_add(&m->rcpts, rcpt) < 0) {
+		free(rcpt);
+		return milter_fail(c, m, "out of memory at RCPT");
+	}
+	if (!m->outgoing && milter_incoming_rcpt(c, rcpt))
+		m->to_mailbox = true;
+	free(rcpt);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+cb_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct conn *c = smfi_getpriv(ctx);
+	struct msg *m = c != NULL ? c->msg : NULL;
+	sfsistat next = c != NULL && c->nr_hdr ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+	size_t size = strlen(name) + strlen(value);
+
+	if (m == NULL || m->headers_cut)
+		return next;
+	if (m->names.n >= MILTER_MAX_HEADERS ||
+	    m->header_bytes + size > MILTER_MAX_HEADER_BYTES) {
+		m->headers_cut = true;
+		return next;
+	}
+	if (strlist_add(&m->names, name) < 0) {
+		m->headers_cut = true;
+	} else if (strlist_add(&m->values, value) < 0) {
+		free(m->names.v[--m->names.n]);
+		m->names.v[m->names.n] = NULL;
+		m->headers_cut = true;
+	}
+	m->header_bytes += size;
+	return next;
+}
+
+/* The decision for outgoing mail at the end of the headers. */
+static sfsistat
+eoh_outgoing(struct conn *c, struct msg *m)
+{
+	struct outgoing_msg v = msg_view(m);
+	struct buf why = BUF_INIT;
+	enum outgoing_kind kind;
+
+	kind = outgoing_recognise(&c->snap->oc, &v, &m->rem, &why);
+	m->strip = outgoing_has_internal(&v);
+	if (kind == OUTGOING_REMINDER) {
+		m->path = PATH_REMINDER;
+	} else if (kind == OUTGOING_BAD) {
+		daemon_log(LOG_WARNING, "%s: outgoing (%s): %s: not tracked",
+		           qid_of(m), m->why, buf_cstr(&why));
+		m->path = PATH_STRIP;
+	} else if (milter_to_contact(c, m)) {
+		m->path = PATH_CONTACT;
+	} else if (m->strip) {
+		m->path = PATH_STRIP;
+	} else {
+		daemon_log(LOG_INFO,
+		           "%s: skipped: outgoing (%s), not a "
+		           "reminder, no customer contact among the "
+		           "recipients",
+		           qid_of(m), m->why);
+		buf_free(&why);
+		return SMFIS_ACCEPT;
+	}
+	buf_free(&why);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+cb_eoh(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+	struct msg *m = c != NULL ? c->msg : NULL;
+
+	if (m == NULL)
+		return milter_fail(c, NULL,
+		                   "no message context at the end of "
+		                   "headers");
+	msg_qid(ctx, m);
+	if (m->outgoing)
+		return eoh_outgoing(c, m);
+	return milter_incoming_eoh(c, m);
+}
+
+static sfsistat
+cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+{
+	struct conn *c = smfi_getpriv(ctx);
+	struct msg *m = c != NULL ? c->msg : NULL;
+
+	if (m != NULL && m->path == PATH_INCOMING &&
+	    milter_incoming_body(c, m, chunk, len))
+		return SMFIS_CONTINUE;
+	return c != NULL && c->skip ? SMFIS_SKIP : SMFIS_CONTINUE;
+}
+
+static sfsistat
+cb_eom(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+	struct msg *m = c != NULL ? c->msg : NULL;
+	sfsistat ret = SMFIS_ACCEPT;
+
+	if (m == NULL)
+		return milter_fail(c, NULL,
+		                   "no message context at the end of "
+		                   "the message");
+	msg_qid(ctx, m);
+	switch (m->path) {
+	case PATH_REMINDER:
+		ret = milter_reminder(ctx, c, m);
+		break;
+	case PATH_CONTACT:
+		ret = milter_contact(ctx, c, m);
+		break;
+	case PATH_STRIP:
+		ret = milter_strip(ctx, c, m, "outgoing mail");
+		break;
+	case PATH_INCOMING:
+		ret = milter_incoming_eom(ctx, c, m);
+		break;
+	case PATH_FOREIGN:
+		ret = milter_foreign_eom(ctx, c, m);
+		break;
+	case PATH_UNDECIDED:
+		break;
+	}
+	conn_end_message(c);
+	return ret;
+}
+
+static sfsistat
+cb_abort(SMFICTX *ctx)
+{
+	conn_end_message(smfi_getpriv(ctx));
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+cb_close(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	if (c == NULL)
+		return SMFIS_CONTINUE;
+	conn_end_message(c);
+	store_free(c->st);
+	daemon_release(c->snap);
+	free(c);
+	smfi_setpriv(ctx, NULL);
+	return SMFIS_CONTINUE;
+}
+
+int
+milter_register(const char *name)
+{
+	struct smfiDesc desc;
+
+	memset(&desc, 0, sizeof(desc));
+	desc.xxfi_name = (char *)name;
+	desc.xxfi_version = SMFI_VERSION;
+	desc.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_SETSYMLIST;
+	desc.xxfi_connect = cb_connect;
+	desc.xxfi_envfrom = cb_envfrom;
+	desc.xxfi_envrcpt = cb_envrcpt;
+	desc.xxfi_header = cb_header;
+	desc.xxfi_eoh = cb_eoh;
+	desc.xxfi_body = cb_body;
+	desc.xxfi_eom = cb_eom;
+	desc.xxfi_abort = cb_abort;
+	desc.xxfi_close = cb_close;
+	desc.xxfi_negotiate = cb_negotiate;
+	return smfi_register(desc) == MI_SUCCESS ? 0 : -1;
+}

@@ -1,0 +1,24 @@
+-- guard_warn.lua -- Guard warn (after a reload): the reminder for a
+-- disputed invoice goes out, tagged and flagged.
+dofile(srcdir .. "/tests/milter/lib.lua")
+
+run(function()
+	local conn = open("127.0.0.1")
+
+	envelope(conn, {"i", "W1"}, "<factures@example.com>",
+	         {"<ap@acme.example>"})
+	headers(conn, {{"From", "factures@example.com"},
+	               {"Subject", "Reminder: invoice F2026-0103"},
+	               {"X-Relance-Invoice", "F2026-0103"}}, SMFIR_CONTINUE)
+	body_and_eom(conn, SMFIR_ACCEPT)
+	local id = mt.getheader(conn, "X-Relance-ID", 0)
+	check(is_id(id), "X-Relance-ID added: " .. tostring(id))
+	changed(conn, MT_HDRADD, "X-Relance-Warning",
+	        "invoice F2026-0103 is disputed")
+	changed(conn, MT_HDRCHANGE, "Subject",
+	        "Reminder: invoice F2026-0103 [Ref " .. id .. "]")
+	changed(conn, MT_HDRDELETE, "X-Relance-Invoice")
+	save("warn.id", id)
+	save("warn.mid", mt.getheader(conn, "Message-ID", 0))
+	mt.disconnect(conn)
+end)
