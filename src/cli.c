@@ -24,6 +24,7 @@
 #include "classify.h"
 #include "conf.h"
 #include "import.h"
+#include "incoming.h"
 #include "json.h"
 #include "ledger.h"
 #include "money.h"
@@ -1178,11 +1179,15 @@ cmd_restore(struct cli *c, int argc, char **argv)
  * classify: messages from files, an mbox or a Maildir, one line each.
  */
 
+/* A walk over messages (files, mboxes, Maildirs): ONE handles each. */
 struct classify_run {
 	struct cli *c;
 	bool as_json;
 	struct strlist mailboxes;
 	int unreadable;
+	int busy; /* replay: messages the state file was not available for */
+	int (*one)(struct classify_run *run, const char *label,
+		   const char *data, size_t len);
 };
 
 static void
@@ -1339,7 +1344,7 @@ classify_mbox_message(struct classify_run *run, const char *file, unsigned n,
 	int rc;
 
 	buf_printf(&label, "%s#%u", file, n);
-	rc = classify_one(run, buf_cstr(&label), buf_cstr(msg), msg->len);
+	rc = run->one(run, buf_cstr(&label), buf_cstr(msg), msg->len);
 	buf_free(&label);
 	buf_reset(msg);
 	return rc;
@@ -1436,7 +1441,7 @@ classify_path(struct classify_run *run, const char *path, bool mbox)
 		return -1;
 	}
 	rc = mbox ? classify_mbox(run, path, buf_cstr(&data), data.len)
-		  : classify_one(run, path, buf_cstr(&data), data.len);
+		  : run->one(run, path, buf_cstr(&data), data.len);
 	buf_free(&data);
 	return rc;
 }
@@ -1449,7 +1454,7 @@ cmd_classify(struct cli *c, int argc, char **argv)
 	    {"mbox", no_argument, NULL, 'm'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
-	struct classify_run run = {c, false, STRLIST_INIT, 0};
+	struct classify_run run = {c, false, STRLIST_INIT, 0, 0, classify_one};
 	bool mbox = false;
 	int ch, status;
 
@@ -1461,11 +1466,69 @@ cmd_classify(struct cli *c, int argc, char **argv)
 		die_usage(c, "expected at least one file, - or a Maildir");
 	if ((status = load_policy(c, c->cfg.policy_dir)) != 0)
 		return status;
-	if (c->cfg.reply_address != NULL)
-		strlist_add(&run.mailboxes, c->cfg.reply_address);
+	if (config_mailboxes(&c->cfg, &run.mailboxes) < 0) {
+		warnx_(c, "out of memory");
+		return EX_OSERR;
+	}
 	for (int i = optind; i < argc; i++)
 		classify_path(&run, argv[i], mbox);
 	strlist_clear(&run.mailboxes);
+	return run.unreadable ? EX_NOINPUT : EX_OK;
+}
+
+/* replay: one message through the milter's incoming path. */
+static int
+replay_one(struct classify_run *run, const char *label, const char *data,
+	   size_t len)
+{
+	struct cli *c = run->c;
+	struct incoming_ctx ic = {c->pol,   &run->mailboxes, c->st, c->today,
+				  c->now,   c->actor,	     NULL};
+	struct incoming_result r;
+	struct err e;
+
+	if (incoming_process(&ic, data, len, &r, &e) < 0) {
+		warnx_(c, "%s: %s", label, e.msg);
+		return -1;
+	}
+	if (r.store != STORE_OK) {
+		warnx_(c, "%s: not replayed: %s", label, e.msg);
+		run->busy++;
+		return -1;
+	}
+	printf("%s: %s%s%s%s%s: %s\n", label, classify_name(r.class),
+	       r.invoice[0] ? " invoice=" : "", r.invoice,
+	       r.invoice[0] ? " state=" : "",
+	       r.invoice[0] ? invoice_state_name(r.state) : "", r.log);
+	return 0;
+}
+
+static int
+cmd_replay(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"mbox", no_argument, NULL, 'm'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
+	struct classify_run run = {c, false, STRLIST_INIT, 0, 0, replay_one};
+	bool mbox = false;
+	int ch, status;
+
+	while ((ch = next_opt(c, argc, argv, "mh", opts)) != -1)
+		mbox |= ch == 'm';
+	if (optind == argc)
+		die_usage(c, "expected a Maildir, an mbox with --mbox, or files");
+	if ((status = load_policy(c, c->cfg.policy_dir)) != 0)
+		return status;
+	if (config_mailboxes(&c->cfg, &run.mailboxes) < 0) {
+		warnx_(c, "out of memory");
+		return EX_OSERR;
+	}
+	for (int i = optind; i < argc; i++)
+		classify_path(&run, argv[i], mbox);
+	strlist_clear(&run.mailboxes);
+	if (run.busy)
+		return EX_TEMPFAIL;
 	return run.unreadable ? EX_NOINPUT : EX_OK;
 }
 
@@ -1501,6 +1564,10 @@ static const struct command commands[] = {
      "promise, reply, unrelated), which invoice it is about, and why.\n"
      "FILE is a message, - for standard input, an mbox with --mbox, or a\n"
      "Maildir. --json prints one JSON object per message.\n"},
+    {"replay", cmd_replay, "replay [--mbox] MAILDIR|MBOX|FILE...",
+     "Feed mail that arrived while relance-milter was down through the\n"
+     "milter's incoming path: classify each message, find its invoice and\n"
+     "apply the policy's reaction, exactly as the milter would have.\n"},
     {"check", cmd_check, "check [POLICYDIR]",
      "Validate the configuration and the policy files; print every\n"
      "error as FILE:LINE: message.\n"},
