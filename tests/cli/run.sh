@@ -284,9 +284,27 @@ ERR="relance: classify: $work/nope.eml: cannot read: No such file or directory" 
 	expect "classify: garbage is unrelated; an unreadable file fails" 66 \
 	r classify garbage.eml "$work/nope.eml"
 
+# --- replay
+
+cat >reply.eml <<'EOF'
+From: Jean <compta@dupont.example>
+To: factures@example.com
+Subject: RE: Facture F2026-0103
+Date: Mon, 23 Nov 2026 10:00:00 +0100
+Message-ID: <r1@dupont.example>
+
+Le virement pour la facture F2026-0103 a été effectué ce jour.
+EOF
+OUT="reply.eml: remittance invoice=F2026-0103 state=paid: invoice F2026-0103 (invoice match, weak): recorded for review: matched on a weak signal only" \
+	expect "replay: an invoice number alone is recorded for review" 0 \
+	r replay reply.eml
+last_event() { r show "$1" --json | grep -o '"kind":"[a-z-]*"' | tail -1; }
+OUT='"kind":"review"' expect "replay: the review is in the history" 0 \
+	last_event F2026-0103
+
 # --- usage
 
-for c in import list show pay dispute resolve pause resume cancel classify check fsck backup restore; do
+for c in import list show pay dispute resolve pause resume cancel classify replay check fsck backup restore; do
 	if r "$c" --help | grep -q "^usage: relance $c"; then
 		pass=$((pass + 1)); echo "ok $c --help"
 	else
