@@ -8,13 +8,19 @@
  * absence notice quoting "we will pay" or a bounce quoting "virement" can
  * never stop dunning. Only then are the rules' words read, in the new text
  * of the reply (quote.h) and in its subject, language by language, class
- * by class: remittance, dispute, promise (only with a date: a promise
- * without one is a reply), reply; and only in a mail that carries a
+ * by class: dispute (before remittance: a mail that both says it paid
+ * and contests, "already paid, this one is a duplicate", needs a person,
+ * not an invoice marked paid), remittance, promise (only with a date: a
+ * promise without one is a reply), reply; and only in a mail that carries a
  * signal of ours (a tracking ID, a reference, an invoice number): without
  * one it is unrelated whatever it says, a newsletter's "remittance advice"
  * or a phishing "payment confirmation" (only an authenticated remittance
  * notice, by its subject or attachment, needs no signal). A human mail
- * with a signal and no rule matched is a reply.
+ * with a signal and no rule matched is a reply. Automatic mail needs a
+ * signal too: without one it is a bank's alert or a newsletter, unless it
+ * is an absence notice stating a return date; with one it is an automatic
+ * reply, unless it is a new auto-generated notice from the customer's
+ * payment system whose subject or attachment announces a remittance.
  *
  * Signals are gathered apart from the class, strongest first, without
  * duplicates: plus-addresses, references, the X-Relance-ID header, the
@@ -966,13 +972,19 @@ decide_auto_reply(struct ctx *c)
 			return false;
 		hit_evidence(c, &h, "");
 	}
-	/* The stated return date: in the text, else in the subject. */
+	return true;
+}
+
+/* The return date an automatic reply states: in the text, else in the
+ * subject. */
+static void
+auto_reply_return(struct ctx *c)
+{
 	if (extract_date_after(buf_cstr(&c->fresh), c->return_cues, c->ref,
 	                       &c->out->return_date) < 0 &&
 	    c->m->subject != NULL)
 		extract_date_after(c->m->subject, c->return_cues, c->ref,
 		                   &c->out->return_date);
-	return true;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1013,16 +1025,16 @@ decide_words(struct ctx *c)
 {
 	struct hit h;
 
+	if (find_class(c, POLICY_CLASS_DISPUTE, &c->news, NULL, &h)) {
+		c->out->class = CLASSIFY_DISPUTE;
+		hit_evidence(c, &h, "");
+		return true;
+	}
 	if (find_class(c, POLICY_CLASS_REMITTANCE, &c->news, NULL, &h)) {
 		c->out->class = CLASSIFY_REMITTANCE;
 		hit_evidence(c, &h, "");
 		c->out->namounts = extract_amounts(
 		    buf_cstr(&c->fresh), c->out->amounts, EXTRACT_MAX_AMOUNTS);
-		return true;
-	}
-	if (find_class(c, POLICY_CLASS_DISPUTE, &c->news, NULL, &h)) {
-		c->out->class = CLASSIFY_DISPUTE;
-		hit_evidence(c, &h, "");
 		return true;
 	}
 	if (find_class(c, POLICY_CLASS_PROMISE, &c->news, promise_date, &h)) {
@@ -1114,6 +1126,91 @@ decide_unsigned(struct ctx *c)
 	evidence(c, "no signal", "", 0, NULL);
 }
 
+/* Auto-Submitted: auto-generated (parameters aside): a notice a system
+ * sent on its own, not a reply (auto-replied) to a mail. */
+static bool
+auto_generated(const char *v)
+{
+	if (v == NULL)
+		return false;
+	v += strspn(v, " \t");
+	return strncasecmp(v, "auto-generated", 14) == 0 &&
+	       (v[14] == '\0' || strchr(" \t;(", v[14]) != NULL);
+}
+
+/* A remittance notice from the customer's payment or procurement system:
+ * a new automatic mail (auto-generated, replying to no mail, with no
+ * sign of an automatic reply in its headers or words) whose subject or
+ * attachment's name announces a remittance, and whose authentication did
+ * not fail. An absence notice or a helpdesk acknowledgement answers our
+ * reminder (In-Reply-To, an auto-reply subject or header): never one. */
+static bool
+system_remittance(struct ctx *c)
+{
+	const struct mime_message *m = c->m;
+	struct hit h;
+
+	if (c->sender != SENDER_AUTOMATIC ||
+	    !auto_generated(m->auto_submitted) || m->ndsn > 0 ||
+	    m->report_type != NULL || m->x_autoreply != NULL ||
+	    m->x_autorespond != NULL ||
+	    (m->precedence != NULL &&
+	     strcasecmp(m->precedence, "auto_reply") == 0) ||
+	    m->in_reply_to != NULL || m->references.n > 0 || auth_failed(m) ||
+	    find_class(c, POLICY_CLASS_AUTO_REPLY, &c->news, NULL, &h) ||
+	    !find_class(c, POLICY_CLASS_REMITTANCE, NULL, NULL, &h))
+		return false;
+	c->out->class = CLASSIFY_REMITTANCE;
+	hit_evidence(c, &h, ", system notice");
+	c->out->namounts = extract_amounts(buf_cstr(&c->fresh), c->out->amounts,
+	                                   EXTRACT_MAX_AMOUNTS);
+	return true;
+}
+
+/* A mass mailing (Precedence: bulk, list, junk)? */
+static bool
+bulk(const struct mime_message *m)
+{
+	return m->precedence != NULL &&
+	       (strcasecmp(m->precedence, "bulk") == 0 ||
+	        strcasecmp(m->precedence, "list") == 0 ||
+	        strcasecmp(m->precedence, "junk") == 0);
+}
+
+/* An automatic mail: an answer to one of ours (it carries a signal: our
+ * reference, subject tag or invoice number) is an automatic reply, with
+ * its return date, unless it is a system's remittance notice. One without
+ * any signal (a bank's alert, a newsletter) is about nothing of ours,
+ * unless it is an absence notice that says when its writer is back and
+ * is no mass mailing: only an answer sends one to a dunning mailbox (an
+ * Outlook rule "reply with template" keeps no reference). */
+static void
+decide_automatic(struct ctx *c)
+{
+	char *what;
+
+	if (c->out->nsignals == 0) {
+		auto_reply_return(c);
+		if (date_valid(c->out->return_date) && !bulk(c->m)) {
+			c->out->class = CLASSIFY_AUTO_REPLY;
+			return;
+		}
+		c->out->return_date = DATE_NULL;
+		what =
+		    cstrdup(c, c->out->matched != NULL ? c->out->matched : "");
+		c->out->class = CLASSIFY_UNRELATED;
+		if (what != NULL)
+			evidence(c, "automatic, no signal", what, strlen(what),
+			         NULL);
+		free(what);
+		return;
+	}
+	if (system_remittance(c))
+		return;
+	c->out->class = CLASSIFY_AUTO_REPLY;
+	auto_reply_return(c);
+}
+
 /* Structure first; then, for a mail that carries a signal of ours, its
  * words. */
 static void
@@ -1122,7 +1219,7 @@ decide(struct ctx *c)
 	if (decide_bounce(c))
 		c->out->class = CLASSIFY_BOUNCE;
 	else if (decide_auto_reply(c))
-		c->out->class = CLASSIFY_AUTO_REPLY;
+		decide_automatic(c);
 	else if (c->out->nsignals == 0)
 		decide_unsigned(c);
 	else if (!decide_words(c))
@@ -1192,4 +1289,15 @@ classify_free(struct classify_result *out)
 	out->signals = NULL;
 	out->nsignals = 0;
 	out->rule = out->matched = out->lang = out->bounce_recipient = NULL;
+}
+
+void
+classify_evidence(const struct classify_result *r, struct buf *out)
+{
+	const char *rule = r->rule ? r->rule : "no rule";
+	size_t rl = strlen(rule), ml = r->matched ? strlen(r->matched) : 0;
+
+	buf_puts(out, rule);
+	if (ml > 0 && !(rl >= ml && strcmp(rule + rl - ml, r->matched) == 0))
+		buf_printf(out, ": %s", r->matched);
 }

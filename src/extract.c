@@ -1201,6 +1201,28 @@ read_number(const struct ftext *t, size_t i, size_t *end, int *decimals,
 	return 0;
 }
 
+/* Does an ISO currency code written in capitals end just before I, glued
+ * to the number as banks and SWIFT fields write it ("EUR4872,00",
+ * ":32A:261124EUR4872,00"), and not the end of a word ("fournisseur12")? */
+static bool
+code_glued_before(const struct ftext *t, size_t i)
+{
+	static const char *const codes[] = {"EUR", "USD", "GBP", "CHF", NULL};
+
+	if (i < 3 || (i > 3 && is_alpha(t->f[i - 4])))
+		return false;
+	for (int k = 0; codes[k] != NULL; k++) {
+		size_t n = 0;
+
+		while (n < 3 && t->map[i - 3 + n] < t->map[t->n] &&
+		       t->orig[t->map[i - 3 + n]] == codes[k][n])
+			n++;
+		if (n == 3)
+			return true;
+	}
+	return false;
+}
+
 size_t
 extract_amounts(const char *text, int64_t *out, size_t max)
 {
@@ -1213,14 +1235,21 @@ extract_amounts(const char *text, int64_t *out, size_t max)
 	if (max == 0 || ftext_init(&t, text) < 0)
 		return 0;
 	while (i < t.n && count < max) {
-		if (!is_digit(t.f[i]) || !number_start_ok(&t, i)) {
+		bool glued;
+
+		if (!is_digit(t.f[i])) {
+			i++;
+			continue;
+		}
+		glued = code_glued_before(&t, i);
+		if (!glued && !number_start_ok(&t, i)) {
 			i++;
 			continue;
 		}
 		if (read_number(&t, i, &end, &decimals, s, sizeof(s)) == 0 &&
 		    !percent_after(&t, end) &&
-		    (currency_after(&t, end) || currency_before(&t, i) ||
-		     decimals == 2) &&
+		    (glued || currency_after(&t, end) ||
+		     currency_before(&t, i) || decimals == 2) &&
 		    (number_end_ok(&t, end) || currency_after(&t, end)) &&
 		    money_parse(s, 2, &v) == 0)
 			out[count++] = v;

@@ -1028,6 +1028,162 @@ test_remittance_notice_failing_authentication_is_unrelated(void **state)
 	msg_free(&m);
 }
 
+/* A mail to our mailbox that refers to nothing of ours. */
+static void
+msg_unsigned(struct mime_message *m, const char *subject, const char *body)
+{
+	msg_reply(m, subject, body);
+	set(&m->in_reply_to, NULL);
+	set(&m->from, "alertes@banque.example");
+}
+
+static void
+test_automatic_mail_without_a_signal_is_unrelated(void **state)
+{
+	struct mime_message m;
+	struct classify_result r;
+
+	msg_unsigned(&m, "Offre Black Friday",
+	             "Paiement en 3x sans frais jusqu'au 30/11 inclus.\n");
+	set(&m.precedence, "bulk");
+	run(&m, NULL, &r);
+	assert_class(&r, CLASSIFY_UNRELATED, "automatic, no signal", "bulk",
+	             NULL);
+	assert_true(date_is_null(r.return_date));
+	classify_free(&r);
+	msg_free(&m);
+	msg_unsigned(&m, "Virement reçu",
+	             "Ceci est un message automatique. Un virement a été "
+	             "crédité sur votre compte.\n");
+	run(&m, NULL, &r);
+	assert_class(&r, CLASSIFY_UNRELATED, "automatic, no signal",
+	             "Ceci est un message automatique", NULL);
+	classify_free(&r);
+	msg_free(&m);
+}
+
+static void
+test_absence_notice_without_a_signal_is_an_auto_reply_by_its_return_date(
+    void **state)
+{
+	struct mime_message m;
+	struct classify_result r;
+
+	/* An Outlook rule "reply with template": no header, no reference. */
+	msg_unsigned(&m, "Absent du bureau",
+	             "Je suis absente du bureau, de retour le 3 décembre.\n");
+	run(&m, NULL, &r);
+	assert_class(&r, CLASSIFY_AUTO_REPLY, "fr subject auto-reply",
+	             "Absent du bureau", "fr");
+	assert_date(r.return_date, 2026, 12, 3);
+	classify_free(&r);
+	msg_free(&m);
+	/* Without a return date it refers to nothing of ours. */
+	msg_unsigned(&m, "Absent du bureau", "Je suis absente du bureau.\n");
+	run(&m, NULL, &r);
+	assert_class(&r, CLASSIFY_UNRELATED, "automatic, no signal",
+	             "Absent du bureau", NULL);
+	assert_true(date_is_null(r.return_date));
+	classify_free(&r);
+	msg_free(&m);
+	/* A mass mailing is never an answer, whatever date it gives. */
+	msg_unsigned(&m, "Nos horaires",
+	             "Nous serons de retour le 3 "
+	             "décembre.\n");
+	set(&m.precedence, "list");
+	run(&m, NULL, &r);
+	assert_class(&r, CLASSIFY_UNRELATED, "automatic, no signal", "list",
+	             NULL);
+	classify_free(&r);
+	msg_free(&m);
+}
+
+/* A procurement system's payment notice about our invoice F2026-0101. */
+static void
+msg_system_notice(struct mime_message *m, const char *subject)
+{
+	msg_unsigned(m, subject,
+	             "Calder Hotels has paid invoice F2026-0101: EUR "
+	             "12,480.00 on 24 Nov 2026.\n");
+	set(&m->from, "do_not_reply@calder.coupahost.example");
+	set(&m->auto_submitted, "auto-generated");
+}
+
+static void
+test_system_remittance_notice_is_a_remittance(void **state)
+{
+	struct mime_message m;
+	struct classify_result r;
+
+	msg_system_notice(&m, "Payment Confirmation - Invoice F2026-0101");
+	run(&m, NULL, &r);
+	assert_class(&r, CLASSIFY_REMITTANCE,
+	             "en subject remittance, system notice",
+	             "Payment Confirmation", "en");
+	assert_int_equal(r.namounts, 1);
+	assert_int_equal(r.amounts[0], 1248000);
+	classify_free(&r);
+	msg_free(&m);
+}
+
+static void
+test_automatic_reply_with_remittance_words_stays_an_auto_reply(void **state)
+{
+	struct mime_message m;
+	struct classify_result r;
+
+	/* Exchange's out-of-office is auto-generated too: its subject. */
+	msg_system_notice(&m,
+	                  "Automatic reply: Payment confirmation F2026-0101");
+	run(&m, NULL, &r);
+	assert_int_equal(r.class, CLASSIFY_AUTO_REPLY);
+	classify_free(&r);
+	msg_free(&m);
+	/* An answer to our mail (a helpdesk's acknowledgement). */
+	msg_system_notice(&m, "Payment confirmation F2026-0101");
+	set(&m.in_reply_to, "<relance-1@example.com>");
+	run(&m, NULL, &r);
+	assert_int_equal(r.class, CLASSIFY_AUTO_REPLY);
+	classify_free(&r);
+	msg_free(&m);
+	/* auto-replied, X-Autoreply, a failed authentication. */
+	msg_system_notice(&m, "Payment confirmation F2026-0101");
+	set(&m.auto_submitted, "auto-replied");
+	run(&m, NULL, &r);
+	assert_int_equal(r.class, CLASSIFY_AUTO_REPLY);
+	classify_free(&r);
+	msg_free(&m);
+	msg_system_notice(&m, "Payment confirmation F2026-0101");
+	set(&m.x_autoreply, "yes");
+	run(&m, NULL, &r);
+	assert_int_equal(r.class, CLASSIFY_AUTO_REPLY);
+	classify_free(&r);
+	msg_free(&m);
+	msg_system_notice(&m, "Payment confirmation F2026-0101");
+	assert_int_equal(strlist_add(&m.auth_results, "mx; dmarc=fail"), 0);
+	run(&m, NULL, &r);
+	assert_int_equal(r.class, CLASSIFY_AUTO_REPLY);
+	classify_free(&r);
+	msg_free(&m);
+}
+
+static void
+test_start_of_an_absence_is_not_its_return_date(void **state)
+{
+	struct mime_message m;
+	struct classify_result r;
+
+	msg_reply(&m, "Absent du bureau",
+	          "Je suis absent à partir du 20/11/2026 et ne serai de "
+	          "retour que le 02/12/2026.\n");
+	set(&m.auto_submitted, "auto-replied");
+	run(&m, NULL, &r);
+	assert_int_equal(r.class, CLASSIFY_AUTO_REPLY);
+	assert_date(r.return_date, 2026, 12, 2);
+	classify_free(&r);
+	msg_free(&m);
+}
+
 static void
 test_message_without_any_signal_is_unrelated(void **state)
 {
@@ -1053,7 +1209,8 @@ test_earlier_class_wins_whatever_the_language(void **state)
 	struct classify_result r;
 
 	msg_reply(&m, "RE: Facture",
-	          "We dispute the penalties. Le virement a été effectué.\n");
+	          "Le virement a été effectué. We will pay the rest "
+	          "next week.\n");
 	run(&m, NULL, &r);
 	assert_class(&r, CLASSIFY_REMITTANCE, "fr pattern remittance",
 	             "virement a été effectué", "fr");
@@ -1065,6 +1222,134 @@ test_earlier_class_wins_whatever_the_language(void **state)
 	             "en");
 	classify_free(&r);
 	msg_free(&m);
+}
+
+static void
+test_dispute_outranks_a_remittance_in_the_same_mail(void **state)
+{
+	static const char *const bodies[] = {
+	    "We dispute the penalties. Le virement a été effectué.\n",
+	    "We already paid this in October: this invoice is a duplicate "
+	    "of F2026-0100.\n",
+	    "Nous avons réglé la facture F2026-0100 ; celle-ci fait "
+	    "doublon.\n"};
+	static const char *const matched[] = {"We dispute", "is a duplicate",
+	                                      "doublon"};
+	struct mime_message m;
+	struct classify_result r;
+
+	for (size_t i = 0; i < 3; i++) {
+		msg_reply(&m, "RE: Facture", bodies[i]);
+		run(&m, NULL, &r);
+		assert_int_equal(r.class, CLASSIFY_DISPUTE);
+		assert_string_equal(r.matched, matched[i]);
+		assert_int_equal(r.namounts, 0);
+		classify_free(&r);
+		msg_free(&m);
+	}
+}
+
+/* The class and the matched text of a reply saying BODY. */
+static void
+assert_reply_words(const char *body, enum classify_class cls,
+                   const char *matched)
+{
+	struct mime_message m;
+	struct classify_result r;
+
+	msg_reply(&m, "RE: Facture impayée F2026-0101", body);
+	run(&m, NULL, &r);
+	assert_string_equal(classify_name(r.class), classify_name(cls));
+	assert_string_equal(r.matched, matched);
+	classify_free(&r);
+	msg_free(&m);
+}
+
+static void
+test_remittance_phrasings_of_accounts_payable(void **state)
+{
+	assert_reply_words("We've processed the payment today.\n",
+	                   CLASSIFY_REMITTANCE, "We've processed the payment");
+	assert_reply_words("Payment went out this morning.\n",
+	                   CLASSIFY_REMITTANCE, "Payment went out");
+	assert_reply_words("Please see the MT103 below.\n", CLASSIFY_REMITTANCE,
+	                   "MT103");
+	assert_reply_words("Ci-dessous l'ordre de virement.\n",
+	                   CLASSIFY_REMITTANCE, "ordre de virement");
+	assert_reply_words("Vous trouverez l'avis d'opéré.\n",
+	                   CLASSIFY_REMITTANCE, "avis d'opéré");
+	assert_reply_words("Virement SEPA émis hier.\n", CLASSIFY_REMITTANCE,
+	                   "Virement SEPA émis");
+	assert_reply_words("Votre facture a été mise en paiement.\n",
+	                   CLASSIFY_REMITTANCE, "a été mise en paiement");
+}
+
+static void
+test_dispute_phrasings_of_accounts_payable(void **state)
+{
+	assert_reply_words("Le tarif appliqué ne correspond pas.\n",
+	                   CLASSIFY_DISPUTE,
+	                   "tarif appliqué ne correspond pas");
+	assert_reply_words("Le prix unitaire est erroné.\n", CLASSIFY_DISPUTE,
+	                   "prix unitaire est erroné");
+	assert_reply_words("Nous ne réglerons pas cette facture.\n",
+	                   CLASSIFY_DISPUTE, "Nous ne réglerons");
+	assert_reply_words("Nous refusons cette facture.\n", CLASSIFY_DISPUTE,
+	                   "Nous refusons");
+	assert_reply_words("La livraison n'a jamais été effectuée.\n",
+	                   CLASSIFY_DISPUTE,
+	                   "livraison n'a jamais été effectuée");
+	assert_reply_words("We will not pay until the goods arrive.\n",
+	                   CLASSIFY_DISPUTE, "We will not pay until");
+	assert_reply_words("The invoice does not match the purchase order.\n",
+	                   CLASSIFY_DISPUTE,
+	                   "does not match the purchase order");
+	assert_reply_words("You charged the wrong VAT rate.\n",
+	                   CLASSIFY_DISPUTE, "wrong VAT");
+}
+
+static void
+test_future_and_terse_promises(void **state)
+{
+	struct mime_message m;
+	struct classify_result r;
+	static const struct {
+		const char *body, *matched;
+		int y, mo, d;
+	} cases[] = {
+	    {"Nous réglerons lundi prochain.\n", "Nous réglerons", 2026, 11,
+	     30},
+	    {"Bonjour,\n\nPaiement sous 8 jours.\n", "Paiement sous", 2026, 12,
+	     3},
+	    {"Je fais le virement fin décembre.\n", "Je fais le virement", 2026,
+	     12, 31},
+	    {"Nous nous engageons à régler le 10/12.\n",
+	     "Nous nous engageons à régler", 2026, 12, 10},
+	    {"Thanks. Transfer by Friday.\n", "Transfer by", 2026, 11, 27},
+	    {"You will receive the funds on Friday.\n",
+	     "You will receive the funds", 2026, 11, 27},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		msg_reply(&m, "RE: Facture impayée F2026-0101", cases[i].body);
+		run(&m, NULL, &r);
+		assert_string_equal(classify_name(r.class), "promise");
+		assert_string_equal(r.matched, cases[i].matched);
+		assert_date(r.promise_date, cases[i].y, cases[i].mo,
+		            cases[i].d);
+		classify_free(&r);
+		msg_free(&m);
+	}
+}
+
+static void
+test_payment_terms_are_not_a_terse_promise(void **state)
+{
+	assert_reply_words("Nos conditions prévoient un paiement sous 45 "
+	                   "jours.\n",
+	                   CLASSIFY_REPLY, "<relance-1@example.com>");
+	assert_reply_words("Our terms are: payment within 60 days.\n",
+	                   CLASSIFY_REPLY, "<relance-1@example.com>");
 }
 
 static void
@@ -1382,7 +1667,20 @@ main(void)
 	    cmocka_unit_test(
 	        test_remittance_notice_failing_authentication_is_unrelated),
 	    cmocka_unit_test(test_message_without_any_signal_is_unrelated),
+	    cmocka_unit_test(test_automatic_mail_without_a_signal_is_unrelated),
+	    cmocka_unit_test(
+	        test_absence_notice_without_a_signal_is_an_auto_reply_by_its_return_date),
+	    cmocka_unit_test(test_system_remittance_notice_is_a_remittance),
+	    cmocka_unit_test(
+	        test_automatic_reply_with_remittance_words_stays_an_auto_reply),
+	    cmocka_unit_test(test_start_of_an_absence_is_not_its_return_date),
 	    cmocka_unit_test(test_earlier_class_wins_whatever_the_language),
+	    cmocka_unit_test(
+	        test_dispute_outranks_a_remittance_in_the_same_mail),
+	    cmocka_unit_test(test_remittance_phrasings_of_accounts_payable),
+	    cmocka_unit_test(test_dispute_phrasings_of_accounts_payable),
+	    cmocka_unit_test(test_future_and_terse_promises),
+	    cmocka_unit_test(test_payment_terms_are_not_a_terse_promise),
 	    cmocka_unit_test(test_html_only_mail_is_read),
 	    cmocka_unit_test(
 	        test_signals_are_ranked_strongest_first_without_duplicates),

@@ -707,6 +707,19 @@ test_english_amounts(void **state)
 }
 
 static void
+test_currency_code_glued_to_an_amount(void **state)
+{
+	assert_string_equal(amounts("EUR4872,00"), "487200");
+	assert_string_equal(amounts(":32A:261124EUR4872,00"), "487200");
+	assert_string_equal(amounts("USD1,234.56"), "123456");
+	assert_string_equal(amounts("GBP250"), "25000");
+	/* Not a code: lower case, or the end of a longer word. */
+	assert_string_equal(amounts("eur4872"), "");
+	assert_string_equal(amounts("FOURNISSEUR1234"), "");
+	assert_string_equal(amounts("XEUR12"), "");
+}
+
+static void
 test_integer_counts_only_with_a_currency(void **state)
 {
 	assert_string_equal(amounts("1234 €"), "123400");
@@ -861,6 +874,7 @@ main(void)
 	    cmocka_unit_test(test_empty_cue_is_ignored),
 	    cmocka_unit_test(test_french_amounts),
 	    cmocka_unit_test(test_english_amounts),
+	    cmocka_unit_test(test_currency_code_glued_to_an_amount),
 	    cmocka_unit_test(test_integer_counts_only_with_a_currency),
 	    cmocka_unit_test(test_two_decimals_count_without_a_currency),
 	    cmocka_unit_test(test_percentages_are_not_amounts),
