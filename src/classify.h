@@ -96,6 +96,10 @@ const char *classify_name(enum classify_class c);
 /* classify_signal_name -- "plus-address", "reference", ... */
 const char *classify_signal_name(enum classify_signal_kind k);
 
+/* classify_evidence -- append "RULE: MATCHED" to OUT, or RULE alone when
+ * it already ends with what matched ("no rule" when there is none). */
+void classify_evidence(const struct classify_result *r, struct buf *out);
+
 /* classify_free -- release what OUT owns. */
 void classify_free(struct classify_result *out);
 

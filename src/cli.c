@@ -1216,18 +1216,6 @@ print_amounts(struct buf *o, const struct classify_result *r, bool as_json)
 	}
 }
 
-/* "RULE: MATCHED", or RULE alone when it already ends with what matched. */
-static void
-print_evidence(struct buf *o, const struct classify_result *r)
-{
-	const char *rule = r->rule ? r->rule : "no rule";
-	size_t rl = strlen(rule), ml = r->matched ? strlen(r->matched) : 0;
-
-	buf_puts(o, rule);
-	if (ml > 0 && !(rl >= ml && strcmp(rule + rl - ml, r->matched) == 0))
-		buf_printf(o, ": %s", r->matched);
-}
-
 static void
 json_list(struct buf *o, const char *key, const struct strlist *l)
 {
@@ -1258,7 +1246,7 @@ classify_print(const char *label, const struct classify_result *r,
 	struct buf ev = BUF_INIT;
 	char d[11];
 
-	print_evidence(&ev, r);
+	classify_evidence(r, &ev);
 	if (as_json) {
 		buf_putc(o, '{');
 		json_key(o, "file", 1);

@@ -220,7 +220,8 @@ milter_spool(const struct conn *c, const struct msg *m,
 /* ---- the incoming path ----
  *
  * Mail that is not outgoing reaches the reader when one of its recipients
- * is a dunning mailbox or its plus-address (milter_incoming_rcpt): its body
+ * is a dunning mailbox or its plus-address (milter_incoming_rcpt), or when
+ * its headers carry a tracking ID back (msg_carries_id): its body
  * is read up to MaxBodySize, and at the end of the message it goes through
  * incoming_process (the same path as `relance replay`): classified, its
  * invoice found, the policy's reaction applied. Headers from outside that
@@ -255,10 +256,31 @@ msg_has_ours(const struct msg *m)
 	return false;
 }
 
+/* True when a header of M where replies carry a tracking ID back (the
+ * Subject tag, In-Reply-To or References naming one of our Message-IDs,
+ * which begin with the ID, X-Relance-ID) holds a well-formed one. Pure:
+ * the check symbol rejects almost every guess without asking the state. */
+static bool
+msg_carries_id(const struct msg *m)
+{
+	static const char *const names[] = {"Subject", "In-Reply-To",
+	                                    "References", "X-Relance-ID",
+	                                    NULL};
+	struct strlist ids = STRLIST_INIT;
+	bool found = false;
+
+	for (size_t i = 0; i < m->names.n && !found; i++)
+		for (int k = 0; names[k] != NULL && !found; k++)
+			if (strcasecmp(m->names.v[i], names[k]) == 0)
+				found = track_find(m->values.v[i], &ids) > 0;
+	strlist_clear(&ids);
+	return found;
+}
+
 static sfsistat
 milter_incoming_eoh(struct conn *c, struct msg *m)
 {
-	if (m->to_mailbox) {
+	if (m->to_mailbox || msg_carries_id(m)) {
 		m->path = PATH_INCOMING;
 		return SMFIS_CONTINUE;
 	}

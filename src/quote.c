@@ -22,6 +22,7 @@
 #include "quote.h"
 #include "text.h"
 
+#define GREETING_MAX          40  /* bytes of a greeting line, "Bonjour," */
 #define ATTRIBUTION_MAX_LINES 3   /* Gmail wraps a long one over two */
 #define ATTRIBUTION_MAX_BYTES 400 /* longer is prose, not a client's line */
 #define MOBILE_SIG_MAX_BYTES  80
@@ -58,6 +59,7 @@ struct quote_sink {
 	struct buf *b;
 	size_t blanks;
 	bool started;
+	size_t start; /* B's length when the split began */
 };
 
 /* A view of part of a folded line. */
@@ -489,13 +491,28 @@ quote_next_is_marked(struct quote_cursor c)
 	       quote_marker_len(next.o, next.olen) > 0;
 }
 
+/* Is all the fresh text so far one short greeting line ("Bonjour,",
+ * "Hello Anne,", "Madame, Monsieur,")? */
+static bool
+quote_fresh_is_greeting(const struct quote_sink *fs)
+{
+	const char *p = fs->b->data ? fs->b->data + fs->start : "";
+	size_t n = fs->b->len - fs->start;
+
+	while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == ' '))
+		n--;
+	return n > 0 && n <= GREETING_MAX && p[n - 1] == ',' &&
+	       memchr(p, '\n', n) == NULL;
+}
+
 /* Does L open a bottom-posted reply: an attribution with nothing fresh
- * above it, '>' lines below? */
+ * above it but a greeting, '>' lines below? */
 static bool
 quote_opens_bottom_post(const struct quote_line *l, struct quote_cursor c,
                         const struct quote_sink *fs)
 {
-	return !fs->started && quote_marker_len(l->o, l->olen) == 0 &&
+	return (!fs->started || quote_fresh_is_greeting(fs)) &&
+	       quote_marker_len(l->o, l->olen) == 0 &&
 	       quote_is_attribution(l, c) && quote_next_is_marked(c);
 }
 
@@ -503,7 +520,8 @@ void
 quote_split(const char *text, struct buf *fresh, struct buf *quoted)
 {
 	struct buf folded = BUF_INIT;
-	struct quote_sink fs = {fresh, 0, false}, qs = {quoted, 0, false};
+	struct quote_sink fs = {fresh, 0, false, fresh->len},
+	                  qs = {quoted, 0, false, quoted->len};
 	enum quote_state st = QUOTE_FRESH;
 	struct quote_cursor c;
 	struct quote_line l;

@@ -85,14 +85,15 @@ react_sender_known(const struct invoice *inv, const char *sender)
 static void
 evidence(const struct react_input *in, char *out, size_t size)
 {
-	const struct classify_result *r = in->cls;
+	struct buf ev = BUF_INIT;
 
-	snprintf(out, size, "%s%s%s%s%s%s%s", r->rule ? r->rule : "no rule",
-	         r->matched ? ": " : "", r->matched ? r->matched : "",
+	classify_evidence(in->cls, &ev);
+	snprintf(out, size, "%s%s%s%s%s", buf_cstr(&ev),
 	         in->message_id ? "; Message-ID " : "",
 	         in->message_id ? in->message_id : "",
 	         in->queue_id ? "; queue ID " : "",
 	         in->queue_id ? in->queue_id : "");
+	buf_free(&ev);
 }
 
 /* Who may act on INV for this message, or why not (into WHY). */

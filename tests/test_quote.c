@@ -318,6 +318,21 @@ test_bottom_posted_reply_keeps_the_text_under_the_quote(void **state)
 }
 
 static void
+test_greeting_above_an_interleaved_reply_keeps_it_interleaved(void **state)
+{
+	check_split("Bonjour,\n"
+	            "\n"
+	            "Le 20/11/2026 à 09:00, Exemple SARL a écrit :\n"
+	            "> La prestation du 12/10 reste impayée.\n"
+	            "Elle n'a jamais été réalisée.\n"
+	            "> Merci de régler sous huitaine.\n",
+	            "Bonjour,\n\nElle n'a jamais été réalisée.\n",
+	            "Le 20/11/2026 à 09:00, Exemple SARL a écrit :\n"
+	            "La prestation du 12/10 reste impayée.\n"
+	            "Merci de régler sous huitaine.\n");
+}
+
+static void
 test_top_posted_reply_never_reads_the_quote_as_fresh(void **state)
 {
 	/* Text above the attribution: a wrapped quote line that lost its
@@ -485,6 +500,8 @@ main(void)
 	        test_bottom_posted_reply_keeps_the_text_under_the_quote),
 	    cmocka_unit_test(
 	        test_top_posted_reply_never_reads_the_quote_as_fresh),
+	    cmocka_unit_test(
+	        test_greeting_above_an_interleaved_reply_keeps_it_interleaved),
 	    cmocka_unit_test(test_from_in_a_sentence_is_not_a_header_block),
 	    cmocka_unit_test(test_prose_that_looks_like_an_attribution_is_text),
 	    cmocka_unit_test(test_signature_after_dash_dash_space_is_dropped),

@@ -2,7 +2,8 @@
 -- it is accepted at the end of the headers, unless it carries headers that
 -- claim to be ours (X-Relance-*), which are then removed; to a mailbox's
 -- plus-address its body is read up to MaxBodySize (1K here), then skipped,
--- and the reply is classified and marked for the clerk's mail client.
+-- and the reply is classified and marked for the clerk's mail client; so is
+-- mail to anyone whose headers carry a tracking ID back.
 dofile(srcdir .. "/tests/milter/lib.lua")
 
 run(function()
@@ -36,6 +37,22 @@ run(function()
 	reply(conn, SMFIR_ACCEPT, "EOM")
 	changed(conn, MT_HDRDELETE, "X-Relance-State")
 	changed(conn, MT_HDRADD, "X-Relance-Class", "reply")
+	changed(conn, MT_HDRADD, "X-Relance-Invoice", "F2026-0101")
+	changed(conn, MT_HDRADD, "X-Relance-State", "open")
+
+	-- Not to a mailbox, but the subject carries the tracking ID back.
+	envelope(conn, {"i", "I3"}, "<compta@dupont.example>",
+	         {"<jean.clerk@example.com>"})
+	headers(conn, {{"From", "compta@dupont.example"},
+	               {"Auto-Submitted", "auto-replied"},
+	               {"Subject", "Absent : RE: Relance facture F2026-0101 [Ref. "
+	                           .. load("reminder.id") .. "]"}},
+	        SMFIR_CONTINUE)
+	ok(mt.bodystring(conn, "Je suis absent du bureau.\r\n"), "body")
+	reply(conn, SMFIR_CONTINUE, "body")
+	ok(mt.eom(conn), "EOM")
+	reply(conn, SMFIR_ACCEPT, "EOM")
+	changed(conn, MT_HDRADD, "X-Relance-Class", "auto-reply")
 	changed(conn, MT_HDRADD, "X-Relance-Invoice", "F2026-0101")
 	changed(conn, MT_HDRADD, "X-Relance-State", "open")
 	mt.disconnect(conn)

@@ -202,8 +202,9 @@ OUT=$(cat <<'EOF'
 I0: skipped: not outgoing (client 198.51.100.7 not authenticated, not internal), no dunning mailbox among the recipients
 I1: X-Relance-* headers from outside removed
 I2: reply from compta@dupont.example: invoice F2026-0101 (invoice match, weak): recorded for review: matched on a weak signal only (body cut at MaxBodySize)
+I3: reply from compta@dupont.example: invoice F2026-0101 (subject-tag match): auto-reply: wait-return (open -> open)
 EOF
-) check_log "incoming: fast path, forged headers removed, a weak reply recorded for review"
+) check_log "incoming: fast path, forged headers removed, a weak reply recorded for review, a tracking ID in the subject read"
 
 mt abort
 OUT=$(cat <<'EOF'
@@ -330,7 +331,7 @@ OUT= expect "nothing was spooled" 0 ls "$work/spool"
 # source directory as names.
 show() { r show --json "$1" | saved | sed "s|$top_srcdir|TOP|g"; }
 OUT=$(cat <<'EOF'
-{"invoice":"F2026-0101","customer":"C001","customer_name":"Dupont ; Fils SARL","state":"open","amount_due":"1234.56","currency":"EUR","due_date":"2026-10-01","days_overdue":53,"last_step":"reminder-3","paused_until":null,"amount_original":"1234.56","issue_date":"2026-09-01","profile":"default","language":"fr","pdf":null,"dispute_reason":null,"contacts":["compta@dupont.example"],"history":[{"time":"2026-11-23T09:30:00Z","kind":"imported","actor":"relance import (clerk)","detail":"imported from TOP/tests/cli/data/invoices.csv"},{"time":"2026-11-23T09:30:00Z","kind":"reminder-sent","actor":"relance-milter","detail":"reminder-1 to compta@dupont.example, tracking ID REMINDER.ID, Message-ID REMINDER.MID, queue ID R1"},{"time":"2026-11-23T09:30:00Z","kind":"reminder-sent","actor":"relance-milter","detail":"reminder-2 to compta@dupont.example, tracking ID REMINDER.ID, Message-ID <erp-42@example.com>, queue ID R2"},{"time":"2026-11-23T09:30:00Z","kind":"review","actor":"relance-milter","detail":"reply from compta@dupont.example, not acted on (matched on a weak signal only): signal invoice: F2026-0101; queue ID I2"},{"time":"2026-11-23T09:30:00Z","kind":"reminder-sent","actor":"relance-milter","detail":"reminder-3 to compta@dupont.example, Message-ID <erp-99@example.com>, queue ID F1"}]}
+{"invoice":"F2026-0101","customer":"C001","customer_name":"Dupont ; Fils SARL","state":"open","amount_due":"1234.56","currency":"EUR","due_date":"2026-10-01","days_overdue":53,"last_step":"reminder-3","paused_until":null,"amount_original":"1234.56","issue_date":"2026-09-01","profile":"default","language":"fr","pdf":null,"dispute_reason":null,"contacts":["compta@dupont.example"],"history":[{"time":"2026-11-23T09:30:00Z","kind":"imported","actor":"relance import (clerk)","detail":"imported from TOP/tests/cli/data/invoices.csv"},{"time":"2026-11-23T09:30:00Z","kind":"reminder-sent","actor":"relance-milter","detail":"reminder-1 to compta@dupont.example, tracking ID REMINDER.ID, Message-ID REMINDER.MID, queue ID R1"},{"time":"2026-11-23T09:30:00Z","kind":"reminder-sent","actor":"relance-milter","detail":"reminder-2 to compta@dupont.example, tracking ID REMINDER.ID, Message-ID <erp-42@example.com>, queue ID R2"},{"time":"2026-11-23T09:30:00Z","kind":"review","actor":"relance-milter","detail":"reply from compta@dupont.example, not acted on (matched on a weak signal only): signal invoice: F2026-0101; queue ID I2"},{"time":"2026-11-23T09:30:00Z","kind":"auto-reply","actor":"relance-milter","detail":"auto-reply from compta@dupont.example: header Auto-Submitted: auto-replied; queue ID I3"},{"time":"2026-11-23T09:30:00Z","kind":"reminder-sent","actor":"relance-milter","detail":"reminder-3 to compta@dupont.example, Message-ID <erp-99@example.com>, queue ID F1"}]}
 EOF
 ) expect "F2026-0101: two reminders tagged, the third replayed from the spool" \
 	0 show F2026-0101
