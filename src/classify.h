@@ -9,14 +9,18 @@
  * Classes, decided in this order (the first that applies wins):
  *   bounce      a delivery status notification or a known bounce format
  *   auto-reply  RFC 3834 and the vendors' automatic replies
- *   remittance  the customer says it paid
  *   dispute     the customer contests the invoice
+ *   remittance  the customer says it paid
  *   promise     the customer promises to pay on a date
  *   reply       any other human reply about an invoice of ours
  *   unrelated   no signal that it is about an invoice of ours
- * Keywords and patterns come from the policy ("rules" sections, one per
- * language); they are matched on the new text of the reply only (quote.h),
- * case and accents folded.
+ * Dispute comes before remittance: a mail that says both ("already paid,
+ * this one is a duplicate") goes to a person rather than marking the
+ * invoice paid. Every class but unrelated needs a signal (tracking ID, one
+ * of our Message-IDs, an invoice number), automatic mail included, except
+ * a dated absence notice. Keywords and patterns come from the policy
+ * ("rules" sections, one per language); they are matched on the new text
+ * of the reply only (quote.h), case and accents folded.
  */
 #ifndef RELANCE_CLASSIFY_H
 #define RELANCE_CLASSIFY_H
