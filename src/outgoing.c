@@ -1284,13 +1284,8 @@ outgoing_plan_reminder(const struct outgoing_conf *oc,
 	                      outgoing_header(m, "Message-ID") != NULL ? 1 : 0,
 	                      t->message_id) < 0)
 		goto out;
-	if (t->warning != NULL) {
-		outgoing_header_text(t->warning, false, &v);
-		if (buf_failed(&v) ||
-		    outgoing_plan_add(p, OUTGOING_ADD, "X-Relance-Warning", 0,
-		                      v.data) < 0)
-			goto out;
-	}
+	/* A Guard warn is flagged in the log and the history, never in a
+	 * header: the customer would read it. */
 	rc = 0;
 out:
 	if (rc < 0)

@@ -298,7 +298,7 @@ OUT='configuration reloaded (SIGUSR1): WORK/relance.conf, policy WORK/policies' 
 mt guard_warn
 OUT=$(cat <<'EOF'
 W1: reminder for invoice F2026-0103 goes out although (Guard warn): invoice F2026-0103 was marked disputed on 2026-11-23: disputed: Marchandise non livrée, 100 % contestée
-W1: reminder for invoice F2026-0103 (X-Relance-Invoice) tagged WARN.ID (new), Message-ID WARN.MID (added), 6 header changes, to ap@acme.example; warning: invoice F2026-0103 is disputed
+W1: reminder for invoice F2026-0103 (X-Relance-Invoice) tagged WARN.ID (new), Message-ID WARN.MID (added), 5 header changes, to ap@acme.example; warning: invoice F2026-0103 is disputed
 EOF
 ) check_log "Guard warn: goes out, logged, flagged"
 
