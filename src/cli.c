@@ -545,6 +545,19 @@ join(struct buf *o, const struct strlist *l, const char *sep)
 }
 
 static void
+json_list(struct buf *o, const char *key, const struct strlist *l)
+{
+	json_key(o, key, 0);
+	buf_putc(o, '[');
+	for (size_t i = 0; i < l->n; i++) {
+		if (i)
+			buf_putc(o, ',');
+		json_string(o, l->v[i]);
+	}
+	buf_putc(o, ']');
+}
+
+static void
 show_json(const struct cli *c, const struct invoice *inv, struct buf *o)
 {
 	char a[32], d[11], t[32];
@@ -565,14 +578,10 @@ show_json(const struct cli *c, const struct invoice *inv, struct buf *o)
 	json_string(o, inv->pdf);
 	json_key(o, "dispute_reason", 0);
 	json_string(o, inv->dispute_reason);
-	json_key(o, "contacts", 0);
-	buf_putc(o, '[');
-	for (size_t i = 0; i < inv->contacts.n; i++) {
-		if (i)
-			buf_putc(o, ',');
-		json_string(o, inv->contacts.v[i]);
-	}
-	buf_putc(o, ']');
+	json_list(o, "contacts", &inv->contacts);
+	json_list(o, "undeliverable", &inv->undeliverable);
+	json_list(o, "tracking_ids", &inv->tracking_ids);
+	json_list(o, "message_ids", &inv->message_ids);
 	json_key(o, "history", 0);
 	buf_putc(o, '[');
 	for (size_t i = 0; i < inv->nevents; i++) {
@@ -1214,19 +1223,6 @@ print_amounts(struct buf *o, const struct classify_result *r, bool as_json)
 			buf_printf(o, "%s%s", i ? "," : " amounts=", a);
 		}
 	}
-}
-
-static void
-json_list(struct buf *o, const char *key, const struct strlist *l)
-{
-	json_key(o, key, 0);
-	buf_putc(o, '[');
-	for (size_t i = 0; i < l->n; i++) {
-		if (i)
-			buf_putc(o, ',');
-		json_string(o, l->v[i]);
-	}
-	buf_putc(o, ']');
 }
 
 static void

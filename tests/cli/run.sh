@@ -196,7 +196,7 @@ OUT=${OUT//DATA/$data}
 expect "show: details and history" 0 r show F2026-0102
 
 OUT=$(cat <<'EOF'
-{"invoice":"F2026-0103","customer":"C003","customer_name":"Acme Ltd","state":"paid","amount_due":"0.00","currency":"EUR","due_date":"2026-11-19","days_overdue":4,"last_step":null,"paused_until":null,"amount_original":"2500.00","issue_date":"2026-10-20","profile":"good","language":"en","pdf":null,"dispute_reason":null,"contacts":["ap@acme.example"],"history":[{"time":"2026-11-23T09:30:00Z","kind":"imported","actor":"relance import (clerk)","detail":"imported from DATA/invoices.csv"},{"time":"2026-11-23T09:30:00Z","kind":"updated","actor":"relance import (clerk)","detail":"amount due: 2500.00 -> 0.00"},{"time":"2026-11-23T09:30:00Z","kind":"paid","actor":"relance import (clerk)","detail":"the accounting export shows nothing left to pay"}]}
+{"invoice":"F2026-0103","customer":"C003","customer_name":"Acme Ltd","state":"paid","amount_due":"0.00","currency":"EUR","due_date":"2026-11-19","days_overdue":4,"last_step":null,"paused_until":null,"amount_original":"2500.00","issue_date":"2026-10-20","profile":"good","language":"en","pdf":null,"dispute_reason":null,"contacts":["ap@acme.example"],"undeliverable":[],"tracking_ids":[],"message_ids":[],"history":[{"time":"2026-11-23T09:30:00Z","kind":"imported","actor":"relance import (clerk)","detail":"imported from DATA/invoices.csv"},{"time":"2026-11-23T09:30:00Z","kind":"updated","actor":"relance import (clerk)","detail":"amount due: 2500.00 -> 0.00"},{"time":"2026-11-23T09:30:00Z","kind":"paid","actor":"relance import (clerk)","detail":"the accounting export shows nothing left to pay"}]}
 EOF
 )
 OUT=${OUT//DATA/$data}
