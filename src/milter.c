@@ -398,7 +398,7 @@ milter_incoming_eom(SMFICTX *ctx, struct conn *c, struct msg *m)
 		               (char *)invoice_state_name(r.state));
 	}
 	daemon_log(LOG_INFO, "%s: reply from %s: %s%s", qid_of(m),
-	           m->envfrom ? m->envfrom : "<>", r.log,
+	           m->envfrom && *m->envfrom ? m->envfrom : "<>", r.log,
 	           m->body_cut ? " (body cut at MaxBodySize)" : "");
 	return SMFIS_ACCEPT;
 }
@@ -497,12 +497,14 @@ reminder_event(const struct msg *m, int64_t now, const char *id,
 }
 
 /* The state file could not be used for the reminder M: the mail goes out
- * unchanged (On-InternalError accept) and what went out is spooled. */
+ * untagged (On-InternalError accept), its internal headers still removed
+ * (that needs no state), and what went out is spooled. */
 static sfsistat
-reminder_unrecorded(const struct conn *c, const struct msg *m, int64_t now,
-                    const char *why)
+reminder_unrecorded(SMFICTX *ctx, const struct conn *c, const struct msg *m,
+                    int64_t now, const char *why)
 {
 	struct outgoing_msg v = msg_view(m);
+	struct outgoing_plan strip = {NULL, 0};
 	struct spool_event ev;
 	struct buf mid = BUF_INIT;
 	sfsistat ret;
@@ -511,6 +513,9 @@ reminder_unrecorded(const struct conn *c, const struct msg *m, int64_t now,
 	                  m->rem.invoice, why);
 	memset(&ev, 0, sizeof(ev));
 	if (milter_fails_open(c)) {
+		if (outgoing_plan_strip(&v, &strip) == 0)
+			milter_apply(ctx, m, &strip);
+		outgoing_plan_free(&strip);
 		bool has_mid = outgoing_message_id_of(&v, &mid) == 0;
 
 		if (reminder_event(m, now, NULL, has_mid ? mid.data : NULL,
@@ -660,9 +665,9 @@ milter_reminder(SMFICTX *ctx, struct conn *c, struct msg *m)
 		                   "reminder for invoice %s",
 		                   m->rem.invoice);
 	if (st == NULL)
-		return reminder_unrecorded(c, m, now, "out of memory");
+		return reminder_unrecorded(ctx, c, m, now, "out of memory");
 	if ((rc = store_begin(st, STORE_WRITE, &e)) != STORE_OK)
-		return reminder_unrecorded(c, m, now, e.msg);
+		return reminder_unrecorded(ctx, c, m, now, e.msg);
 	rc = ledger_get(st, m->rem.invoice, &inv, &e);
 	if (rc == STORE_NOTFOUND) {
 		store_abort(st);
@@ -676,7 +681,7 @@ milter_reminder(SMFICTX *ctx, struct conn *c, struct msg *m)
 	if (rc != STORE_OK) {
 		store_abort(st);
 		invoice_free(&inv);
-		return reminder_unrecorded(c, m, now, e.msg);
+		return reminder_unrecorded(ctx, c, m, now, e.msg);
 	}
 	if (c->snap->oc.guard != CONFIG_GUARD_OFF &&
 	    outgoing_guard(&inv, daemon_day_of(now), daemon_day_of, &state,
@@ -703,7 +708,7 @@ milter_reminder(SMFICTX *ctx, struct conn *c, struct msg *m)
 	if (ledger_put(st, &inv, &e) != STORE_OK ||
 	    store_commit(st, &e) != STORE_OK) {
 		store_abort(st);
-		ret = reminder_unrecorded(c, m, now, e.msg);
+		ret = reminder_unrecorded(ctx, c, m, now, e.msg);
 		goto out;
 	}
 	if (milter_apply(ctx, m, &t.plan) > 0)
