@@ -32,13 +32,13 @@
 #include "text.h"
 
 #define CLI_MAX_INPUT (256L * 1024 * 1024) /* largest file read */
-#define TABLE_WIDTH 80
+#define TABLE_WIDTH   80
 
 /* What every subcommand needs; built once in main. */
 struct cli {
 	const char *command;
 	const char *config_path; /* -c, or NULL for the default */
-	const char *db;		 /* --db, or NULL for the config's */
+	const char *db;          /* --db, or NULL for the config's */
 	struct config cfg;
 	struct store *st;
 	struct policy *pol;
@@ -58,8 +58,7 @@ struct command {
 static void die_usage(const struct cli *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-static void
-warnx_(const struct cli *c, const char *fmt, ...)
+static void warnx_(const struct cli *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* "relance COMMAND: message" on stderr. */
@@ -69,7 +68,7 @@ warnx_(const struct cli *c, const char *fmt, ...)
 	va_list ap;
 
 	fprintf(stderr, "relance: %s%s", c->command ? c->command : "",
-		c->command ? ": " : "");
+	        c->command ? ": " : "");
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -138,8 +137,9 @@ set_clock(struct cli *c)
 		long long v = strtoll(fixed, &end, 10);
 
 		if (*end != '\0' || v < 0) {
-			warnx_(c, "RELANCE_NOW=\"%s\" is not a number of "
-				  "seconds since 1970",
+			warnx_(c,
+			       "RELANCE_NOW=\"%s\" is not a number of "
+			       "seconds since 1970",
 			       fixed);
 			return -1;
 		}
@@ -166,7 +166,7 @@ set_actor(struct cli *c)
 	if (user == NULL && (pw = getpwuid(getuid())) != NULL)
 		user = pw->pw_name;
 	snprintf(c->actor, sizeof(c->actor), "relance %s (%s)", c->command,
-		 user ? user : "?");
+	         user ? user : "?");
 }
 
 static int
@@ -201,7 +201,7 @@ load_policy(struct cli *c, const char *dir)
 /* The profile names and the template languages of the policy, sorted. */
 static int
 policy_names(const struct policy *p, struct strlist *profiles,
-	     struct strlist *langs)
+             struct strlist *langs)
 {
 	for (size_t i = 0; i < p->nprofiles; i++)
 		if (strlist_add(profiles, p->profiles[i]->name) < 0)
@@ -221,7 +221,7 @@ policy_names(const struct policy *p, struct strlist *profiles,
 /* getopt_long over a subcommand's arguments; --help prints its usage. */
 static int
 next_opt(struct cli *c, int argc, char **argv, const char *shortopts,
-	 const struct option *longopts)
+         const struct option *longopts)
 {
 	int ch = getopt_long(argc, argv, shortopts, longopts, NULL);
 	const struct command *cmd = find_command(c->command);
@@ -242,8 +242,8 @@ arg_date(const struct cli *c, const char *what, const char *s)
 
 	if (date_parse(s, &d) < 0)
 		die_usage(c,
-			  "bad %s \"%s\" (expected YYYY-MM-DD or DD/MM/YYYY)",
-			  what, s);
+		          "bad %s \"%s\" (expected YYYY-MM-DD or DD/MM/YYYY)",
+		          what, s);
 	return d;
 }
 
@@ -252,13 +252,13 @@ static void
 plain_args(struct cli *c, int argc, char **argv, int npos)
 {
 	static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
+	                                     {NULL, 0, NULL, 0}};
 
 	while (next_opt(c, argc, argv, "h", opts) != -1)
 		;
 	if (argc - optind != npos)
 		die_usage(c, "expected %d argument%s", npos,
-			  npos == 1 ? "" : "s");
+		          npos == 1 ? "" : "s");
 }
 
 /*
@@ -333,7 +333,7 @@ is_unpaid(enum invoice_state s)
 /* The JSON fields that list and show share. */
 static void
 json_invoice_fields(const struct cli *c, const struct invoice *inv,
-		    struct buf *o)
+                    struct buf *o)
 {
 	char amount[32], d[11];
 	enum invoice_state s = invoice_effective_state(inv, c->today);
@@ -410,9 +410,9 @@ table_widths(const struct invoice *v, size_t n)
 
 static void
 table_row(struct buf *o, const struct table_widths *w, const char *number,
-	  const char *customer, const char *state, const char *amount,
-	  const char *currency, const char *due, const char *late,
-	  const char *step)
+          const char *customer, const char *state, const char *amount,
+          const char *currency, const char *due, const char *late,
+          const char *step)
 {
 	put_cell(o, number, w->number, true);
 	buf_putc(o, ' ');
@@ -420,7 +420,7 @@ table_row(struct buf *o, const struct table_widths *w, const char *number,
 	buf_putc(o, ' ');
 	put_cell(o, state, 8, true);
 	buf_printf(o, " %*s %-3s %-10s %4s ", (int)w->amount, amount, currency,
-		   due, late);
+	           due, late);
 	put_cell(o, step, w->step, false);
 	while (o->len > 0 && o->data[o->len - 1] == ' ')
 		o->len--;
@@ -434,7 +434,7 @@ print_table(const struct cli *c, const struct invoice *v, size_t n)
 	struct buf o = BUF_INIT;
 
 	table_row(&o, &w, "INVOICE", "CUSTOMER", "STATE", "AMOUNT DUE", "",
-		  "DUE DATE", "LATE", "STEP");
+	          "DUE DATE", "LATE", "STEP");
 	for (size_t i = 0; i < n; i++) {
 		char a[32], d[11], late[16];
 		const struct invoice *inv = &v[i];
@@ -442,14 +442,13 @@ print_table(const struct cli *c, const struct invoice *v, size_t n)
 		invoice_format_amount(inv, inv->amount_due, a, sizeof(a));
 		date_format(inv->due_date, d);
 		snprintf(late, sizeof(late), "%ld",
-			 invoice_days_overdue(inv, c->today));
-		table_row(&o, &w, inv->number,
-			  inv->customer_name ? inv->customer_name
-					     : inv->customer,
-			  invoice_state_name(
-			      invoice_effective_state(inv, c->today)),
-			  a, inv->currency, d, late,
-			  inv->last_step ? inv->last_step : "-");
+		         invoice_days_overdue(inv, c->today));
+		table_row(
+		    &o, &w, inv->number,
+		    inv->customer_name ? inv->customer_name : inv->customer,
+		    invoice_state_name(invoice_effective_state(inv, c->today)),
+		    a, inv->currency, d, late,
+		    inv->last_step ? inv->last_step : "-");
 	}
 	fputs(buf_cstr(&o), stdout);
 	buf_free(&o);
@@ -473,9 +472,9 @@ cmd_list(struct cli *c, int argc, char **argv)
 	while ((ch = next_opt(c, argc, argv, "s:ojh", opts)) != -1) {
 		if (ch == 's' && invoice_state_parse(optarg, &state) < 0)
 			die_usage(c,
-				  "bad state \"%s\" (expected open, paused, "
-				  "disputed, paid or closed)",
-				  optarg);
+			          "bad state \"%s\" (expected open, paused, "
+			          "disputed, paid or closed)",
+			          optarg);
 		want_state |= ch == 's';
 		overdue |= ch == 'o';
 		as_json |= ch == 'j';
@@ -489,7 +488,7 @@ cmd_list(struct cli *c, int argc, char **argv)
 
 		if ((want_state && s != state) ||
 		    (overdue && (!is_unpaid(s) ||
-				 invoice_days_overdue(&v[i], c->today) == 0))) {
+		                 invoice_days_overdue(&v[i], c->today) == 0))) {
 			invoice_free(&v[i]);
 			continue;
 		}
@@ -620,8 +619,8 @@ show_text(const struct cli *c, const struct invoice *inv, struct buf *o)
 
 	buf_printf(o, "Invoice %s\n", inv->number);
 	buf_printf(&v, "%s (%s)",
-		   inv->customer_name ? inv->customer_name : inv->customer,
-		   inv->customer);
+	           inv->customer_name ? inv->customer_name : inv->customer,
+	           inv->customer);
 	show_line(o, "Customer", buf_cstr(&v));
 	buf_reset(&v);
 	join(&v, &inv->contacts, ", ");
@@ -638,7 +637,7 @@ show_text(const struct cli *c, const struct invoice *inv, struct buf *o)
 	invoice_format_amount(inv, inv->amount_original, b, sizeof(b));
 	buf_reset(&v);
 	buf_printf(&v, "%s %s (invoiced %s %s)", a, inv->currency, b,
-		   inv->currency);
+	           inv->currency);
 	show_line(o, "Amount due", buf_cstr(&v));
 	date_format(inv->issue_date, d);
 	show_line(o, "Issued", d);
@@ -647,7 +646,7 @@ show_text(const struct cli *c, const struct invoice *inv, struct buf *o)
 	buf_printf(&v, "%s", d);
 	if (late > 0 && is_unpaid(s))
 		buf_printf(&v, " (%ld day%s overdue)", late,
-			   late == 1 ? "" : "s");
+		           late == 1 ? "" : "s");
 	show_line(o, "Due", buf_cstr(&v));
 	buf_reset(&v);
 	buf_printf(&v, "%s, %s", inv->profile, inv->lang);
@@ -692,10 +691,9 @@ get_invoice(struct cli *c, const char *number, struct invoice *inv)
 static int
 cmd_show(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
+	                                     {"help", no_argument, NULL, 'h'},
+	                                     {NULL, 0, NULL, 0}};
 	bool as_json = false;
 	struct invoice inv;
 	struct buf o = BUF_INIT;
@@ -722,8 +720,14 @@ cmd_show(struct cli *c, int argc, char **argv)
  */
 
 struct change {
-	enum { CH_PAY, CH_DISPUTE, CH_RESOLVE, CH_PAUSE, CH_RESUME,
-	       CH_CANCEL } what;
+	enum {
+		CH_PAY,
+		CH_DISPUTE,
+		CH_RESOLVE,
+		CH_PAUSE,
+		CH_RESUME,
+		CH_CANCEL
+	} what;
 	const char *amount; /* pay: as typed, NULL for all */
 	struct date date;   /* pay: day received; pause: until */
 	const char *text;   /* dispute, cancel, pause: the reason */
@@ -731,7 +735,7 @@ struct change {
 
 static int
 apply_change(struct cli *c, struct invoice *inv, const struct change *ch,
-	     struct err *e)
+             struct err *e)
 {
 	int64_t amount = -1;
 
@@ -739,36 +743,36 @@ apply_change(struct cli *c, struct invoice *inv, const struct change *ch,
 	case CH_PAY:
 		if (ch->amount != NULL &&
 		    (money_parse(ch->amount, invoice_decimals(inv), &amount) <
-			 0 ||
+		         0 ||
 		     amount <= 0)) {
 			err_set(e,
-				"bad amount \"%s\" (expected a positive amount "
-				"such as 120.50 or 120,50)",
-				ch->amount);
+			        "bad amount \"%s\" (expected a positive amount "
+			        "such as 120.50 or 120,50)",
+			        ch->amount);
 			return EX_USAGE;
 		}
 		return invoice_pay(inv, amount, ch->date, c->now, c->actor, e)
-			   ? EX_DATAERR
-			   : 0;
+		           ? EX_DATAERR
+		           : 0;
 	case CH_DISPUTE:
 		return invoice_dispute(inv, ch->text, c->now, c->actor, e)
-			   ? EX_DATAERR
-			   : 0;
+		           ? EX_DATAERR
+		           : 0;
 	case CH_RESOLVE:
 		return invoice_resolve(inv, c->now, c->actor, e) ? EX_DATAERR
-								 : 0;
+		                                                 : 0;
 	case CH_PAUSE:
 		return invoice_pause(inv, ch->date, c->today, ch->text, c->now,
-				     c->actor, e)
-			   ? EX_DATAERR
-			   : 0;
+		                     c->actor, e)
+		           ? EX_DATAERR
+		           : 0;
 	case CH_RESUME:
 		return invoice_resume(inv, c->now, c->actor, e) ? EX_DATAERR
-								: 0;
+		                                                : 0;
 	case CH_CANCEL:
 		return invoice_cancel(inv, ch->text, c->now, c->actor, e)
-			   ? EX_DATAERR
-			   : 0;
+		           ? EX_DATAERR
+		           : 0;
 	}
 	return EX_SOFTWARE;
 }
@@ -828,25 +832,36 @@ cmd_pay(struct cli *c, int argc, char **argv)
 	return change_invoice(c, argv[optind], &ch);
 }
 
+/* dispute and cancel: one invoice and a --reason, one line of text,
+ * required for a dispute. */
 static int
-cmd_dispute(struct cli *c, int argc, char **argv)
+reason_command(struct cli *c, int argc, char **argv, struct change ch,
+               bool required)
 {
 	static const struct option opts[] = {
 	    {"reason", required_argument, NULL, 'r'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
-	struct change ch = {CH_DISPUTE, NULL, DATE_NULL, NULL};
 	int opt;
 
 	while ((opt = next_opt(c, argc, argv, "r:h", opts)) != -1)
 		ch.text = optarg;
 	if (argc - optind != 1)
 		die_usage(c, "expected one invoice number");
-	if (ch.text == NULL || *text_trim((char *)ch.text) == '\0')
+	if (required &&
+	    (ch.text == NULL || *text_trim((char *)ch.text) == '\0'))
 		die_usage(c, "--reason TEXT is required");
-	if (text_has_ctl(ch.text))
+	if (ch.text != NULL && text_has_ctl(ch.text))
 		die_usage(c, "--reason must be one line of text");
 	return change_invoice(c, argv[optind], &ch);
+}
+
+static int
+cmd_dispute(struct cli *c, int argc, char **argv)
+{
+	struct change ch = {CH_DISPUTE, NULL, DATE_NULL, NULL};
+
+	return reason_command(c, argc, argv, ch, true);
 }
 
 static int
@@ -887,9 +902,9 @@ cmd_pause(struct cli *c, int argc, char **argv)
 		} else if (opt == 'f') {
 			if (date_parse_span(optarg, &days) < 0)
 				die_usage(c,
-					  "bad duration \"%s\" (expected days "
-					  "such as 7d, or weeks such as 2w)",
-					  optarg);
+				          "bad duration \"%s\" (expected days "
+				          "such as 7d, or weeks such as 2w)",
+				          optarg);
 			ch.date = date_add_days(c->today, days);
 			given++;
 		} else if (opt == 'r') {
@@ -908,20 +923,9 @@ cmd_pause(struct cli *c, int argc, char **argv)
 static int
 cmd_cancel(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"reason", required_argument, NULL, 'r'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0}};
 	struct change ch = {CH_CANCEL, NULL, DATE_NULL, NULL};
-	int opt;
 
-	while ((opt = next_opt(c, argc, argv, "r:h", opts)) != -1)
-		ch.text = optarg;
-	if (argc - optind != 1)
-		die_usage(c, "expected one invoice number");
-	if (ch.text != NULL && text_has_ctl(ch.text))
-		die_usage(c, "--reason must be one line of text");
-	return change_invoice(c, argv[optind], &ch);
+	return reason_command(c, argc, argv, ch, false);
 }
 
 /*
@@ -944,7 +948,7 @@ read_file(const char *path, struct buf *out, struct err *e)
 		buf_append(out, chunk, n);
 		if (out->len > (size_t)CLI_MAX_INPUT) {
 			err_set(e, "%s: larger than %ld MB", path,
-				CLI_MAX_INPUT >> 20);
+			        CLI_MAX_INPUT >> 20);
 			break;
 		}
 	}
@@ -965,7 +969,7 @@ struct import_counts {
 /* Write one imported invoice: new, updated, or unchanged. */
 static enum store_rc
 import_one(struct cli *c, const char *file, const struct invoice *fresh,
-	   struct import_counts *counts, struct err *e)
+           struct import_counts *counts, struct err *e)
 {
 	struct invoice cur;
 	enum store_rc rc;
@@ -975,14 +979,14 @@ import_one(struct cli *c, const char *file, const struct invoice *fresh,
 	if (rc == STORE_NOTFOUND) {
 		if (invoice_copy(&cur, fresh) < 0 ||
 		    invoice_add_event(&cur, c->now, "imported", c->actor,
-				      "imported from %s", file) < 0)
+		                      "imported from %s", file) < 0)
 			goto nomem;
 		if (cur.amount_original < 0)
 			cur.amount_original = cur.amount_due;
 		counts->added++;
 	} else if (rc == STORE_OK) {
-		if ((changed = invoice_update(&cur, fresh, c->now,
-					      c->actor)) < 0)
+		if ((changed = invoice_update(&cur, fresh, c->now, c->actor)) <
+		    0)
 			goto nomem;
 		if (changed == 0) {
 			counts->unchanged++;
@@ -1029,7 +1033,7 @@ static int
 cmd_import(struct cli *c, int argc, char **argv)
 {
 	struct strlist errors = STRLIST_INIT, profiles = STRLIST_INIT,
-		       langs = STRLIST_INIT;
+	               langs = STRLIST_INIT;
 	struct import_result r;
 	struct buf data = BUF_INIT;
 	struct err e;
@@ -1083,7 +1087,7 @@ static int
 cmd_check(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
+	                                     {NULL, 0, NULL, 0}};
 	const char *dir;
 	char zone[1024];
 	int status;
@@ -1093,16 +1097,16 @@ cmd_check(struct cli *c, int argc, char **argv)
 	if (argc - optind > 1)
 		die_usage(c, "expected at most one policy directory");
 	dir = optind < argc ? argv[optind] : c->cfg.policy_dir;
-	snprintf(zone, sizeof(zone), "/usr/share/zoneinfo/%s",
-		 c->cfg.timezone);
+	snprintf(zone, sizeof(zone), "/usr/share/zoneinfo/%s", c->cfg.timezone);
 	status = load_policy(c, dir);
 	if (c->config_bad)
 		status = EX_CONFIG;
 	if (access(zone, R_OK) < 0) {
-		fprintf(stderr, "%s: TimeZone \"%s\" is not a known time zone "
-				"(expected a name such as Europe/Paris)\n",
-			c->cfg.path ? c->cfg.path : "relance.conf",
-			c->cfg.timezone);
+		fprintf(stderr,
+		        "%s: TimeZone \"%s\" is not a known time zone "
+		        "(expected a name such as Europe/Paris)\n",
+		        c->cfg.path ? c->cfg.path : "relance.conf",
+		        c->cfg.timezone);
 		status = EX_CONFIG;
 	}
 	if (status == 0)
@@ -1196,7 +1200,7 @@ struct classify_run {
 	int unreadable;
 	int busy; /* replay: messages the state file was not available for */
 	int (*one)(struct classify_run *run, const char *label,
-		   const char *data, size_t len);
+	           const char *data, size_t len);
 };
 
 static void
@@ -1236,8 +1240,8 @@ json_date(struct buf *o, const char *key, struct date d)
 }
 
 static void
-classify_print(const char *label, const struct classify_result *r,
-	       bool as_json, struct buf *o)
+classify_print(const char *label, const struct classify_result *r, bool as_json,
+               struct buf *o)
 {
 	struct buf ev = BUF_INIT;
 	char d[11];
@@ -1263,8 +1267,8 @@ classify_print(const char *label, const struct classify_result *r,
 		json_string(o, r->bounce_recipient);
 		json_key(o, "bounce_permanent", 0);
 		buf_puts(o, r->bounce_recipient == NULL ? "null"
-			    : r->bounce_permanent     ? "true"
-						      : "false");
+		            : r->bounce_permanent       ? "true"
+		                                        : "false");
 		json_key(o, "truncated", 0);
 		buf_puts(o, r->truncated ? "true" : "false");
 		buf_puts(o, "}\n");
@@ -1281,8 +1285,8 @@ classify_print(const char *label, const struct classify_result *r,
 		print_amounts(o, r, false);
 		if (r->bounce_recipient)
 			buf_printf(o, " recipient=%s (%s)", r->bounce_recipient,
-				   r->bounce_permanent ? "permanent"
-						       : "transient");
+			           r->bounce_permanent ? "permanent"
+			                               : "transient");
 		if (r->truncated)
 			buf_puts(o, " truncated");
 		buf_puts(o, " evidence=\"");
@@ -1295,7 +1299,7 @@ classify_print(const char *label, const struct classify_result *r,
 /* Classify one message held in DATA[0..LEN) and print its line. */
 static int
 classify_one(struct classify_run *run, const char *label, const char *data,
-	     size_t len)
+             size_t len)
 {
 	struct mime_limits lim = mime_default_limits();
 	struct classify_opts opts = {run->c->today, &run->mailboxes};
@@ -1322,7 +1326,7 @@ classify_one(struct classify_run *run, const char *label, const char *data,
 /* Classify the message gathered in MSG, the Nth of FILE, then empty MSG. */
 static int
 classify_mbox_message(struct classify_run *run, const char *file, unsigned n,
-		      struct buf *msg)
+                      struct buf *msg)
 {
 	struct buf label = BUF_INIT;
 	int rc;
@@ -1337,7 +1341,7 @@ classify_mbox_message(struct classify_run *run, const char *file, unsigned n,
 /* An mbox: messages start at "From " lines; ">From " is unquoted. */
 static int
 classify_mbox(struct classify_run *run, const char *file, const char *data,
-	      size_t len)
+              size_t len)
 {
 	struct buf msg = BUF_INIT;
 	const char *p = data, *end = data + len;
@@ -1350,8 +1354,8 @@ classify_mbox(struct classify_run *run, const char *file, const char *data,
 
 		if (next - p >= 5 && memcmp(p, "From ", 5) == 0) {
 			if (msg.len > 0)
-				rc |= classify_mbox_message(run, file, ++n,
-							    &msg);
+				rc |=
+				    classify_mbox_message(run, file, ++n, &msg);
 			p = next;
 			continue;
 		}
@@ -1368,8 +1372,7 @@ classify_mbox(struct classify_run *run, const char *file, const char *data,
 	return rc;
 }
 
-static int classify_path(struct classify_run *run, const char *path,
-			 bool mbox);
+static int classify_path(struct classify_run *run, const char *path, bool mbox);
 
 /* A Maildir: every message of cur/ and new/, in name order. */
 static int
@@ -1393,7 +1396,7 @@ classify_maildir(struct classify_run *run, const char *dir)
 				struct buf full = BUF_INIT;
 
 				buf_printf(&full, "%s/%s", buf_cstr(&path),
-					   de->d_name);
+				           de->d_name);
 				strlist_add(&names, buf_cstr(&full));
 				buf_free(&full);
 			}
@@ -1425,7 +1428,7 @@ classify_path(struct classify_run *run, const char *path, bool mbox)
 		return -1;
 	}
 	rc = mbox ? classify_mbox(run, path, buf_cstr(&data), data.len)
-		  : run->one(run, path, buf_cstr(&data), data.len);
+	          : run->one(run, path, buf_cstr(&data), data.len);
 	buf_free(&data);
 	return rc;
 }
@@ -1433,11 +1436,10 @@ classify_path(struct classify_run *run, const char *path, bool mbox)
 static int
 cmd_classify(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"json", no_argument, NULL, 'j'},
-	    {"mbox", no_argument, NULL, 'm'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
+	                                     {"mbox", no_argument, NULL, 'm'},
+	                                     {"help", no_argument, NULL, 'h'},
+	                                     {NULL, 0, NULL, 0}};
 	struct classify_run run = {c, false, STRLIST_INIT, 0, 0, classify_one};
 	bool mbox = false;
 	int ch, status;
@@ -1463,11 +1465,11 @@ cmd_classify(struct cli *c, int argc, char **argv)
 /* replay: one message through the milter's incoming path. */
 static int
 replay_one(struct classify_run *run, const char *label, const char *data,
-	   size_t len)
+           size_t len)
 {
 	struct cli *c = run->c;
-	struct incoming_ctx ic = {c->pol,   &run->mailboxes, c->st, c->today,
-				  c->now,   c->actor,	     NULL};
+	struct incoming_ctx ic = {c->pol, &run->mailboxes, c->st, c->today,
+	                          c->now, c->actor,        NULL};
 	struct incoming_result r;
 	struct err e;
 
@@ -1490,10 +1492,9 @@ replay_one(struct classify_run *run, const char *label, const char *data,
 static int
 cmd_replay(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"mbox", no_argument, NULL, 'm'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"mbox", no_argument, NULL, 'm'},
+	                                     {"help", no_argument, NULL, 'h'},
+	                                     {NULL, 0, NULL, 0}};
 	struct classify_run run = {c, false, STRLIST_INIT, 0, 0, replay_one};
 	bool mbox = false;
 	int ch, status;
@@ -1501,7 +1502,8 @@ cmd_replay(struct cli *c, int argc, char **argv)
 	while ((ch = next_opt(c, argc, argv, "mh", opts)) != -1)
 		mbox |= ch == 'm';
 	if (optind == argc)
-		die_usage(c, "expected a Maildir, an mbox with --mbox, or files");
+		die_usage(c,
+		          "expected a Maildir, an mbox with --mbox, or files");
 	if ((status = load_policy(c, c->cfg.policy_dir)) != 0)
 		return status;
 	if (config_mailboxes(&c->cfg, &run.mailboxes) < 0) {
@@ -1579,7 +1581,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: relance [-c CONFIG] [--db STATEFILE] COMMAND "
-		   "[ARGS]\n\ncommands:\n");
+	           "[ARGS]\n\ncommands:\n");
 	for (const struct command *cmd = commands; cmd->name; cmd++)
 		fprintf(f, "  %s\n", cmd->usage);
 	fprintf(f, "\n`relance COMMAND --help` tells more; see relance(1).\n");
@@ -1597,7 +1599,7 @@ global_options(struct cli *c, int argc, char **argv)
 		} else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
 			c->db = argv[++i];
 		} else if (strcmp(argv[i], "-h") == 0 ||
-			   strcmp(argv[i], "--help") == 0) {
+		           strcmp(argv[i], "--help") == 0) {
 			usage(stdout);
 			exit(EX_OK);
 		} else if (strcmp(argv[i], "--version") == 0) {
@@ -1605,7 +1607,7 @@ global_options(struct cli *c, int argc, char **argv)
 			exit(EX_OK);
 		} else {
 			fprintf(stderr, "relance: bad option \"%s\"\n",
-				argv[i]);
+			        argv[i]);
 			usage(stderr);
 			exit(EX_USAGE);
 		}

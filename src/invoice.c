@@ -16,6 +16,7 @@
 
 #include "invoice.h"
 #include "money.h"
+#include "text.h"
 
 #define MAX_FIELDS 6
 
@@ -80,7 +81,7 @@ copy_list(struct strlist *dst, const struct strlist *src)
 
 static int
 push_event(struct invoice *inv, int64_t time, const char *kind,
-	   const char *actor, const char *detail)
+           const char *actor, const char *detail)
 {
 	struct invoice_event *v, *ev;
 
@@ -137,8 +138,8 @@ fail:
 	return -1;
 }
 
-static const char *const state_names[] = {"open", "paused", "disputed",
-					  "paid", "closed"};
+static const char *const state_names[] = {"open", "paused", "disputed", "paid",
+                                          "closed"};
 
 const char *
 invoice_state_name(enum invoice_state s)
@@ -184,14 +185,14 @@ invoice_decimals(const struct invoice *inv)
 
 void
 invoice_format_amount(const struct invoice *inv, int64_t amount, char *out,
-		      size_t size)
+                      size_t size)
 {
 	money_format(amount, invoice_decimals(inv), out, size);
 }
 
 int
 invoice_add_event(struct invoice *inv, int64_t now, const char *kind,
-		  const char *actor, const char *fmt, ...)
+                  const char *actor, const char *fmt, ...)
 {
 	struct buf detail = BUF_INIT;
 	va_list ap;
@@ -205,8 +206,8 @@ invoice_add_event(struct invoice *inv, int64_t now, const char *kind,
 		detail.data[detail.len] = '\0';
 	}
 	rc = buf_failed(&detail)
-		 ? -1
-		 : push_event(inv, now, kind, actor, buf_cstr(&detail));
+	         ? -1
+	         : push_event(inv, now, kind, actor, buf_cstr(&detail));
 	buf_free(&detail);
 	return rc;
 }
@@ -217,20 +218,20 @@ refuse_finished(const struct invoice *inv, const char *what, struct err *e)
 {
 	if (inv->state == INVOICE_CLOSED) {
 		err_set(e, "invoice %s is closed: cannot %s it", inv->number,
-			what);
+		        what);
 		return -1;
 	}
 	if (inv->state == INVOICE_PAID) {
 		err_set(e, "invoice %s is already paid: cannot %s it",
-			inv->number, what);
+		        inv->number, what);
 		return -1;
 	}
 	return 0;
 }
 
 int
-invoice_pay(struct invoice *inv, int64_t amount, struct date date,
-	    int64_t now, const char *actor, struct err *e)
+invoice_pay(struct invoice *inv, int64_t amount, struct date date, int64_t now,
+            const char *actor, struct err *e)
 {
 	char a[32], due[32], left[32], day[11];
 
@@ -242,32 +243,32 @@ invoice_pay(struct invoice *inv, int64_t amount, struct date date,
 	invoice_format_amount(inv, inv->amount_due, due, sizeof(due));
 	if (amount == 0) {
 		err_set(e, "a payment of 0 changes nothing on invoice %s",
-			inv->number);
+		        inv->number);
 		return -1;
 	}
 	if (amount > inv->amount_due) {
 		err_set(e,
-			"payment of %s %s is more than the %s %s due on "
-			"invoice %s",
-			a, inv->currency, due, inv->currency, inv->number);
+		        "payment of %s %s is more than the %s %s due on "
+		        "invoice %s",
+		        a, inv->currency, due, inv->currency, inv->number);
 		return -1;
 	}
 	date_format(date, day);
 	invoice_format_amount(inv, inv->amount_due - amount, left,
-			      sizeof(left));
+	                      sizeof(left));
 	if (amount < inv->amount_due) {
 		if (invoice_add_event(inv, now, "payment", actor,
-				      "partial payment of %s %s received on "
-				      "%s; %s %s still due",
-				      a, inv->currency, day, left,
-				      inv->currency) < 0)
+		                      "partial payment of %s %s received on "
+		                      "%s; %s %s still due",
+		                      a, inv->currency, day, left,
+		                      inv->currency) < 0)
 			goto nomem;
 		inv->amount_due -= amount;
 		return 0;
 	}
 	if (invoice_add_event(inv, now, "paid", actor,
-			      "payment of %s %s received on %s; fully paid", a,
-			      inv->currency, day) < 0)
+	                      "payment of %s %s received on %s; fully paid", a,
+	                      inv->currency, day) < 0)
 		goto nomem;
 	inv->amount_due = 0;
 	inv->state = INVOICE_PAID;
@@ -280,7 +281,7 @@ nomem:
 
 int
 invoice_dispute(struct invoice *inv, const char *reason, int64_t now,
-		const char *actor, struct err *e)
+                const char *actor, struct err *e)
 {
 	char *copy;
 
@@ -288,7 +289,7 @@ invoice_dispute(struct invoice *inv, const char *reason, int64_t now,
 		return -1;
 	if (inv->state == INVOICE_DISPUTED) {
 		err_set(e, "invoice %s is already disputed (%s)", inv->number,
-			inv->dispute_reason ? inv->dispute_reason : "");
+		        inv->dispute_reason ? inv->dispute_reason : "");
 		return -1;
 	}
 	if (reason == NULL || *reason == '\0') {
@@ -297,7 +298,7 @@ invoice_dispute(struct invoice *inv, const char *reason, int64_t now,
 	}
 	if ((copy = strdup(reason)) == NULL ||
 	    invoice_add_event(inv, now, "disputed", actor, "disputed: %s",
-			      reason) < 0) {
+	                      reason) < 0) {
 		free(copy);
 		err_set(e, "out of memory");
 		return -1;
@@ -311,17 +312,17 @@ invoice_dispute(struct invoice *inv, const char *reason, int64_t now,
 
 int
 invoice_resolve(struct invoice *inv, int64_t now, const char *actor,
-		struct err *e)
+                struct err *e)
 {
 	if (inv->state != INVOICE_DISPUTED) {
 		err_set(e, "invoice %s is %s, not disputed: nothing to resolve",
-			inv->number, invoice_state_name(inv->state));
+		        inv->number, invoice_state_name(inv->state));
 		return -1;
 	}
 	if (invoice_add_event(inv, now, "resolved", actor,
-			      "dispute resolved (%s); dunning resumes",
-			      inv->dispute_reason ? inv->dispute_reason
-						  : "") < 0) {
+	                      "dispute resolved (%s); dunning resumes",
+	                      inv->dispute_reason ? inv->dispute_reason : "") <
+	    0) {
 		err_set(e, "out of memory");
 		return -1;
 	}
@@ -333,7 +334,7 @@ invoice_resolve(struct invoice *inv, int64_t now, const char *actor,
 
 int
 invoice_pause(struct invoice *inv, struct date until, struct date today,
-	      const char *why, int64_t now, const char *actor, struct err *e)
+              const char *why, int64_t now, const char *actor, struct err *e)
 {
 	char day[11];
 
@@ -341,7 +342,7 @@ invoice_pause(struct invoice *inv, struct date until, struct date today,
 		return -1;
 	if (inv->state == INVOICE_DISPUTED) {
 		err_set(e, "invoice %s is disputed: resolve it before pausing",
-			inv->number);
+		        inv->number);
 		return -1;
 	}
 	date_format(until, day);
@@ -350,7 +351,7 @@ invoice_pause(struct invoice *inv, struct date until, struct date today,
 		return -1;
 	}
 	if (invoice_add_event(inv, now, "paused", actor, "paused until %s%s%s",
-			      day, why ? ": " : "", why ? why : "") < 0) {
+	                      day, why ? ": " : "", why ? why : "") < 0) {
 		err_set(e, "out of memory");
 		return -1;
 	}
@@ -361,15 +362,15 @@ invoice_pause(struct invoice *inv, struct date until, struct date today,
 
 int
 invoice_resume(struct invoice *inv, int64_t now, const char *actor,
-	       struct err *e)
+               struct err *e)
 {
 	if (inv->state != INVOICE_PAUSED) {
 		err_set(e, "invoice %s is %s, not paused: nothing to resume",
-			inv->number, invoice_state_name(inv->state));
+		        inv->number, invoice_state_name(inv->state));
 		return -1;
 	}
 	if (invoice_add_event(inv, now, "resumed", actor,
-			      "pause ended by hand") < 0) {
+	                      "pause ended by hand") < 0) {
 		err_set(e, "out of memory");
 		return -1;
 	}
@@ -380,14 +381,14 @@ invoice_resume(struct invoice *inv, int64_t now, const char *actor,
 
 int
 invoice_cancel(struct invoice *inv, const char *reason, int64_t now,
-	       const char *actor, struct err *e)
+               const char *actor, struct err *e)
 {
 	if (inv->state == INVOICE_CLOSED) {
 		err_set(e, "invoice %s is already closed", inv->number);
 		return -1;
 	}
 	if (invoice_add_event(inv, now, "cancelled", actor, "cancelled%s%s",
-			      reason ? ": " : "", reason ? reason : "") < 0) {
+	                      reason ? ": " : "", reason ? reason : "") < 0) {
 		err_set(e, "out of memory");
 		return -1;
 	}
@@ -399,19 +400,19 @@ invoice_cancel(struct invoice *inv, const char *reason, int64_t now,
 /* Append "; what: old -> new" to CHANGES when the strings differ. */
 static bool
 diff_str(struct buf *changes, const char *what, const char *old,
-	 const char *new)
+         const char *new)
 {
 	if ((old == NULL && new == NULL) ||
-	    (old != NULL && new != NULL && strcmp(old, new) == 0))
+	    (old != NULL && new != NULL &&strcmp(old, new) == 0))
 		return false;
 	buf_printf(changes, "%s%s: %s -> %s", changes->len ? "; " : "", what,
-		   old ? old : "(none)", new ? new : "(none)");
+	           old ? old : "(none)", new ? new : "(none)");
 	return true;
 }
 
 static bool
 diff_date(struct buf *changes, const char *what, struct date old,
-	  struct date new)
+          struct date new)
 {
 	char a[11], b[11];
 
@@ -422,7 +423,7 @@ diff_date(struct buf *changes, const char *what, struct date old,
 
 static bool
 diff_amount(struct buf *changes, const char *what, const struct invoice *inv,
-	    int64_t old, int64_t new)
+            int64_t old, int64_t new)
 {
 	char a[32], b[32];
 
@@ -440,7 +441,7 @@ join_list(const struct strlist *l, struct buf *out)
 
 static bool
 diff_contacts(struct buf *changes, const struct strlist *old,
-	      const struct strlist *new)
+              const struct strlist *new)
 {
 	struct buf a = BUF_INIT, b = BUF_INIT;
 	bool changed;
@@ -456,23 +457,23 @@ diff_contacts(struct buf *changes, const struct strlist *old,
 /* Count and describe the differences between CUR and FRESH. */
 static int
 describe_update(const struct invoice *cur, const struct invoice *fresh,
-		struct buf *changes)
+                struct buf *changes)
 {
 	int n = 0;
 
 	n += diff_str(changes, "customer", cur->customer, fresh->customer);
-	n += diff_str(changes, "name", cur->customer_name,
-		      fresh->customer_name);
+	n +=
+	    diff_str(changes, "name", cur->customer_name, fresh->customer_name);
 	n += diff_contacts(changes, &cur->contacts, &fresh->contacts);
 	n += diff_str(changes, "language", cur->lang, fresh->lang);
 	n += diff_str(changes, "profile", cur->profile, fresh->profile);
 	n += diff_str(changes, "currency", cur->currency, fresh->currency);
 	n += diff_amount(changes, "amount due", fresh, cur->amount_due,
-			 fresh->amount_due);
+	                 fresh->amount_due);
 	n += diff_amount(changes, "original amount", fresh,
-			 cur->amount_original, fresh->amount_original);
+	                 cur->amount_original, fresh->amount_original);
 	n += diff_date(changes, "issue date", cur->issue_date,
-		       fresh->issue_date);
+	               fresh->issue_date);
 	n += diff_date(changes, "due date", cur->due_date, fresh->due_date);
 	n += diff_str(changes, "pdf", cur->pdf, fresh->pdf);
 	return n;
@@ -504,20 +505,20 @@ apply_update(struct invoice *cur, const struct invoice *fresh)
 
 int
 invoice_update(struct invoice *cur, const struct invoice *newer, int64_t now,
-	       const char *actor)
+               const char *actor)
 {
 	struct invoice known = *newer; /* shallow: only read */
 	const struct invoice *fresh = &known;
 	struct buf changes = BUF_INIT;
 	bool unpaid = cur->state == INVOICE_OPEN ||
-		      cur->state == INVOICE_PAUSED ||
-		      cur->state == INVOICE_DISPUTED;
+	              cur->state == INVOICE_PAUSED ||
+	              cur->state == INVOICE_DISPUTED;
 	int n, rc = -1;
 
 	if (known.amount_original < 0)
 		known.amount_original = cur->amount_original > known.amount_due
-					    ? cur->amount_original
-					    : known.amount_due;
+		                            ? cur->amount_original
+		                            : known.amount_due;
 	n = describe_update(cur, fresh, &changes);
 	if (n == 0) {
 		rc = 0;
@@ -525,13 +526,13 @@ invoice_update(struct invoice *cur, const struct invoice *newer, int64_t now,
 	}
 	if (buf_failed(&changes) ||
 	    invoice_add_event(cur, now, "updated", actor, "%s",
-			      buf_cstr(&changes)) < 0 ||
+	                      buf_cstr(&changes)) < 0 ||
 	    apply_update(cur, fresh) < 0)
 		goto out;
 	if (unpaid && cur->amount_due == 0) {
 		if (invoice_add_event(cur, now, "paid", actor,
-				      "the accounting export shows nothing "
-				      "left to pay") < 0)
+		                      "the accounting export shows nothing "
+		                      "left to pay") < 0)
 			goto out;
 		cur->state = INVOICE_PAID;
 		cur->paused_until = DATE_NULL;
@@ -548,37 +549,16 @@ out:
  * Serialisation.
  */
 
-static void
-put_escaped(struct buf *out, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '\\')
-			buf_puts(out, "\\\\");
-		else if (c == '\t')
-			buf_puts(out, "\\t");
-		else if (c == '\n')
-			buf_puts(out, "\\n");
-		else if (c == '\r')
-			buf_puts(out, "\\r");
-		else if (c < 0x20 || c == 0x7f)
-			buf_printf(out, "\\x%02x", c);
-		else
-			buf_putc(out, (char)c);
-	}
-}
-
 /* One line: KEY, then each non-NULL value, TAB-separated. */
 static void
 put_line(struct buf *out, const char *key, const char *v1, const char *v2)
 {
 	buf_puts(out, key);
 	buf_putc(out, '\t');
-	put_escaped(out, v1);
+	text_escape(v1, out);
 	if (v2 != NULL) {
 		buf_putc(out, '\t');
-		put_escaped(out, v2);
+		text_escape(v2, out);
 	}
 	buf_putc(out, '\n');
 }
@@ -614,8 +594,7 @@ invoice_encode(const struct invoice *inv, struct buf *out)
 	put_list(out, "contact", &inv->contacts);
 	put_list(out, "bounced", &inv->undeliverable);
 	put_line(out, "lang", inv->lang ? inv->lang : "fr", NULL);
-	put_line(out, "profile", inv->profile ? inv->profile : "default",
-		 NULL);
+	put_line(out, "profile", inv->profile ? inv->profile : "default", NULL);
 	put_line(out, "currency", inv->currency, NULL);
 	snprintf(n, sizeof(n), "%" PRId64, inv->amount_due);
 	put_line(out, "due", n, NULL);
@@ -642,59 +621,29 @@ invoice_encode(const struct invoice *inv, struct buf *out)
 
 		snprintf(n, sizeof(n), "%" PRId64, ev->time);
 		buf_printf(out, "event\t%s\t", n);
-		put_escaped(out, ev->kind);
+		text_escape(ev->kind, out);
 		buf_putc(out, '\t');
-		put_escaped(out, ev->actor);
+		text_escape(ev->actor, out);
 		buf_putc(out, '\t');
-		put_escaped(out, ev->detail);
+		text_escape(ev->detail, out);
 		buf_putc(out, '\n');
 	}
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* Unescape S[0..LEN) in place into a NUL-terminated string. 0 or -1. */
+/* Unescape S[0..LEN) in place into a NUL-terminated string (the value is
+ * never longer than its escaped form). 0 or -1. */
 static int
 unescape(char *s, size_t len)
 {
-	size_t i = 0, o = 0;
+	struct buf out = BUF_INIT;
+	int rc = text_unescape(s, len, &out);
 
-	while (i < len) {
-		char c = s[i++];
-
-		if (c != '\\') {
-			s[o++] = c;
-			continue;
-		}
-		if (i >= len)
-			return -1;
-		c = s[i++];
-		if (c == '\\')
-			s[o++] = '\\';
-		else if (c == 't')
-			s[o++] = '\t';
-		else if (c == 'n')
-			s[o++] = '\n';
-		else if (c == 'r')
-			s[o++] = '\r';
-		else if (c == 'x' && i + 2 <= len && hexval(s[i]) >= 0 &&
-			 hexval(s[i + 1]) >= 0 &&
-			 (hexval(s[i]) << 4 | hexval(s[i + 1])) != 0) {
-			s[o++] = (char)(hexval(s[i]) << 4 | hexval(s[i + 1]));
-			i += 2;
-		} else
-			return -1;
-	}
-	s[o] = '\0';
-	return 0;
+	if (rc == 0 && !buf_failed(&out))
+		memcpy(s, buf_cstr(&out), out.len + 1);
+	else
+		rc = -1;
+	buf_free(&out);
+	return rc;
 }
 
 /* Split LINE (modified) at TABs into at most MAX_FIELDS unescaped fields. */
@@ -774,8 +723,8 @@ decode_field(struct invoice *inv, char **f, int nf)
 		return date_parse(f[1], &inv->paused_until);
 	if (nf == 3 && strcmp(k, "laststep") == 0)
 		return set_str(&inv->last_step, f[1]) < 0
-			   ? -1
-			   : date_parse(f[2], &inv->last_step_date);
+		           ? -1
+		           : date_parse(f[2], &inv->last_step_date);
 	if (nf == 2 && strcmp(k, "reason") == 0)
 		return set_str(&inv->dispute_reason, f[1]);
 	if (nf == 2 && strcmp(k, "track") == 0)
@@ -786,15 +735,14 @@ decode_field(struct invoice *inv, char **f, int nf)
 		int64_t t;
 
 		return parse_int64(f[1], &t) < 0
-			   ? -1
-			   : push_event(inv, t, f[2], f[3], f[4]);
+		           ? -1
+		           : push_event(inv, t, f[2], f[3], f[4]);
 	}
 	return -1;
 }
 
 int
-invoice_decode(const char *data, size_t len, struct invoice *inv,
-	       struct err *e)
+invoice_decode(const char *data, size_t len, struct invoice *inv, struct err *e)
 {
 	char *copy, *line, *next;
 	char *f[MAX_FIELDS];
@@ -815,7 +763,7 @@ invoice_decode(const char *data, size_t len, struct invoice *inv,
 	if (next == NULL || strncmp(copy, "relance-invoice\t", 16) != 0 ||
 	    atoi(copy + 16) != INVOICE_FORMAT) {
 		err_set(e, "line 1: not a relance-invoice record of format %d",
-			INVOICE_FORMAT);
+		        INVOICE_FORMAT);
 		goto out;
 	}
 	for (line = next + 1; *line != '\0'; line = next + 1) {
@@ -827,7 +775,8 @@ invoice_decode(const char *data, size_t len, struct invoice *inv,
 		*next = '\0';
 		if (split_line(line, f, &nf) < 0 ||
 		    decode_field(inv, f, nf) < 0) {
-			err_set(e, "line %d: bad field \"%.40s\"", lineno, line);
+			err_set(e, "line %d: bad field \"%.40s\"", lineno,
+			        line);
 			goto out;
 		}
 	}

@@ -31,6 +31,7 @@
 
 #include "ledger.h"
 #include "spool.h"
+#include "text.h"
 #include "track.h"
 
 #define SPOOL_MAGIC    "relance-spool 1"
@@ -80,25 +81,6 @@ spool_event_free(struct spool_event *ev)
 
 /* ---- the file form ---- */
 
-static void
-spool_escape(const char *s, struct buf *out)
-{
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '\\')
-			buf_puts(out, "\\\\");
-		else if (c == '\n')
-			buf_puts(out, "\\n");
-		else if (c == '\r')
-			buf_puts(out, "\\r");
-		else if (c < 0x20 || c == 0x7f)
-			buf_printf(out, "\\x%02x", c);
-		else
-			buf_putc(out, (char)c);
-	}
-}
-
 void
 spool_encode(const struct spool_event *ev, struct buf *out)
 {
@@ -106,7 +88,7 @@ spool_encode(const struct spool_event *ev, struct buf *out)
 	           ev->time);
 	for (size_t i = 0; i < ev->keys.n; i++) {
 		buf_printf(out, "%s ", ev->keys.v[i]);
-		spool_escape(ev->values.v[i], out);
+		text_escape(ev->values.v[i], out);
 		buf_putc(out, '\n');
 	}
 	buf_puts(out, "end\n");
@@ -122,47 +104,6 @@ spool_key_valid(const char *s, size_t len)
 		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
 			return false;
 	return true;
-}
-
-static int
-spool_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* Unescape S[0..LEN) into OUT. 0, or -1 for a bad escape or a NUL. */
-static int
-spool_unescape(const char *s, size_t len, struct buf *out)
-{
-	for (size_t i = 0; i < len; i++) {
-		int hi, lo;
-
-		if (s[i] != '\\') {
-			buf_putc(out, s[i]);
-			continue;
-		}
-		if (++i == len)
-			return -1;
-		if (s[i] == '\\')
-			buf_putc(out, '\\');
-		else if (s[i] == 'n')
-			buf_putc(out, '\n');
-		else if (s[i] == 'r')
-			buf_putc(out, '\r');
-		else if (s[i] == 'x' && i + 2 < len &&
-		         (hi = spool_hex(s[i + 1])) >= 0 &&
-		         (lo = spool_hex(s[i + 2])) >= 0 && (hi | lo) != 0) {
-			buf_putc(out, (char)(hi << 4 | lo));
-			i += 2;
-		} else
-			return -1;
-	}
-	buf_append(out, "", 0);
-	return 0;
 }
 
 /* One line "KEY VALUE" of an event file into EV. */
@@ -182,7 +123,7 @@ spool_decode_line(const char *s, size_t len, unsigned line,
 	}
 	memcpy(key, s, klen);
 	key[klen] = '\0';
-	if (sp == NULL || spool_unescape(sp + 1, len - klen - 1, &v) < 0 ||
+	if (sp == NULL || text_unescape(sp + 1, len - klen - 1, &v) < 0 ||
 	    buf_failed(&v)) {
 		err_set(e, "line %u: bad value of %s", line, key);
 		goto out;

@@ -34,7 +34,8 @@ utf8_seq(const unsigned char *s, size_t left, uint32_t *cp)
 			return 0;
 		c = (c << 6) | (s[i] & 0x3f);
 	}
-	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+	if ((n == 3 && c < 0x800) ||
+	    (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
 	    (c >= 0xd800 && c <= 0xdfff))
 		return 0;
 	*cp = c;
@@ -99,11 +100,12 @@ static const char *
 fold_latin(uint32_t c)
 {
 	static const char *const latin1[64] = {
-	    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i",
-	    "i", "i", "i", "d", "n", "o", "o", "o", "o", "o", NULL, "o", "u",
-	    "u", "u", "u", "y", "th", "ss", "a", "a", "a", "a", "a", "a", "ae",
-	    "c", "e", "e", "e", "e", "i", "i", "i", "i", "d", "n", "o", "o",
-	    "o", "o", "o", NULL, "o", "u", "u", "u", "u", "y", "th", "y"};
+	    "a",  "a",  "a", "a", "a", "a",  "ae", "c",  "e",  "e",  "e",
+	    "e",  "i",  "i", "i", "i", "d",  "n",  "o",  "o",  "o",  "o",
+	    "o",  NULL, "o", "u", "u", "u",  "u",  "y",  "th", "ss", "a",
+	    "a",  "a",  "a", "a", "a", "ae", "c",  "e",  "e",  "e",  "e",
+	    "i",  "i",  "i", "i", "d", "n",  "o",  "o",  "o",  "o",  "o",
+	    NULL, "o",  "u", "u", "u", "u",  "y",  "th", "y"};
 
 	if (c >= 0xc0 && c <= 0xff)
 		return latin1[c - 0xc0];
@@ -159,7 +161,7 @@ text_trim(char *s)
 		s++;
 	n = strlen(s);
 	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' ||
-			 s[n - 1] == '\r' || s[n - 1] == '\n'))
+	                 s[n - 1] == '\r' || s[n - 1] == '\n'))
 		s[--n] = '\0';
 	return s;
 }
@@ -208,4 +210,67 @@ text_fit(const char *s, size_t width, bool pad, struct buf *out)
 	}
 	while (pad && used++ < width)
 		buf_putc(out, ' ');
+}
+
+void
+text_escape(const char *s, struct buf *out)
+{
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\\')
+			buf_puts(out, "\\\\");
+		else if (c == '\t')
+			buf_puts(out, "\\t");
+		else if (c == '\n')
+			buf_puts(out, "\\n");
+		else if (c == '\r')
+			buf_puts(out, "\\r");
+		else if (c < 0x20 || c == 0x7f)
+			buf_printf(out, "\\x%02x", c);
+		else
+			buf_putc(out, (char)c);
+	}
+}
+
+static int
+hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int
+text_unescape(const char *s, size_t len, struct buf *out)
+{
+	for (size_t i = 0; i < len; i++) {
+		int hi, lo;
+
+		if (s[i] != '\\') {
+			buf_putc(out, s[i]);
+			continue;
+		}
+		if (++i == len)
+			return -1;
+		if (s[i] == '\\')
+			buf_putc(out, '\\');
+		else if (s[i] == 't')
+			buf_putc(out, '\t');
+		else if (s[i] == 'n')
+			buf_putc(out, '\n');
+		else if (s[i] == 'r')
+			buf_putc(out, '\r');
+		else if (s[i] == 'x' && i + 2 < len &&
+		         (hi = hex_value(s[i + 1])) >= 0 &&
+		         (lo = hex_value(s[i + 2])) >= 0 && (hi | lo) != 0) {
+			buf_putc(out, (char)(hi << 4 | lo));
+			i += 2;
+		} else
+			return -1;
+	}
+	buf_append(out, "", 0);
+	return 0;
 }

@@ -29,6 +29,15 @@ char *text_trim(char *s);
 /* text_has_ctl -- true when S holds a control character (< 0x20 or 0x7f). */
 bool text_has_ctl(const char *s);
 
+/* text_escape -- append S to OUT with backslash, TAB, LF, CR and the other
+ * control bytes written as \\ \t \n \r \xHH, so that any value fits in
+ * one TAB-separated field of one line (state records, spool files). */
+void text_escape(const char *s, struct buf *out);
+
+/* text_unescape -- append the value S[0..LEN) escaped by text_escape to
+ * OUT. 0, or -1 on a malformed escape (or \x00). */
+int text_unescape(const char *s, size_t len, struct buf *out);
+
 /* text_width -- display columns of a UTF-8 string (one per code point). */
 size_t text_width(const char *s);
 

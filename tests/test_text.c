@@ -18,9 +18,9 @@ test_utf8_validity(void **state)
 {
 	assert_true(text_utf8_valid("D\xc3\xa9j\xc3\xa0", 6));
 	assert_false(text_utf8_valid("\xe9t\xe9", 3));
-	assert_false(text_utf8_valid("\xc0\xaf", 2));	  /* overlong */
+	assert_false(text_utf8_valid("\xc0\xaf", 2));     /* overlong */
 	assert_false(text_utf8_valid("\xed\xa0\x80", 3)); /* surrogate */
-	assert_false(text_utf8_valid("\xe2\x82", 2));	  /* truncated */
+	assert_false(text_utf8_valid("\xe2\x82", 2));     /* truncated */
 }
 
 static void
@@ -28,8 +28,13 @@ test_cp1252_becomes_utf8(void **state)
 {
 	struct buf b = BUF_INIT;
 
-	text_cp1252_to_utf8("\xe9" "ch\xe9" "ance \x80", 11, &b);
-	assert_string_equal(buf_cstr(&b), "\xc3\xa9" "ch\xc3\xa9" "ance \xe2\x82\xac");
+	text_cp1252_to_utf8("\xe9"
+	                    "ch\xe9"
+	                    "ance \x80",
+	                    11, &b);
+	assert_string_equal(buf_cstr(&b), "\xc3\xa9"
+	                                  "ch\xc3\xa9"
+	                                  "ance \xe2\x82\xac");
 	buf_free(&b);
 }
 
@@ -38,7 +43,11 @@ test_fold_removes_case_and_accents(void **state)
 {
 	struct buf b = BUF_INIT;
 
-	text_fold("\xc3\x89" "ch\xc3\xa9" "ance N\xc2\xb0 C\xc5\x92UR \xc3\x87" "a", &b);
+	text_fold("\xc3\x89"
+	          "ch\xc3\xa9"
+	          "ance N\xc2\xb0 C\xc5\x92UR \xc3\x87"
+	          "a",
+	          &b);
 	assert_string_equal(buf_cstr(&b), "echeance n\xc2\xb0 coeur ca");
 	buf_free(&b);
 }
@@ -74,11 +83,33 @@ test_json_string_escapes(void **state)
 
 	json_string(&b, "a\"b\\c\nd\x01\xc3\xa9\xff");
 	assert_string_equal(buf_cstr(&b),
-			    "\"a\\\"b\\\\c\\nd\\u0001\xc3\xa9\\ufffd\"");
+	                    "\"a\\\"b\\\\c\\nd\\u0001\xc3\xa9\\ufffd\"");
 	buf_reset(&b);
 	json_string(&b, NULL);
 	assert_string_equal(buf_cstr(&b), "null");
 	buf_free(&b);
+}
+
+static void
+test_escape_round_trip_and_malformed_escapes(void **state)
+{
+	struct buf e = BUF_INIT, u = BUF_INIT;
+	const char *v = "a\\b\tc\nd\re\x01"
+	                "f\x7f";
+
+	text_escape(v, &e);
+	assert_string_equal(buf_cstr(&e), "a\\\\b\\tc\\nd\\re\\x01f\\x7f");
+	assert_int_equal(text_unescape(e.data, e.len, &u), 0);
+	assert_string_equal(buf_cstr(&u), v);
+	buf_reset(&u);
+	assert_int_equal(text_unescape("\\x41", 4, &u), 0);
+	assert_string_equal(buf_cstr(&u), "A");
+	assert_int_equal(text_unescape("\\x4", 3, &u), -1);
+	assert_int_equal(text_unescape("\\x00", 4, &u), -1);
+	assert_int_equal(text_unescape("\\q", 2, &u), -1);
+	assert_int_equal(text_unescape("a\\", 2, &u), -1);
+	buf_free(&e);
+	buf_free(&u);
 }
 
 int
@@ -91,6 +122,7 @@ main(void)
 	    cmocka_unit_test(test_trim_and_controls),
 	    cmocka_unit_test(test_fit_cuts_with_ellipsis_and_pads),
 	    cmocka_unit_test(test_json_string_escapes),
+	    cmocka_unit_test(test_escape_round_trip_and_malformed_escapes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
