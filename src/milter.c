@@ -264,8 +264,7 @@ static bool
 msg_carries_id(const struct msg *m)
 {
 	static const char *const names[] = {"Subject", "In-Reply-To",
-	                                    "References", "X-Relance-ID",
-	                                    NULL};
+	                                    "References", "X-Relance-ID", NULL};
 	struct strlist ids = STRLIST_INIT;
 	bool found = false;
 
@@ -683,7 +682,11 @@ milter_reminder(SMFICTX *ctx, struct conn *c, struct msg *m)
 		invoice_free(&inv);
 		return reminder_unrecorded(ctx, c, m, now, e.msg);
 	}
+	/* The thanks for a paid invoice is the one mail the guard lets
+	 * through for it. */
 	if (c->snap->oc.guard != CONFIG_GUARD_OFF &&
+	    !(strcmp(m->rem.step, "thanks") == 0 &&
+	      inv.state == INVOICE_PAID) &&
 	    outgoing_guard(&inv, daemon_day_of(now), daemon_day_of, &state,
 	                   &sentence)) {
 		if (c->snap->oc.guard == CONFIG_GUARD_REJECT) {

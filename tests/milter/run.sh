@@ -133,7 +133,8 @@ mt() {
 # The values the scripts saved (random IDs and Message-IDs), as names.
 saved() {
 	local f sub=()
-	for f in reminder.mid warn.mid reminder.id rule.id warn.id; do
+	for f in reminder.mid warn.mid thanks.mid reminder.id rule.id warn.id \
+		thanks.id; do
 		[ -s "$work/$f" ] && sub+=(-e "s/$(sed 's/[.[*^$/]/\\&/g' \
 			"$work/$f")/${f^^}/g")
 	done
@@ -180,10 +181,11 @@ mt guard
 OUT=$(cat <<'EOF'
 G1: reminder for invoice F2026-0104 held back (Guard reject): invoice F2026-0104 was marked paid on 2026-11-23: payment of 450.00 EUR received on 2026-11-23; fully paid
 G2: reminder for invoice F2026-0103 held back (Guard reject): invoice F2026-0103 was marked disputed on 2026-11-23: disputed: Marchandise non livrée, 100 % contestée
+G4: reminder for invoice F2026-0104 (X-Relance-Invoice, step thanks) tagged THANKS.ID (new), Message-ID THANKS.MID (added), 6 header changes, to compta@dupont.example
 G3: X-Relance-Invoice names invoice F2026-9999, which is unknown: not tracked
 G3: unknown invoice: internal headers removed (2)
 EOF
-) check_log "guard: held back, and why"
+) check_log "guard: held back, and why; the thanks for a paid invoice goes out"
 
 mt rule
 OUT=$(cat <<'EOF'
@@ -348,7 +350,7 @@ EOF
 ) expect "F2026-0103: held back, then sent with a warning" 0 show F2026-0103
 
 OUT=$(cat <<'EOF'
-{"invoice":"F2026-0104","customer":"C001","customer_name":"Dupont ; Fils SARL","state":"paid","amount_due":"0.00","currency":"EUR","due_date":"2026-12-01","days_overdue":0,"last_step":null,"paused_until":null,"amount_original":"450.00","issue_date":"2026-11-01","profile":"default","language":"fr","pdf":null,"dispute_reason":null,"contacts":["compta@dupont.example"],"undeliverable":[],"tracking_ids":[],"message_ids":[],"history":[{"time":"2026-11-23T09:30:00Z","kind":"imported","actor":"relance import (clerk)","detail":"imported from TOP/tests/cli/data/invoices.csv"},{"time":"2026-11-23T09:30:00Z","kind":"paid","actor":"relance pay (clerk)","detail":"payment of 450.00 EUR received on 2026-11-23; fully paid"},{"time":"2026-11-23T09:30:00Z","kind":"reminder-held","actor":"relance-milter","detail":"reminder-2 to compta@dupont.example held back (Guard reject): invoice F2026-0104 was marked paid on 2026-11-23: payment of 450.00 EUR received on 2026-11-23; fully paid; queue ID G1"}]}
+{"invoice":"F2026-0104","customer":"C001","customer_name":"Dupont ; Fils SARL","state":"paid","amount_due":"0.00","currency":"EUR","due_date":"2026-12-01","days_overdue":0,"last_step":"thanks","paused_until":null,"amount_original":"450.00","issue_date":"2026-11-01","profile":"default","language":"fr","pdf":null,"dispute_reason":null,"contacts":["compta@dupont.example"],"undeliverable":[],"tracking_ids":["THANKS.ID"],"message_ids":["THANKS.MID"],"history":[{"time":"2026-11-23T09:30:00Z","kind":"imported","actor":"relance import (clerk)","detail":"imported from TOP/tests/cli/data/invoices.csv"},{"time":"2026-11-23T09:30:00Z","kind":"paid","actor":"relance pay (clerk)","detail":"payment of 450.00 EUR received on 2026-11-23; fully paid"},{"time":"2026-11-23T09:30:00Z","kind":"reminder-held","actor":"relance-milter","detail":"reminder-2 to compta@dupont.example held back (Guard reject): invoice F2026-0104 was marked paid on 2026-11-23: payment of 450.00 EUR received on 2026-11-23; fully paid; queue ID G1"},{"time":"2026-11-23T09:30:00Z","kind":"reminder-sent","actor":"relance-milter","detail":"thanks to compta@dupont.example, tracking ID THANKS.ID, Message-ID THANKS.MID, queue ID G4"}]}
 EOF
 ) expect "F2026-0104: held back, the attempt recorded" 0 show F2026-0104
 
