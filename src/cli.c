@@ -29,6 +29,7 @@
 #include "ledger.h"
 #include "money.h"
 #include "policy.h"
+#include "run.h"
 #include "text.h"
 
 #define CLI_MAX_INPUT (256L * 1024 * 1024) /* largest file read */
@@ -1518,6 +1519,41 @@ cmd_replay(struct cli *c, int argc, char **argv)
 	return run.unreadable ? EX_NOINPUT : EX_OK;
 }
 
+/*
+ * run: the daily escalation (run.h does the work).
+ */
+
+static int
+cmd_run(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"dry-run", no_argument, NULL, 'n'},
+	    {"date", required_argument, NULL, 'd'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
+	struct run_opts o = {&c->cfg,  NULL,  c->st, c->today, c->now,
+	                     c->actor, false, false, stdout};
+	struct run_summary sum;
+	struct err e;
+	int ch, rc;
+
+	while ((ch = next_opt(c, argc, argv, "nd:jh", opts)) != -1) {
+		if (ch == 'd')
+			o.today = arg_date(c, "date", optarg);
+		o.dry_run |= ch == 'n';
+		o.json |= ch == 'j';
+	}
+	if (optind != argc)
+		die_usage(c, "unexpected argument \"%s\"", argv[optind]);
+	if ((rc = load_policy(c, c->cfg.policy_dir)) != 0)
+		return rc;
+	o.pol = c->pol;
+	if ((rc = run_all(&o, &sum, &e)) != 0)
+		return store_failed(c, rc, &e);
+	return sum.errors ? EX_TEMPFAIL : EX_OK;
+}
+
 static const struct command commands[] = {
     {"import", cmd_import, "import FILE.csv",
      "Read open invoices from an accounting export (CSV) into the state\n"
@@ -1554,6 +1590,16 @@ static const struct command commands[] = {
      "Feed mail that arrived while relance-milter was down through the\n"
      "milter's incoming path: classify each message, find its invoice and\n"
      "apply the policy's reaction, exactly as the milter would have.\n"},
+    {"run", cmd_run, "run [--dry-run] [--date YYYY-MM-DD] [--json]",
+     "Send what is due today: for each invoice, the step its payer\n"
+     "profile calls for (reminder mails through Sendmail, tasks for\n"
+     "calls), the thanks once paid; one line per invoice saying what\n"
+     "was done and why, then a summary. Letters are recorded as a task\n"
+     "to print and post them for now (no PDF letter yet).\n"
+     "  --dry-run  say what would be done; change and send nothing\n"
+     "  --date D   run as if today were D (previews and tests)\n"
+     "  --json     one JSON object per invoice, then the summary\n"
+     "Exit 0, or 75 when an invoice needs another run or a person.\n"},
     {"check", cmd_check, "check [POLICYDIR]",
      "Validate the configuration and the policy files; print every\n"
      "error as FILE:LINE: message.\n"},

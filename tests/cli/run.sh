@@ -302,9 +302,118 @@ last_event() { r show "$1" --json | grep -o '"kind":"[a-z-]*"' | tail -1; }
 OUT='"kind":"review"' expect "replay: the review is in the history" 0 \
 	last_event F2026-0103
 
+# --- run
+
+# A fake sendmail: its arguments and the message go to sent.log; it exits
+# 75 (EX_TEMPFAIL) without reading while the file "fail" exists.
+cat >fake-sendmail <<'EOF'
+#!/bin/sh
+dir=$(dirname "$0")
+[ -e "$dir/fail" ] && exit 75
+printf 'argv: %s\n' "$*" >>"$dir/sent.log"
+cat >>"$dir/sent.log"
+EOF
+chmod +x fake-sendmail
+: >sent.log
+cat >>relance.conf <<EOF
+Sender       "Compta Exemple <factures@example.com>"
+Sendmail     $work/fake-sendmail
+CompanyName  Exemple SARL
+IBAN         FR7630006000011234567890189
+BIC          AGRIFRPP
+PaymentLink  https://pay.example.com/{invoice}?a={amount}
+EOF
+printf '%%PDF-1.4 fake\n' >F9-1.pdf
+cat >run.csv <<EOF
+N° facture;Client;Nom;Courriel;Montant;Devise;Date;Échéance;Profil;Langue;Fichier
+F9-1;C9;Fleurs Morin;compta@morin.example;150,00;EUR;01/11/2026;01/12/2026;default;fr;$work/F9-1.pdf
+F9-2;C9;Fleurs Morin;compta@morin.example;80,00;EUR;20/10/2026;20/11/2026;bad;en;$work/F9-1.pdf
+EOF
+r import run.csv >/dev/null
+
+OUT=$(cat <<'EOF'
+F8-1: letter formal-notice (letter) due 2026-07-30: formal-notice due on 2026-07-30 (skipping 4 missed steps)
+F2026-0101: letter formal-notice (letter) due 2026-11-02: formal-notice due on 2026-11-02 (skipping 4 missed steps)
+F2026-0102: thanks thanks (email) to factures@martin.example, jean.martin@martin.example: fully paid: thank the customer
+F2026-0103: thanks thanks (email) to ap@acme.example: fully paid: thank the customer
+F9-2: send reminder-1 (email) due 2026-11-23 to compta@morin.example: reminder-1 due on 2026-11-23 (skipping 1 missed step)
+F2026-0201: task courtesy (task) due 2026-11-23: PDF missing: send courtesy by hand (the invoice has no PDF)
+F2026-0104: none: invoice is cancelled
+F9-1: send courtesy (email) due 2026-11-23 to compta@morin.example: courtesy due on 2026-11-23
+dry run: 4 sent, 2 letters, 1 tasks, 1 skipped, 0 errors
+EOF
+) expect "run --dry-run: what would be done and why" 0 r run --dry-run
+OUT=$(cat <<'EOF'
+{"invoice":"F8-1","action":"letter","step":"formal-notice","channel":"letter","when":"2026-07-30","why":"formal-notice due on 2026-07-30 (skipping 4 missed steps)"}
+{"invoice":"F2026-0101","action":"letter","step":"formal-notice","channel":"letter","when":"2026-11-02","why":"formal-notice due on 2026-11-02 (skipping 4 missed steps)"}
+{"invoice":"F2026-0102","action":"thanks","step":"thanks","channel":"email","when":null,"to":["factures@martin.example","jean.martin@martin.example"],"why":"fully paid: thank the customer"}
+{"invoice":"F2026-0103","action":"thanks","step":"thanks","channel":"email","when":null,"to":["ap@acme.example"],"why":"fully paid: thank the customer"}
+{"invoice":"F9-2","action":"send","step":"reminder-1","channel":"email","when":"2026-11-23","to":["compta@morin.example"],"why":"reminder-1 due on 2026-11-23 (skipping 1 missed step)"}
+{"invoice":"F2026-0201","action":"task","step":"courtesy","channel":"task","when":"2026-11-23","why":"PDF missing: send courtesy by hand (the invoice has no PDF)"}
+{"invoice":"F2026-0104","action":"none","step":null,"channel":null,"when":null,"why":"invoice is cancelled"}
+{"invoice":"F9-1","action":"send","step":"courtesy","channel":"email","when":"2026-11-23","to":["compta@morin.example"],"why":"courtesy due on 2026-11-23"}
+{"summary":true,"sent":4,"letters":2,"tasks":1,"skipped":1,"errors":0}
+EOF
+) expect "run --dry-run --json: one object per invoice" 0 \
+	r run --dry-run --json
+OUT="" expect "run --dry-run sends nothing" 0 cat sent.log
+
+# The real run: F9-1 and F9-2 by mail (F9-2 while sendmail fails).
+touch fail
+run_fail() { r run | grep -E '^F9|sent,'; }
+OUT=$(cat <<'EOF'
+F9-2: error reminder-1: reminder-1 <run.F9-2.reminder-1.1795426200@example.com>: WORK/fake-sendmail exited with status 75; retried on the next run
+F9-1: error courtesy: courtesy <run.F9-1.courtesy.1795426200@example.com>: WORK/fake-sendmail exited with status 75; retried on the next run
+0 sent, 2 letters, 1 tasks, 1 skipped, 4 errors
+EOF
+)
+OUT=${OUT//WORK/$work}
+expect "run: a failing sendmail is an error, recorded" 0 run_fail
+kinds() { r show "$1" --json | grep -o '"kind":"[a-z-]*"' | tr '\n' ' '; echo; }
+OUT='"kind":"imported" "kind":"sending" "kind":"send-failed" ' \
+	expect "run: send-failed in the history" 0 kinds F9-1
+OUT=null expect "run: the last step is put back" 0 \
+	sh -c '"$0" -c "$1" show F9-1 --json | grep -o "\"last_step\":[a-z\"-]*" | sed "s/.*://"' \
+	"$top_builddir/src/relance" "$work/relance.conf"
+rm fail
+OUT=$(cat <<'EOF'
+F9-2: send reminder-1 (email) due 2026-11-23 to compta@morin.example: reminder-1 due on 2026-11-23 (skipping 1 missed step)
+F9-1: send courtesy (email) due 2026-11-23 to compta@morin.example: courtesy due on 2026-11-23
+4 sent, 0 letters, 0 tasks, 4 skipped, 0 errors
+EOF
+) expect "run: the next run retries" 0 sh -c '"$0" -c "$1" run | grep -E "^F9|sent,"' \
+	"$top_builddir/src/relance" "$work/relance.conf"
+OUT=$(cat <<'EOF'
+argv: -oi -f factures@example.com -- factures@martin.example jean.martin@martin.example
+argv: -oi -f factures@example.com -- ap@acme.example
+argv: -oi -f factures@example.com -- compta@morin.example
+argv: -oi -f factures@example.com -- compta@morin.example
+EOF
+) expect "run: sendmail's arguments" 0 grep '^argv:' sent.log
+OUT=$(cat <<'EOF'
+Subject: Merci pour votre =?UTF-8?Q?r=C3=A8glement?= de la facture F2026-0102
+X-Relance-Invoice: F2026-0102
+X-Relance-Step: thanks
+Subject: Thank you for your payment of invoice F2026-0103
+X-Relance-Invoice: F2026-0103
+X-Relance-Step: thanks
+Subject: Unpaid invoice F9-2 of 20 October 2026
+X-Relance-Invoice: F9-2
+X-Relance-Step: reminder-1
+Subject: Facture F9-1 : =?UTF-8?Q?=C3=A9ch=C3=A9ance?= le 01/12/2026
+X-Relance-Invoice: F9-1
+X-Relance-Step: courtesy
+EOF
+) expect "run: the messages' headers" 0 grep -E '^(Subject|X-Relance-[A-Za-z]*):' sent.log
+OUT='"kind":"imported" "kind":"sending" "kind":"send-failed" "kind":"sending" "kind":"sent" ' \
+	expect "run: sending then sent in the history" 0 kinds F9-1
+OUT="0 sent, 0 letters, 0 tasks, 8 skipped, 0 errors" \
+	expect "run: a second run the same day sends nothing" 0 \
+	sh -c '"$0" -c "$1" run | tail -1' "$top_builddir/src/relance" "$work/relance.conf"
+
 # --- usage
 
-for c in import list show pay dispute resolve pause resume cancel classify replay check fsck backup restore; do
+for c in import list show pay dispute resolve pause resume cancel classify replay run check fsck backup restore; do
 	if r "$c" --help | grep -q "^usage: relance $c"; then
 		pass=$((pass + 1)); echo "ok $c --help"
 	else

@@ -1,0 +1,938 @@
+/*
+ * run.c -- `relance run`: decide, write, record and send, for every invoice.
+ *
+ * The order of things for an email step, so that a reminder goes out at
+ * most once: compose everything first (nothing can fail after the
+ * hand-off but the bookkeeping); in one write transaction re-read the
+ * invoice, check nothing changed since it was read, record "sending" with
+ * the Message-ID and the new last step; then sendmail; then "sent", or
+ * "send-failed" and the last step put back.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "compose.h"
+#include "json.h"
+#include "ledger.h"
+#include "run.h"
+#include "schedule.h"
+
+#define RUN_THANKS "thanks" /* the X-Relance-Step of a thanks mail */
+
+extern char **environ;
+
+/* What one invoice comes to, for the line printed about it. */
+struct run_line {
+	const char *action; /* send|task|letter|thanks|wait|none|error */
+	const char *step;   /* NULL: none */
+	const char *channel;
+	struct date when;
+	const struct strlist *to; /* mail recipients, or NULL */
+	struct buf why;
+};
+
+struct run_ctx {
+	const struct run_opts *o;
+	struct run_summary *sum;
+};
+
+/* ---- small pure helpers ---- */
+
+int
+run_sender_address(const char *sender, struct buf *out)
+{
+	const char *lt, *gt, *at;
+
+	buf_reset(out);
+	if (sender == NULL)
+		return -1;
+	lt = strrchr(sender, '<');
+	if (lt != NULL) {
+		if ((gt = strchr(lt, '>')) == NULL)
+			return -1;
+		buf_append(out, lt + 1, (size_t)(gt - lt - 1));
+	} else {
+		buf_puts(out, sender);
+	}
+	at = strchr(buf_cstr(out), '@');
+	return buf_failed(out) || at == NULL || at == out->data || at[1] == '\0'
+	           ? -1
+	           : 0;
+}
+
+static void
+run_msgid_part(const char *s, struct buf *out)
+{
+	for (; *s != '\0'; s++) {
+		unsigned char ch = (unsigned char)*s;
+		bool ok = (ch >= 'a' && ch <= 'z') ||
+		          (ch >= 'A' && ch <= 'Z') ||
+		          (ch >= '0' && ch <= '9') || ch == '-' || ch == '_';
+
+		buf_putc(out, ok ? (char)ch : '_');
+	}
+}
+
+int
+run_message_id(const char *number, const char *step, int64_t now,
+               const char *sender, struct buf *out)
+{
+	struct buf addr = BUF_INIT;
+	int rc = -1;
+
+	if (run_sender_address(sender, &addr) == 0) {
+		buf_puts(out, "<run.");
+		run_msgid_part(number, out);
+		buf_putc(out, '.');
+		run_msgid_part(step, out);
+		buf_printf(out, ".%" PRId64 "%s>", now,
+		           strchr(buf_cstr(&addr), '@'));
+		rc = buf_failed(out) ? -1 : 0;
+	}
+	buf_free(&addr);
+	return rc;
+}
+
+/* The Message-ID ("<...>") named in an event's detail "STEP <MID> ...":
+ * its second word, copied to OUT (size OUTSIZE); STEP to STEP (size
+ * STEPSIZE). 0, or -1 when the detail is not of that form. */
+static int
+run_parse_sending(const char *detail, char *step, size_t stepsize, char *mid,
+                  size_t midsize)
+{
+	const char *sp = detail ? strchr(detail, ' ') : NULL, *end;
+
+	if (sp == NULL || sp[1] != '<' || (size_t)(sp - detail) >= stepsize)
+		return -1;
+	memcpy(step, detail, (size_t)(sp - detail));
+	step[sp - detail] = '\0';
+	if ((end = strchr(sp + 1, '>')) == NULL ||
+	    (size_t)(end - sp) >= midsize)
+		return -1;
+	memcpy(mid, sp + 1, (size_t)(end - sp));
+	mid[end - sp] = '\0';
+	return 0;
+}
+
+static bool
+run_is_outcome(const char *kind)
+{
+	return strcmp(kind, "sent") == 0 || strcmp(kind, "thanks") == 0 ||
+	       strcmp(kind, "send-failed") == 0;
+}
+
+const struct invoice_event *
+run_pending(const struct invoice *inv)
+{
+	char step[POLICY_NAME_MAX + 1], mid[COMPOSE_MAX_MSGID + 1];
+
+	for (size_t i = inv->nevents; i-- > 0;) {
+		const struct invoice_event *ev = &inv->events[i];
+
+		if (ev->kind == NULL || strcmp(ev->kind, "sending") != 0)
+			continue;
+		if (run_parse_sending(ev->detail, step, sizeof(step), mid,
+		                      sizeof(mid)) < 0)
+			return ev; /* damaged: a person looks at it */
+		for (size_t j = i + 1; j < inv->nevents; j++)
+			if (inv->events[j].kind != NULL &&
+			    run_is_outcome(inv->events[j].kind) &&
+			    inv->events[j].detail != NULL &&
+			    strstr(inv->events[j].detail, mid) != NULL)
+				return NULL;
+		return ev;
+	}
+	return NULL;
+}
+
+bool
+run_confirmed(const struct invoice *inv, const char *mid)
+{
+	if (strlist_find(&inv->message_ids, mid) >= 0)
+		return true;
+	for (size_t i = 0; i < inv->nevents; i++)
+		if (inv->events[i].kind != NULL &&
+		    strcmp(inv->events[i].kind, "reminder-sent") == 0 &&
+		    inv->events[i].detail != NULL &&
+		    strstr(inv->events[i].detail, mid) != NULL)
+			return true;
+	return false;
+}
+
+/* ---- printing ---- */
+
+static void
+run_print(struct run_ctx *x, const struct invoice *inv, struct run_line *l)
+{
+	struct buf o = BUF_INIT;
+	char d[11];
+
+	date_format(l->when, d);
+	if (x->o->json) {
+		buf_putc(&o, '{');
+		json_key(&o, "invoice", 1);
+		json_string(&o, inv->number);
+		json_key(&o, "action", 0);
+		json_string(&o, l->action);
+		json_key(&o, "step", 0);
+		json_string(&o, l->step);
+		json_key(&o, "channel", 0);
+		json_string(&o, l->channel);
+		json_key(&o, "when", 0);
+		json_string(&o, date_is_null(l->when) ? NULL : d);
+		if (l->to != NULL) {
+			json_key(&o, "to", 0);
+			buf_putc(&o, '[');
+			for (size_t i = 0; i < l->to->n; i++) {
+				if (i)
+					buf_putc(&o, ',');
+				json_string(&o, l->to->v[i]);
+			}
+			buf_putc(&o, ']');
+		}
+		json_key(&o, "why", 0);
+		json_string(&o, buf_cstr(&l->why));
+		buf_puts(&o, "}\n");
+	} else {
+		buf_printf(&o, "%s: %s", inv->number, l->action);
+		if (l->step != NULL)
+			buf_printf(&o, " %s", l->step);
+		if (l->channel != NULL)
+			buf_printf(&o, " (%s)", l->channel);
+		if (!date_is_null(l->when))
+			buf_printf(&o, " %s %s",
+			           strcmp(l->action, "wait") == 0 ? "until"
+			                                          : "due",
+			           d);
+		for (size_t i = 0; l->to != NULL && i < l->to->n; i++)
+			buf_printf(&o, "%s%s", i ? ", " : " to ", l->to->v[i]);
+		buf_printf(&o, ": %s\n", buf_cstr(&l->why));
+	}
+	fputs(buf_failed(&o) ? "out of memory\n" : buf_cstr(&o), x->o->out);
+	buf_free(&o);
+}
+
+/* Print an error line about INV and count it. */
+static void
+run_error(struct run_ctx *x, const struct invoice *inv, const char *step,
+          const char *msg)
+{
+	struct run_line l = {"error", step, NULL, DATE_NULL, NULL, BUF_INIT};
+
+	buf_puts(&l.why, msg);
+	run_print(x, inv, &l);
+	buf_free(&l.why);
+	x->sum->errors++;
+}
+
+/* ---- the state file ---- */
+
+typedef int (*run_change_fn)(struct invoice *inv, void *arg, struct err *e);
+
+/*
+ * In one write transaction: re-read NUMBER, and when SEEN is not NULL
+ * check that nothing happened to it since SEEN was read; apply FN; write.
+ * Returns STORE_OK, 1 when the invoice changed meanwhile (E says so), or
+ * a store_rc below zero with E set.
+ */
+static int
+run_update(struct run_ctx *x, const struct invoice *seen, const char *number,
+           run_change_fn fn, void *arg, struct err *e)
+{
+	struct invoice inv;
+	enum store_rc rc;
+	int changed = 0;
+
+	if ((rc = store_begin(x->o->st, STORE_WRITE, e)) != STORE_OK)
+		return rc;
+	rc = ledger_get(x->o->st, number, &inv, e);
+	if (rc == STORE_NOTFOUND) {
+		err_set(e, "invoice %s is gone from the state file", number);
+		store_abort(x->o->st);
+		return STORE_ERR;
+	}
+	if (rc != STORE_OK) {
+		store_abort(x->o->st);
+		return rc;
+	}
+	if (seen != NULL && inv.nevents != seen->nevents) {
+		err_set(e,
+		        "invoice %s changed while the run was deciding: "
+		        "left for the next run",
+		        number);
+		changed = 1;
+	} else if (fn(&inv, arg, e) < 0) {
+		rc = STORE_ERR;
+	} else {
+		rc = ledger_put(x->o->st, &inv, e);
+	}
+	invoice_free(&inv);
+	if (changed || rc != STORE_OK) {
+		store_abort(x->o->st);
+		return changed ? 1 : rc;
+	}
+	return store_commit(x->o->st, e);
+}
+
+/* What a change records: an event, and optionally the last step. */
+struct run_record {
+	const struct run_opts *o;
+	const char *kind;
+	const char *detail;
+	const char *step;       /* set last_step to it; NULL: leave */
+	struct date step_date;  /* with STEP */
+	bool restore;           /* put back OLD_STEP and OLD_DATE */
+	const char *restore_if; /* ... when last_step is still this */
+	const char *old_step;   /* may be NULL */
+	struct date old_date;
+};
+
+static int
+run_set_step(struct invoice *inv, const char *step, struct date d)
+{
+	char *copy = NULL;
+
+	if (step != NULL && (copy = strdup(step)) == NULL)
+		return -1;
+	free(inv->last_step);
+	inv->last_step = copy;
+	inv->last_step_date = step != NULL ? d : DATE_NULL;
+	return 0;
+}
+
+static int
+run_apply_record(struct invoice *inv, void *arg, struct err *e)
+{
+	const struct run_record *r = arg;
+
+	if (invoice_add_event(inv, r->o->now, r->kind, r->o->actor, "%s",
+	                      r->detail) < 0 ||
+	    (r->step != NULL && run_set_step(inv, r->step, r->step_date) < 0) ||
+	    (r->restore && inv->last_step != NULL &&
+	     strcmp(inv->last_step, r->restore_if) == 0 &&
+	     run_set_step(inv, r->old_step, r->old_date) < 0)) {
+		err_set(e, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* Record R for INV; on failure print an error line. 0, or -1. */
+static int
+run_record(struct run_ctx *x, const struct invoice *seen,
+           const struct invoice *inv, const char *step, struct run_record *r)
+{
+	struct err e;
+	int rc;
+
+	r->o = x->o;
+	rc = run_update(x, seen, inv->number, run_apply_record, r, &e);
+	if (rc == STORE_OK)
+		return 0;
+	run_error(x, inv, step, e.msg);
+	return -1;
+}
+
+/* ---- sendmail ---- */
+
+/* Write all of DATA[0..LEN) to FD. 0, or -1 with errno set. */
+static int
+run_write_all(int fd, const char *data, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, data, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* The child: stdin from IN, stdout to stderr, then execve. Reports an
+ * execve failure's errno on REPORT (close-on-exec). */
+static void
+run_child(int in, int report, const char *path, char **argv)
+{
+	int err;
+
+	if (dup2(in, STDIN_FILENO) < 0 ||
+	    dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+		_exit(127);
+	if (in != STDIN_FILENO)
+		close(in);
+	execve(path, argv, environ);
+	err = errno;
+	(void)!write(report, &err, sizeof(err));
+	_exit(127);
+}
+
+/*
+ * Hand MSG to PATH -oi -f FROM -- RCPTS. Returns 0 when sendmail took it
+ * (exit 0); 1 when it certainly did not (it could not be started, or it
+ * exited with a non-zero status); -1 when nobody knows (killed by a
+ * signal, or it exited 0 without reading the whole message). E says why.
+ */
+static int
+run_sendmail(const char *path, const char *from, const struct strlist *rcpts,
+             const struct buf *msg, struct err *e)
+{
+	char **argv;
+	int in[2], report[2], status, child_errno = 0, werr = 0;
+	struct sigaction ign = {.sa_handler = SIG_IGN}, old;
+	pid_t pid;
+	size_t n = 0;
+
+	if ((argv = calloc(rcpts->n + 6, sizeof(*argv))) == NULL) {
+		err_set(e, "out of memory");
+		return 1;
+	}
+	argv[n++] = (char *)path;
+	argv[n++] = (char *)"-oi";
+	argv[n++] = (char *)"-f";
+	argv[n++] = (char *)from;
+	argv[n++] = (char *)"--";
+	for (size_t i = 0; i < rcpts->n; i++)
+		argv[n++] = rcpts->v[i];
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(report, O_CLOEXEC) < 0) {
+		err_set(e, "cannot run %s: pipe: %s", path, strerror(errno));
+		free(argv);
+		return 1;
+	}
+	sigaction(SIGPIPE, &ign, &old);
+	if ((pid = fork()) < 0) {
+		err_set(e, "cannot run %s: fork: %s", path, strerror(errno));
+		close(in[0]), close(in[1]), close(report[0]), close(report[1]);
+		sigaction(SIGPIPE, &old, NULL);
+		free(argv);
+		return 1;
+	}
+	if (pid == 0)
+		run_child(in[0], report[1], path, argv);
+	free(argv);
+	close(in[0]);
+	close(report[1]);
+	if (run_write_all(in[1], msg->data, msg->len) < 0)
+		werr = errno;
+	close(in[1]);
+	while (read(report[0], &child_errno, sizeof(child_errno)) < 0 &&
+	       errno == EINTR)
+		;
+	close(report[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			sigaction(SIGPIPE, &old, NULL);
+			err_set(e, "%s: waitpid: %s", path, strerror(errno));
+			return -1;
+		}
+	sigaction(SIGPIPE, &old, NULL);
+	if (child_errno != 0) {
+		err_set(e, "cannot run %s: %s", path, strerror(child_errno));
+		return 1;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+		err_set(e, "%s exited with status %d", path,
+		        WEXITSTATUS(status));
+		return 1;
+	}
+	if (WIFSIGNALED(status)) {
+		err_set(e, "%s was killed by signal %d", path,
+		        WTERMSIG(status));
+		return -1;
+	}
+	if (werr != 0) {
+		err_set(e, "%s exited 0 without reading the whole message: %s",
+		        path, strerror(werr));
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- composing ---- */
+
+/* Read the PDF at PATH (bounded) into OUT. 0, or -1 with E set. */
+static int
+run_read_pdf(const char *path, struct buf *out, struct err *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char chunk[65536];
+	ssize_t n;
+
+	if (fd < 0) {
+		err_set(e, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || out->len + (size_t)n > (size_t)RUN_MAX_PDF) {
+			err_set(e, "%s: %s", path,
+			        n < 0 ? strerror(errno) : "too large");
+			close(fd);
+			return -1;
+		}
+		buf_append(out, chunk, (size_t)n);
+	}
+	close(fd);
+	if (buf_failed(out)) {
+		err_set(e, "%s: out of memory", path);
+		return -1;
+	}
+	return 0;
+}
+
+static const char *
+run_value(const char *name, void *arg)
+{
+	return compose_value(arg, name);
+}
+
+/* Local zone offset at NOW, minutes east of UTC. */
+static int
+run_zone(int64_t now)
+{
+	time_t t = (time_t)now;
+	struct tm tm;
+
+	return localtime_r(&t, &tm) != NULL ? (int)(tm.tm_gmtoff / 60) : 0;
+}
+
+static struct date
+run_day_of(int64_t time, void *arg)
+{
+	time_t t = (time_t)time;
+	struct tm tm;
+
+	(void)arg;
+	if (localtime_r(&t, &tm) == NULL)
+		return DATE_NULL;
+	return (struct date){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
+}
+
+/* Everything a step needs written, owned here. */
+struct run_piece {
+	struct compose_values values;
+	const struct policy_template *tpl;
+	struct buf text; /* tasks: the detail; mail: the message */
+	struct strlist rcpts;
+	struct buf mid;
+	struct buf pdf;
+};
+
+static void
+run_piece_free(struct run_piece *p)
+{
+	compose_values_free(&p->values);
+	buf_free(&p->text);
+	strlist_clear(&p->rcpts);
+	buf_free(&p->mid);
+	buf_free(&p->pdf);
+}
+
+/* Values and template for STEP (template TPLNAME) of INV. 0, or -1. */
+static int
+run_prepare(struct run_ctx *x, const struct invoice *inv, const char *step,
+            const char *tplname, struct run_piece *p, struct err *e)
+{
+	struct compose_input in = {inv,  x->o->cfg,   x->o->pol,
+	                           step, x->o->today, DATE_NULL};
+
+	if (compose_values(&in, &p->values, NULL) < 0) {
+		err_set(e, "out of memory");
+		return -1;
+	}
+	p->tpl = policy_find_template(x->o->pol, inv->lang, tplname);
+	if (p->tpl == NULL) {
+		err_set(e, "no template %s/%s in the policy", inv->lang,
+		        tplname);
+		return -1;
+	}
+	return 0;
+}
+
+/* The detail of a task: PREFIX, the template's subject, and its body. */
+static int
+run_task_text(struct run_piece *p, const char *prefix, bool body, struct err *e)
+{
+	buf_puts(&p->text, prefix);
+	if (policy_expand(p->tpl->subject, run_value, &p->values, &p->text, e) <
+	    0)
+		return -1;
+	if (body) {
+		buf_puts(&p->text, "\n\n");
+		if (policy_expand(p->tpl->body, run_value, &p->values, &p->text,
+		                  e) < 0)
+			return -1;
+	}
+	if (buf_failed(&p->text)) {
+		err_set(e, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* The message for STEP of INV (X-Relance-Step STEP), with the PDF when
+ * ATTACH. Returns 0, 1 when the PDF is missing (E says why), -1. */
+static int
+run_compose(struct run_ctx *x, const struct invoice *inv,
+            const struct policy_profile *prof, const char *step, bool attach,
+            struct run_piece *p, struct err *e)
+{
+	struct compose_attachment att = {inv->pdf, "application/pdf", NULL, 0};
+	struct compose_mail m = {p->tpl,    &p->values,
+	                         inv,       x->o->cfg->sender,
+	                         step,      prof->auto_submitted,
+	                         x->o->now, run_zone(x->o->now),
+	                         NULL,      NULL};
+
+	if (attach) {
+		if (inv->pdf == NULL) {
+			err_set(e, "the invoice has no PDF");
+			return 1;
+		}
+		if (run_read_pdf(inv->pdf, &p->pdf, e) < 0)
+			return 1;
+		att.data = (const unsigned char *)p->pdf.data;
+		att.len = p->pdf.len;
+		m.attachment = &att;
+	}
+	if (run_message_id(inv->number, step, x->o->now, x->o->cfg->sender,
+	                   &p->mid) < 0) {
+		err_set(e, "no sender address: set Sender in relance.conf");
+		return -1;
+	}
+	m.message_id = buf_cstr(&p->mid);
+	return compose_message(&m, &p->text, &p->rcpts, e) < 0 ? -1 : 0;
+}
+
+/* ---- acting ---- */
+
+/* A task (or a letter's task) for STEP: event "task", last step set. */
+static void
+run_task(struct run_ctx *x, const struct invoice *inv, struct run_line *l,
+         const char *step, const char *detail, bool letter)
+{
+	struct run_record r = {NULL,  "task", detail, step,     x->o->today,
+	                       false, NULL,   NULL,   DATE_NULL};
+
+	if (!x->o->dry_run && run_record(x, inv, inv, step, &r) < 0)
+		return;
+	run_print(x, inv, l);
+	if (letter)
+		x->sum->letters++;
+	else
+		x->sum->tasks++;
+}
+
+/* Send the message in P for STEP of INV, at most once. THANKS: the
+ * thanks mail (records "thanks", leaves the last step alone). */
+static void
+run_send(struct run_ctx *x, const struct invoice *inv, struct run_line *l,
+         const char *step, bool thanks, struct run_piece *p)
+{
+	struct buf detail = BUF_INIT, from = BUF_INIT;
+	struct run_record r = {
+	    NULL, "sending", NULL,     thanks ? NULL : step, x->o->today, false,
+	    NULL, NULL,      DATE_NULL};
+	struct err e;
+	int rc;
+
+	l->to = &p->rcpts;
+	if (x->o->dry_run) {
+		run_print(x, inv, l);
+		x->sum->sent++;
+		return;
+	}
+	run_sender_address(x->o->cfg->sender, &from);
+	buf_printf(&detail, "%s %s to ", step, buf_cstr(&p->mid));
+	for (size_t i = 0; i < p->rcpts.n; i++)
+		buf_printf(&detail, "%s%s", i ? ", " : "", p->rcpts.v[i]);
+	r.detail = buf_cstr(&detail);
+	if (run_record(x, inv, inv, step, &r) < 0)
+		goto out;
+	rc = run_sendmail(x->o->cfg->sendmail, buf_cstr(&from), &p->rcpts,
+	                  &p->text, &e);
+	buf_reset(&detail);
+	buf_printf(&detail, "%s %s", step, buf_cstr(&p->mid));
+	if (rc == 0) {
+		struct run_record ok = {NULL,
+		                        thanks ? "thanks" : "sent",
+		                        buf_cstr(&detail),
+		                        NULL,
+		                        DATE_NULL,
+		                        false,
+		                        NULL,
+		                        NULL,
+		                        DATE_NULL};
+
+		if (run_record(x, NULL, inv, step, &ok) == 0) {
+			run_print(x, inv, l);
+			x->sum->sent++;
+		}
+	} else if (rc > 0) {
+		struct run_record bad = {
+		    NULL, "send-failed",  NULL,
+		    NULL, DATE_NULL,      !thanks,
+		    step, inv->last_step, inv->last_step_date};
+
+		buf_printf(&detail, ": %s; retried on the next run", e.msg);
+		bad.detail = buf_cstr(&detail);
+		if (run_record(x, NULL, inv, step, &bad) == 0)
+			run_error(x, inv, step, bad.detail);
+	} else {
+		buf_printf(&detail, ": %s: needs a person: was it sent?",
+		           e.msg);
+		run_error(x, inv, step, buf_cstr(&detail));
+	}
+out:
+	buf_free(&detail);
+	buf_free(&from);
+}
+
+/* A mail step (or the thanks): compose, then send, or a task when the
+ * PDF is missing. */
+static void
+run_mail(struct run_ctx *x, const struct invoice *inv,
+         const struct policy_profile *prof, struct run_line *l,
+         const char *step, const char *tplname, bool attach, bool thanks)
+{
+	struct run_piece p = {{NULL, NULL, 0}, NULL,     BUF_INIT,
+	                      STRLIST_INIT,    BUF_INIT, BUF_INIT};
+	struct err e;
+	int rc;
+
+	if (run_prepare(x, inv, step, tplname, &p, &e) < 0) {
+		run_error(x, inv, step, e.msg);
+		goto out;
+	}
+	rc = run_compose(x, inv, prof, step, attach, &p, &e);
+	if (rc < 0) {
+		run_error(x, inv, step, e.msg);
+	} else if (rc > 0) {
+		struct buf detail = BUF_INIT;
+
+		buf_printf(&detail, "PDF missing: send %s by hand (%s)", step,
+		           e.msg);
+		l->action = "task";
+		l->channel = "task";
+		buf_reset(&l->why);
+		buf_puts(&l->why, buf_cstr(&detail));
+		run_task(x, inv, l, step, buf_cstr(&detail), false);
+		buf_free(&detail);
+	} else {
+		run_send(x, inv, l, step, thanks, &p);
+	}
+out:
+	run_piece_free(&p);
+}
+
+/* A task or letter step: its template's text as the task. */
+static void
+run_task_step(struct run_ctx *x, const struct invoice *inv,
+              const struct policy_step *s, struct run_line *l, bool letter)
+{
+	struct run_piece p = {{NULL, NULL, 0}, NULL,     BUF_INIT,
+	                      STRLIST_INIT,    BUF_INIT, BUF_INIT};
+	struct err e;
+
+	if (run_prepare(x, inv, s->name, s->template, &p, &e) < 0 ||
+	    run_task_text(&p,
+	                  letter ? "print and send by registered letter with "
+	                           "acknowledgement of receipt: "
+	                         : "",
+	                  !letter, &e) < 0)
+		run_error(x, inv, s->name, e.msg);
+	else
+		run_task(x, inv, l, s->name, buf_cstr(&p.text), letter);
+	run_piece_free(&p);
+}
+
+/* A "sending" without an outcome: resolved by the milter, or a person. */
+static void
+run_resolve(struct run_ctx *x, const struct invoice *inv,
+            const struct invoice_event *ev)
+{
+	char step[POLICY_NAME_MAX + 1], mid[COMPOSE_MAX_MSGID + 1];
+	struct buf why = BUF_INIT;
+
+	if (run_parse_sending(ev->detail, step, sizeof(step), mid,
+	                      sizeof(mid)) < 0) {
+		run_error(x, inv, NULL,
+		          "needs a person: a damaged \"sending\" event");
+		return;
+	}
+	if (!run_confirmed(inv, mid)) {
+		buf_printf(&why, "needs a person: was %s sent? (Message-ID %s)",
+		           step, mid);
+		run_error(x, inv, step, buf_cstr(&why));
+	} else {
+		struct buf detail = BUF_INIT;
+		struct run_record r = {NULL,  NULL, NULL, NULL,     DATE_NULL,
+		                       false, NULL, NULL, DATE_NULL};
+		struct run_line l = {"none",    step, NULL,
+		                     DATE_NULL, NULL, BUF_INIT};
+
+		r.kind = strcmp(step, RUN_THANKS) == 0 ? "thanks" : "sent";
+		buf_printf(&detail, "%s %s: confirmed by relance-milter", step,
+		           mid);
+		r.detail = buf_cstr(&detail);
+		buf_printf(&l.why,
+		           "%s %s went out (confirmed by "
+		           "relance-milter)",
+		           step, mid);
+		if (x->o->dry_run || run_record(x, inv, inv, step, &r) == 0) {
+			run_print(x, inv, &l);
+			x->sum->skipped++;
+		}
+		buf_free(&l.why);
+		buf_free(&detail);
+	}
+	buf_free(&why);
+}
+
+static const char *const run_result_action[] = {"send", "wait", "none"};
+
+/* Decide and act for one invoice. */
+static void
+run_one(struct run_ctx *x, const struct invoice *inv)
+{
+	const struct invoice_event *pending = run_pending(inv);
+	const struct policy_profile *prof;
+	struct schedule_rules rules = {CALENDAR_INIT, DATE_NULL};
+	struct schedule_decision d;
+	struct run_line l = {NULL, NULL, NULL, DATE_NULL, NULL, BUF_INIT};
+
+	if (pending != NULL) {
+		run_resolve(x, inv, pending);
+		return;
+	}
+	prof = policy_find_profile(x->o->pol, inv->profile);
+	if (prof != NULL && schedule_thanks_due(inv, prof)) {
+		l.action = "thanks";
+		l.step = RUN_THANKS;
+		l.channel = "email";
+		buf_puts(&l.why, "fully paid: thank the customer");
+		run_mail(x, inv, prof, &l, RUN_THANKS, prof->thanks, false,
+		         true);
+		buf_free(&l.why);
+		return;
+	}
+	rules.last_reply = schedule_last_reply(inv, run_day_of, NULL);
+	schedule_next(inv, prof, &rules, x->o->today, &d);
+	l.action = run_result_action[d.result];
+	l.step = d.step ? d.step->name : NULL;
+	l.when = d.when;
+	buf_puts(&l.why, d.why);
+	if (d.result != SCHEDULE_DUE) {
+		run_print(x, inv, &l);
+		x->sum->skipped++;
+	} else if (d.channel == POLICY_CHANNEL_EMAIL) {
+		l.channel = "email";
+		run_mail(x, inv, prof, &l, d.step->name, d.step->template,
+		         d.step->attach, false);
+	} else {
+		bool letter = d.channel == POLICY_CHANNEL_LETTER;
+
+		l.action = letter ? "letter" : "task";
+		l.channel = policy_channel_name(d.channel);
+		run_task_step(x, inv, d.step, &l, letter);
+	}
+	buf_free(&l.why);
+}
+
+/* ---- the whole run ---- */
+
+static int
+run_by_due_date(const void *a, const void *b)
+{
+	const struct invoice *x = a, *y = b;
+	int d = date_cmp(x->due_date, y->due_date);
+
+	return d != 0 ? d : strcmp(x->number, y->number);
+}
+
+/* Every invoice, read in one transaction, sorted by due date. */
+static int
+run_load(struct store *st, struct invoice **out, size_t *n, struct err *e)
+{
+	struct strlist numbers = STRLIST_INIT;
+	struct invoice *v = NULL;
+	enum store_rc rc;
+	size_t got = 0;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = store_begin(st, STORE_READ, e)) != STORE_OK)
+		return rc;
+	rc = ledger_numbers(st, &numbers, e);
+	if (rc == STORE_OK && numbers.n > 0 &&
+	    (v = calloc(numbers.n, sizeof(*v))) == NULL) {
+		err_set(e, "out of memory");
+		rc = STORE_ERR;
+	}
+	for (size_t i = 0; rc == STORE_OK && i < numbers.n; i++)
+		if ((rc = ledger_get(st, numbers.v[i], &v[got], e)) == STORE_OK)
+			got++;
+	store_abort(st);
+	strlist_clear(&numbers);
+	if (rc != STORE_OK) {
+		for (size_t i = 0; i < got; i++)
+			invoice_free(&v[i]);
+		free(v);
+		return rc;
+	}
+	if (got > 1)
+		qsort(v, got, sizeof(*v), run_by_due_date);
+	*out = v;
+	*n = got;
+	return 0;
+}
+
+static void
+run_print_summary(const struct run_opts *o, const struct run_summary *s)
+{
+	if (o->json)
+		fprintf(o->out,
+		        "{\"summary\":true,\"sent\":%u,\"letters\":%u,"
+		        "\"tasks\":%u,\"skipped\":%u,\"errors\":%u}\n",
+		        s->sent, s->letters, s->tasks, s->skipped, s->errors);
+	else
+		fprintf(o->out,
+		        "%s%u sent, %u letters, %u tasks, %u skipped, %u "
+		        "errors\n",
+		        o->dry_run ? "dry run: " : "", s->sent, s->letters,
+		        s->tasks, s->skipped, s->errors);
+}
+
+int
+run_all(const struct run_opts *o, struct run_summary *sum, struct err *e)
+{
+	struct run_ctx x = {o, sum};
+	struct invoice *v;
+	size_t n;
+	int rc;
+
+	memset(sum, 0, sizeof(*sum));
+	if ((rc = run_load(o->st, &v, &n, e)) != 0)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		run_one(&x, &v[i]);
+		fflush(o->out);
+		invoice_free(&v[i]);
+	}
+	free(v);
+	run_print_summary(o, sum);
+	return 0;
+}
