@@ -79,6 +79,24 @@ find_invoice(struct store *st, const struct classify_result *r,
 	return rc;
 }
 
+/* Has INV's history already an event for the message MESSAGE_ID? A mail
+ * loop or an auto-responder storm must not grow the record without end. */
+static bool
+already_recorded(const struct invoice *inv, const char *message_id)
+{
+	struct buf needle = BUF_INIT;
+	bool found = false;
+
+	if (message_id == NULL || *message_id == '\0')
+		return false;
+	buf_printf(&needle, "; Message-ID %s", message_id);
+	for (size_t i = inv->nevents; !found && i > 0; i--)
+		found = strstr(inv->events[i - 1].detail, buf_cstr(&needle)) !=
+		        NULL;
+	buf_free(&needle);
+	return found;
+}
+
 /* Find, react, write: one write transaction. */
 static enum store_rc
 act(const struct incoming_ctx *ic, const struct mime_message *m,
@@ -98,6 +116,17 @@ act(const struct incoming_ctx *ic, const struct mime_message *m,
 		snprintf(out->log, sizeof(out->log), "%s: no invoice of ours",
 		         classify_name(r->class));
 		return rc == STORE_NOTFOUND ? STORE_OK : rc;
+	}
+	if (already_recorded(&inv, m->message_id)) {
+		store_abort(ic->st);
+		snprintf(out->invoice, sizeof(out->invoice), "%s", inv.number);
+		out->state = invoice_effective_state(&inv, ic->today);
+		out->verdict = REACT_REVIEW;
+		snprintf(out->log, sizeof(out->log),
+		         "invoice %s: Message-ID %s already recorded, ignored",
+		         inv.number, m->message_id);
+		invoice_free(&inv);
+		return STORE_OK;
 	}
 	in = (struct react_input){r,
 	                          m->from,

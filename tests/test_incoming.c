@@ -165,6 +165,33 @@ test_invoice_number_alone_is_review_only(void **state)
 }
 
 static void
+test_the_same_message_twice_is_recorded_once(void **state)
+{
+	struct fixture *f = *state;
+	struct incoming_result r;
+	struct invoice inv;
+	size_t n;
+
+	process(f, "compta@dupont.example",
+	        "RE: Facture F2026-0142 [Réf. R-7K3Q9WXMT]",
+	        "Pouvez-vous me renvoyer la facture ?\r\n", &r);
+	assert_int_equal(r.verdict, REACT_APPLIED);
+	inv = load(f);
+	n = inv.nevents;
+	invoice_free(&inv);
+	process(f, "compta@dupont.example",
+	        "RE: Facture F2026-0142 [Réf. R-7K3Q9WXMT]",
+	        "Pouvez-vous me renvoyer la facture ?\r\n", &r);
+	assert_int_equal(r.verdict, REACT_REVIEW);
+	assert_string_equal(r.log, "invoice F2026-0142: Message-ID "
+	                           "<r1@dupont.example> already recorded, "
+	                           "ignored");
+	inv = load(f);
+	assert_int_equal(inv.nevents, n);
+	invoice_free(&inv);
+}
+
+static void
 test_unknown_tracking_id_matches_nothing(void **state)
 {
 	struct fixture *f = *state;
@@ -184,6 +211,7 @@ main(void)
 	    T(test_dispute_with_the_subject_tag_disputes),
 	    T(test_forged_remittance_from_a_stranger_changes_nothing),
 	    T(test_invoice_number_alone_is_review_only),
+	    T(test_the_same_message_twice_is_recorded_once),
 	    T(test_unknown_tracking_id_matches_nothing),
 	};
 
