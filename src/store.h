@@ -73,8 +73,8 @@ enum store_rc store_del(struct store *st, const char *key, struct err *e);
 enum store_rc store_keys(struct store *st, const char *prefix,
 			 struct strlist *keys, struct err *e);
 
-/* store_commit -- end a transaction: for writes, flush to disk (fsync);
- * close; release the mutex. STORE_OK or STORE_ERR. */
+/* store_commit -- end a transaction: for writes, flush to disk (one fsync,
+ * by gdbm_close); close; release the mutex. STORE_OK or STORE_ERR. */
 enum store_rc store_commit(struct store *st, struct err *e);
 
 /* store_abort -- end a transaction without flushing (close, release). */
