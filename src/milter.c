@@ -682,13 +682,9 @@ milter_reminder(SMFICTX *ctx, struct conn *c, struct msg *m)
 		invoice_free(&inv);
 		return reminder_unrecorded(ctx, c, m, now, e.msg);
 	}
-	/* The thanks for a paid invoice is the one mail the guard lets
-	 * through for it. */
 	if (c->snap->oc.guard != CONFIG_GUARD_OFF &&
-	    !(strcmp(m->rem.step, "thanks") == 0 &&
-	      inv.state == INVOICE_PAID) &&
-	    outgoing_guard(&inv, daemon_day_of(now), daemon_day_of, &state,
-	                   &sentence)) {
+	    outgoing_guard(&inv, m->rem.step, daemon_day_of(now), daemon_day_of,
+	                   &state, &sentence)) {
 		if (c->snap->oc.guard == CONFIG_GUARD_REJECT) {
 			ret = reminder_reject(ctx, c, m, &inv, now,
 			                      buf_cstr(&sentence));

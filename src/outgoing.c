@@ -1327,7 +1327,7 @@ outgoing_event_explains(const char *kind, enum invoice_state state)
 }
 
 bool
-outgoing_guard(const struct invoice *inv, struct date today,
+outgoing_guard(const struct invoice *inv, const char *step, struct date today,
                outgoing_day_fn day_of, enum invoice_state *state,
                struct buf *sentence)
 {
@@ -1336,7 +1336,8 @@ outgoing_guard(const struct invoice *inv, struct date today,
 	char day[11];
 
 	*state = s;
-	if (s == INVOICE_OPEN)
+	if (s == INVOICE_OPEN ||
+	    (s == INVOICE_PAID && strcmp(step, "thanks") == 0))
 		return false;
 	for (size_t i = inv->nevents; ev == NULL && i > 0; i--)
 		if (outgoing_event_explains(inv->events[i - 1].kind, s))

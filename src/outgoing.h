@@ -232,15 +232,16 @@ void outgoing_plan_free(struct outgoing_plan *p);
  * the epoch): the shell's time zone. */
 typedef struct date (*outgoing_day_fn)(int64_t t);
 
-/* outgoing_guard -- may a reminder for INV go out on TODAY? Returns false
- * when its state (effective on TODAY) is open, true when it is paused,
- * disputed, paid or closed: then SENTENCE gets why, for the internal
- * sender ("invoice F2026-0042 was marked paid on 2026-11-20: payment of
- * 1234.56 EUR received on 2026-11-20; fully paid", from the last event
- * that brought it to that state, its day by DAY_OF) and STATE its state. */
-bool outgoing_guard(const struct invoice *inv, struct date today,
-                    outgoing_day_fn day_of, enum invoice_state *state,
-                    struct buf *sentence);
+/* outgoing_guard -- may a reminder of STEP ("" when none) for INV go out
+ * on TODAY? Returns false when its state (effective on TODAY) is open, or
+ * for the thanks of a paid invoice; true when it is paused, disputed, paid
+ * or closed: then SENTENCE gets why, for the internal sender ("invoice
+ * F2026-0042 was marked paid on 2026-11-20: payment of 1234.56 EUR received
+ * on 2026-11-20; fully paid", from the last event that brought it to that
+ * state, its day by DAY_OF) and STATE its state. */
+bool outgoing_guard(const struct invoice *inv, const char *step,
+                    struct date today, outgoing_day_fn day_of,
+                    enum invoice_state *state, struct buf *sentence);
 
 /* outgoing_smtp_text -- append S to OUT fit for an SMTP reply through
  * smfi_setreply(3): ASCII (accented letters lose their accents, other

@@ -815,8 +815,8 @@ test_guard_lets_open_invoices_go(void **state)
 	enum invoice_state s;
 
 	make_invoice(&inv);
-	assert_false(outgoing_guard(&inv, (struct date){2026, 11, 23}, utc_day,
-	                            &s, &why));
+	assert_false(outgoing_guard(&inv, "", (struct date){2026, 11, 23},
+	                            utc_day, &s, &why));
 	assert_int_equal(s, INVOICE_OPEN);
 	assert_string_equal(buf_cstr(&why), "");
 	invoice_free(&inv);
@@ -836,8 +836,8 @@ test_guard_says_when_and_why_an_invoice_was_paid(void **state)
 	                 0);
 	invoice_add_event(&inv, 1795300000, "reminder-held", "relance-milter",
 	                  "held");
-	assert_true(outgoing_guard(&inv, (struct date){2026, 11, 23}, utc_day,
-	                           &s, &why));
+	assert_true(outgoing_guard(&inv, "", (struct date){2026, 11, 23},
+	                           utc_day, &s, &why));
 	assert_int_equal(s, INVOICE_PAID);
 	assert_string_equal(buf_cstr(&why),
 	                    "invoice F2026-0042 was marked paid on 2026-11-20: "
@@ -859,12 +859,38 @@ test_guard_names_the_dispute(void **state)
 	assert_int_equal(invoice_dispute(&inv, "goods never delivered",
 	                                 1795000000, "relance-milter", &e),
 	                 0);
-	assert_true(outgoing_guard(&inv, (struct date){2026, 11, 23}, utc_day,
-	                           &s, &why));
+	assert_true(outgoing_guard(&inv, "", (struct date){2026, 11, 23},
+	                           utc_day, &s, &why));
 	assert_int_equal(s, INVOICE_DISPUTED);
 	assert_string_equal(buf_cstr(&why),
 	                    "invoice F2026-0042 was marked disputed on "
 	                    "2026-11-18: disputed: goods never delivered");
+	invoice_free(&inv);
+	buf_free(&why);
+}
+
+static void
+test_guard_lets_the_thanks_of_a_paid_invoice_through(void **state)
+{
+	struct invoice inv;
+	struct buf why = BUF_INIT;
+	struct err e;
+	enum invoice_state s;
+
+	make_invoice(&inv);
+	assert_int_equal(invoice_pay(&inv, -1, (struct date){2026, 11, 20},
+	                             1795000000, "relance pay", &e),
+	                 0);
+	assert_false(outgoing_guard(&inv, "thanks", (struct date){2026, 11, 23},
+	                            utc_day, &s, &why));
+	assert_true(outgoing_guard(&inv, "reminder-1",
+	                           (struct date){2026, 11, 23}, utc_day, &s,
+	                           &why));
+	assert_int_equal(s, INVOICE_PAID);
+	assert_int_equal(invoice_dispute(&inv, "x", 1795000000, "t", &e), -1);
+	inv.state = INVOICE_DISPUTED;
+	assert_true(outgoing_guard(&inv, "thanks", (struct date){2026, 11, 23},
+	                           utc_day, &s, &why));
 	invoice_free(&inv);
 	buf_free(&why);
 }
@@ -883,16 +909,16 @@ test_guard_holds_a_pause_until_it_ends(void **state)
 	                               "on holiday", 1795000000,
 	                               "relance pause (clerk)", &e),
 	                 0);
-	assert_true(outgoing_guard(&inv, (struct date){2026, 11, 30}, utc_day,
-	                           &s, &why));
+	assert_true(outgoing_guard(&inv, "", (struct date){2026, 11, 30},
+	                           utc_day, &s, &why));
 	assert_int_equal(s, INVOICE_PAUSED);
 	assert_string_equal(
 	    buf_cstr(&why),
 	    "invoice F2026-0042 was marked paused on 2026-11-18: "
 	    "paused until 2026-12-01: on holiday");
 	buf_reset(&why);
-	assert_false(outgoing_guard(&inv, (struct date){2026, 12, 1}, utc_day,
-	                            &s, &why));
+	assert_false(outgoing_guard(&inv, "", (struct date){2026, 12, 1},
+	                            utc_day, &s, &why));
 	invoice_free(&inv);
 	buf_free(&why);
 }
@@ -909,8 +935,8 @@ test_guard_names_a_cancellation_or_only_the_state(void **state)
 	assert_int_equal(invoice_cancel(&inv, "credit note AV-12", 1795000000,
 	                                "relance cancel (clerk)", &e),
 	                 0);
-	assert_true(outgoing_guard(&inv, (struct date){2026, 11, 23}, utc_day,
-	                           &s, &why));
+	assert_true(outgoing_guard(&inv, "", (struct date){2026, 11, 23},
+	                           utc_day, &s, &why));
 	assert_string_equal(
 	    buf_cstr(&why),
 	    "invoice F2026-0042 was marked closed on 2026-11-18: "
@@ -919,8 +945,8 @@ test_guard_names_a_cancellation_or_only_the_state(void **state)
 	make_invoice(&inv);
 	inv.state = INVOICE_PAID;
 	buf_reset(&why);
-	assert_true(outgoing_guard(&inv, (struct date){2026, 11, 23}, utc_day,
-	                           &s, &why));
+	assert_true(outgoing_guard(&inv, "", (struct date){2026, 11, 23},
+	                           utc_day, &s, &why));
 	assert_string_equal(buf_cstr(&why), "invoice F2026-0042 is paid");
 	invoice_free(&inv);
 	buf_free(&why);
@@ -1031,6 +1057,8 @@ main(void)
 	    cmocka_unit_test(test_guard_lets_open_invoices_go),
 	    cmocka_unit_test(test_guard_says_when_and_why_an_invoice_was_paid),
 	    cmocka_unit_test(test_guard_names_the_dispute),
+	    cmocka_unit_test(
+	        test_guard_lets_the_thanks_of_a_paid_invoice_through),
 	    cmocka_unit_test(test_guard_holds_a_pause_until_it_ends),
 	    cmocka_unit_test(test_guard_names_a_cancellation_or_only_the_state),
 	    cmocka_unit_test(test_smtp_text_is_ascii_with_percent_doubled),
