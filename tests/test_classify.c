@@ -151,54 +151,12 @@ add_attachment(struct mime_message *m, const char *filename, const char *type)
 	a->size = 1234;
 }
 
+/* A message built by hand is freed like a parsed one: every field it owns
+ * is malloc'ed, as mime_free expects. */
 static void
 msg_free(struct mime_message *m)
 {
-	char **fields[] = {&m->subject,
-	                   &m->from,
-	                   &m->from_name,
-	                   &m->reply_to,
-	                   &m->sender,
-	                   &m->return_path,
-	                   &m->message_id,
-	                   &m->in_reply_to,
-	                   &m->date,
-	                   &m->auto_submitted,
-	                   &m->precedence,
-	                   &m->x_autoreply,
-	                   &m->x_autorespond,
-	                   &m->x_relance_id,
-	                   &m->content_type,
-	                   &m->report_type,
-	                   &m->x_auto_response_suppress};
-
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-		free(*fields[i]);
-	strlist_clear(&m->to);
-	strlist_clear(&m->cc);
-	strlist_clear(&m->references);
-	strlist_clear(&m->auth_results);
-	buf_free(&m->text);
-	buf_free(&m->html);
-	for (size_t i = 0; i < m->nattachments; i++) {
-		free(m->attachments[i].filename);
-		free(m->attachments[i].type);
-	}
-	free(m->attachments);
-	for (size_t i = 0; i < m->ndsn; i++) {
-		free(m->dsn[i].action);
-		free(m->dsn[i].status);
-		free(m->dsn[i].final_recipient);
-		free(m->dsn[i].diagnostic);
-	}
-	free(m->dsn);
-	for (size_t i = 0; i < m->nembedded; i++) {
-		free(m->embedded[i].message_id);
-		free(m->embedded[i].subject);
-		free(m->embedded[i].relance_id);
-		free(m->embedded[i].to);
-	}
-	free(m->embedded);
+	mime_free(m);
 }
 
 /* ------------------------------------------------------------------ */
