@@ -97,43 +97,52 @@ already_recorded(const struct invoice *inv, const char *message_id)
 	return found;
 }
 
-/* Find, react, write: one write transaction. */
+/* What act_job needs and what it found. */
+struct act_job {
+	const struct incoming_ctx *ic;
+	const struct mime_message *m;
+	const struct classify_result *r;
+	struct incoming_result *out;
+};
+
+/* Find, react, write, in the write transaction open on ST (store_job_fn;
+ * possibly run by another thread in a transaction shared with its own
+ * jobs: uses ST, never ic->st). Fills out->invoice, state, verdict, log. */
 static enum store_rc
-act(const struct incoming_ctx *ic, const struct mime_message *m,
-    const struct classify_result *r, struct incoming_result *out, struct err *e)
+act_job(struct store *st, void *arg, struct err *e)
 {
+	const struct act_job *a = arg;
+	const struct incoming_ctx *ic = a->ic;
+	const struct classify_result *r = a->r;
+	struct incoming_result *out = a->out;
 	enum classify_signal_kind kind = SIGNAL_INVOICE;
 	struct react_input in;
 	struct react_outcome o;
 	struct invoice inv;
 	enum store_rc rc;
 
-	if ((rc = store_begin(ic->st, STORE_WRITE, e)) != STORE_OK)
-		return rc;
-	rc = find_invoice(ic->st, r, &inv, &kind, e);
+	rc = find_invoice(st, r, &inv, &kind, e);
 	if (rc != STORE_OK) {
-		store_abort(ic->st);
 		snprintf(out->log, sizeof(out->log), "%s: no invoice of ours",
 		         classify_name(r->class));
 		return rc == STORE_NOTFOUND ? STORE_OK : rc;
 	}
-	if (already_recorded(&inv, m->message_id)) {
-		store_abort(ic->st);
-		snprintf(out->invoice, sizeof(out->invoice), "%s", inv.number);
+	snprintf(out->invoice, sizeof(out->invoice), "%s", inv.number);
+	if (already_recorded(&inv, a->m->message_id)) {
 		out->state = invoice_effective_state(&inv, ic->today);
 		out->verdict = REACT_REVIEW;
 		snprintf(out->log, sizeof(out->log),
 		         "invoice %s: Message-ID %s already recorded, ignored",
-		         inv.number, m->message_id);
+		         inv.number, a->m->message_id);
 		invoice_free(&inv);
 		return STORE_OK;
 	}
 	in = (struct react_input){r,
-	                          m->from,
-	                          m->message_id,
+	                          a->m->from,
+	                          a->m->message_id,
 	                          ic->queue_id,
 	                          react_strong(kind),
-	                          incoming_auth_failed(&m->auth_results),
+	                          incoming_auth_failed(&a->m->auth_results),
 	                          ic->today,
 	                          ic->now,
 	                          ic->actor};
@@ -142,14 +151,9 @@ act(const struct incoming_ctx *ic, const struct mime_message *m,
 		err_set(e, "out of memory");
 		rc = STORE_ERR;
 	} else {
-		rc = ledger_put(ic->st, &inv, e);
+		rc = ledger_put(st, &inv, e);
 	}
-	if (rc == STORE_OK)
-		rc = store_commit(ic->st, e);
-	else
-		store_abort(ic->st);
 	if (rc == STORE_OK) {
-		snprintf(out->invoice, sizeof(out->invoice), "%s", inv.number);
 		out->state = o.after;
 		out->verdict = o.verdict;
 		snprintf(out->log, sizeof(out->log), "invoice %s (%s %s): %s%s",
@@ -160,6 +164,23 @@ act(const struct incoming_ctx *ic, const struct mime_message *m,
 		         o.why);
 	}
 	invoice_free(&inv);
+	return rc;
+}
+
+/* Find, react, write: one write transaction, shared with other threads'
+ * replies when they arrive together (store_write_shared). On failure, OUT
+ * says nothing was done. */
+static enum store_rc
+act(const struct incoming_ctx *ic, const struct mime_message *m,
+    const struct classify_result *r, struct incoming_result *out, struct err *e)
+{
+	struct act_job a = {ic, m, r, out};
+	enum store_rc rc = store_write_shared(ic->st, act_job, &a, e);
+
+	if (rc != STORE_OK) {
+		out->invoice[0] = '\0';
+		out->log[0] = '\0';
+	}
 	return rc;
 }
 

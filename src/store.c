@@ -80,6 +80,25 @@
  */
 static pthread_mutex_t store_mutex = PTHREAD_MUTEX_INITIALIZER;
 
+/* A queued job of store_write_shared, on its caller's stack. */
+struct store_job {
+	store_job_fn fn;
+	void *arg;
+	enum store_rc rc;
+	struct err err;
+	bool done; /* set last, under store_group.lock */
+	struct store_job *next;
+};
+
+/* The queue of store_write_shared: process-wide, like store_mutex. */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t done;
+	struct store_job *head, *tail;
+	bool running; /* a thread is running a batch */
+} store_group = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL,
+                 NULL, false};
+
 struct store {
 	char *path;
 	unsigned budget_ms;
@@ -466,6 +485,67 @@ store_del(struct store *st, const char *key, struct err *e)
 		return STORE_ERR;
 	}
 	return STORE_OK;
+}
+
+/* Run the jobs of BATCH in one write transaction on ST and set their
+ * results (not yet their done flags). */
+static void
+store_run_batch(struct store *st, struct store_job *batch)
+{
+	struct store_job *j;
+	enum store_rc rc;
+	struct err e;
+
+	rc = store_begin(st, STORE_WRITE, &e);
+	if (rc == STORE_OK) {
+		for (j = batch; j != NULL; j = j->next)
+			j->rc = j->fn(st, j->arg, &j->err);
+		rc = store_commit(st, &e);
+	}
+	if (rc == STORE_OK)
+		return;
+	for (j = batch; j != NULL; j = j->next) {
+		j->rc = rc;
+		j->err = e;
+	}
+}
+
+enum store_rc
+store_write_shared(struct store *st, store_job_fn fn, void *arg, struct err *e)
+{
+	struct store_job job = {fn, arg, STORE_OK, {""}, false, NULL};
+
+	pthread_mutex_lock(&store_group.lock);
+	if (store_group.tail != NULL)
+		store_group.tail->next = &job;
+	else
+		store_group.head = &job;
+	store_group.tail = &job;
+	while (!job.done) {
+		struct store_job *batch, *next;
+
+		if (store_group.running) {
+			pthread_cond_wait(&store_group.done, &store_group.lock);
+			continue;
+		}
+		/* Ours is still queued: run the whole queue. */
+		batch = store_group.head;
+		store_group.head = store_group.tail = NULL;
+		store_group.running = true;
+		pthread_mutex_unlock(&store_group.lock);
+		store_run_batch(st, batch);
+		pthread_mutex_lock(&store_group.lock);
+		for (; batch != NULL; batch = next) {
+			next = batch->next;
+			batch->done = true; /* its owner may return now */
+		}
+		store_group.running = false;
+		pthread_cond_broadcast(&store_group.done);
+	}
+	pthread_mutex_unlock(&store_group.lock);
+	if (job.rc < 0)
+		*e = job.err;
+	return job.rc;
 }
 
 /* Drop the strings of KEYS from index N0 on. */

@@ -26,14 +26,14 @@
 
 enum store_rc {
 	STORE_OK = 0,
-	STORE_NOTFOUND = 1,	/* store_get, store_del: no such key */
-	STORE_ERR = -1,		/* I/O, corruption, no memory: see the err */
-	STORE_BUSY = -2,	/* still locked by others after the retry budget */
+	STORE_NOTFOUND = 1, /* store_get, store_del: no such key */
+	STORE_ERR = -1,     /* I/O, corruption, no memory: see the err */
+	STORE_BUSY = -2,    /* still locked by others after the retry budget */
 };
 
 enum store_mode {
 	STORE_READ,
-	STORE_WRITE,	/* creates the file (mode 0600) if missing */
+	STORE_WRITE, /* creates the file (mode 0600) if missing */
 };
 
 struct store;
@@ -54,16 +54,16 @@ const char *store_path(const struct store *st);
  * that does not exist yet succeeds and behaves as empty. Returns STORE_OK,
  * STORE_BUSY or STORE_ERR (E says which file and why). */
 enum store_rc store_begin(struct store *st, enum store_mode mode,
-			  struct err *e);
+                          struct err *e);
 
 /* store_get -- the value of KEY into VAL (reset first). STORE_OK,
  * STORE_NOTFOUND or STORE_ERR. */
 enum store_rc store_get(struct store *st, const char *key, struct buf *val,
-			struct err *e);
+                        struct err *e);
 
 /* store_put -- set KEY to VAL[0..LEN) (write transactions only). */
 enum store_rc store_put(struct store *st, const char *key, const char *val,
-			size_t len, struct err *e);
+                        size_t len, struct err *e);
 
 /* store_del -- remove KEY: STORE_OK, STORE_NOTFOUND or STORE_ERR. */
 enum store_rc store_del(struct store *st, const char *key, struct err *e);
@@ -71,7 +71,7 @@ enum store_rc store_del(struct store *st, const char *key, struct err *e);
 /* store_keys -- append every key starting with PREFIX to KEYS, sorted.
  * Collect first, then get/put/del: never change the file while walking. */
 enum store_rc store_keys(struct store *st, const char *prefix,
-			 struct strlist *keys, struct err *e);
+                         struct strlist *keys, struct err *e);
 
 /* store_commit -- end a transaction: for writes, flush to disk (one fsync,
  * by gdbm_close); close; release the mutex. STORE_OK or STORE_ERR. */
@@ -79,6 +79,29 @@ enum store_rc store_commit(struct store *st, struct err *e);
 
 /* store_abort -- end a transaction without flushing (close, release). */
 void store_abort(struct store *st);
+
+/* A piece of work for store_write_shared: reads and writes through ST (a
+ * write transaction is open on it), returns STORE_OK or an error with E
+ * set. */
+typedef enum store_rc (*store_job_fn)(struct store *st, void *arg,
+                                      struct err *e);
+
+/*
+ * store_write_shared -- run FN(ST', ARG, E') in a write transaction that
+ * may be shared with the jobs of other threads of this process (group
+ * commit): while one thread holds the file, the others queue their jobs,
+ * and the next of them to run takes the whole queue into one transaction,
+ * so that N concurrent writers cost one open and one fsync, not N. The
+ * job may run in another thread, on another handle ST': it must use only
+ * the handle it is given and must not block. Returns FN's result when the
+ * transaction committed, the begin or commit error otherwise (E set):
+ * then none of the batch's writes can be trusted to be on disk, and the
+ * caller keeps what it meant to write (there is no rollback: a job
+ * validates before writing, as with store_begin). Without concurrent
+ * writers, the same as store_begin, FN and store_commit.
+ */
+enum store_rc store_write_shared(struct store *st, store_job_fn fn, void *arg,
+                                 struct err *e);
 
 /* store_backup -- dump the whole file, as gdbm's portable ASCII dump
  * format, to DEST (written to DEST.tmp, fsynced, renamed). Takes a read
@@ -95,6 +118,6 @@ enum store_rc store_restore(struct store *st, const char *src, struct err *e);
  * Appends one human-readable line per finding to REPORT. Sets *repaired
  * when something was changed. */
 enum store_rc store_recover(struct store *st, struct strlist *report,
-			    bool *repaired, struct err *e);
+                            bool *repaired, struct err *e);
 
 #endif

@@ -760,6 +760,154 @@ test_two_threads_lose_no_update(void **state)
 	store_free(st);
 }
 
+/* store_job_fn: one read-modify-write of "counter", plus the key ARG. */
+static enum store_rc
+bump_job(struct store *st, void *arg, struct err *e)
+{
+	struct buf val = BUF_INIT;
+	enum store_rc rc;
+	char num[32];
+	long n = 0;
+
+	rc = store_get(st, "counter", &val, e);
+	if (rc == STORE_OK)
+		n = strtol(buf_cstr(&val), NULL, 10);
+	buf_free(&val);
+	if (rc < 0)
+		return rc;
+	snprintf(num, sizeof(num), "%ld", n + 1);
+	rc = store_put(st, "counter", num, strlen(num), e);
+	return rc < 0 ? rc : store_put(st, arg, "x", 1, e);
+}
+
+static void *
+shared_bump_thread(void *arg)
+{
+	struct bumper *b = arg;
+	struct store *st = store_new(b->path, 0);
+	struct err e;
+	char own[32];
+
+	b->rc = st == NULL ? -1 : 0;
+	for (int i = 0; i < RMW_ROUNDS && b->rc == 0; i++) {
+		snprintf(own, sizeof(own), "%s:%03d", b->who, i);
+		b->rc = store_write_shared(st, bump_job, own, &e) == STORE_OK
+		            ? 0
+		            : -1;
+	}
+	store_free(st);
+	return NULL;
+}
+
+static void
+test_shared_writes_of_two_threads_lose_no_update(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *st = store_new(fx->path, 0);
+	struct bumper b[2] = {{fx->path, "s0", -1}, {fx->path, "s1", -1}};
+	pthread_t tid[2];
+
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(
+		    pthread_create(&tid[i], NULL, shared_bump_thread, &b[i]),
+		    0);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_join(tid[i], NULL), 0);
+	assert_int_equal(b[0].rc, 0);
+	assert_int_equal(b[1].rc, 0);
+	check_counter(st, "s0", "s1");
+	store_free(st);
+}
+
+/* A shared writer: its job notes the handle it ran on; the first one
+ * signals READY and then holds the transaction for HOLD_MS. */
+struct sharer {
+	const char *path;
+	const char *key;
+	unsigned hold_ms;
+	int ready;                 /* write end of a pipe, or -1 */
+	struct store *mine, *used; /* its own handle; the one its job got */
+	enum store_rc rc;
+};
+
+static enum store_rc
+sharer_job(struct store *st, void *arg, struct err *e)
+{
+	struct sharer *s = arg;
+
+	s->used = st;
+	if (s->ready >= 0 && write(s->ready, "x", 1) != 1)
+		return STORE_ERR;
+	sleep_ms(s->hold_ms);
+	return store_put(st, s->key, "x", 1, e);
+}
+
+static void *
+sharer_thread(void *arg)
+{
+	struct sharer *s = arg;
+	struct err e;
+
+	s->rc = store_write_shared(s->mine, sharer_job, s, &e);
+	return NULL;
+}
+
+static void
+test_writers_queued_behind_a_transaction_share_the_next(void **state)
+{
+	struct fixture *fx = *state;
+	int ready[2];
+	struct sharer s[3] = {{fx->path, "a", 300, -1, NULL, NULL, -1},
+	                      {fx->path, "b", 0, -1, NULL, NULL, -1},
+	                      {fx->path, "c", 0, -1, NULL, NULL, -1}};
+	struct store *st = store_new(fx->path, 0);
+	pthread_t tid[3];
+	char c;
+
+	assert_int_equal(pipe(ready), 0);
+	s[0].ready = ready[1];
+	for (int i = 0; i < 3; i++)
+		assert_non_null(s[i].mine = store_new(fx->path, 0));
+	assert_int_equal(pthread_create(&tid[0], NULL, sharer_thread, &s[0]),
+	                 0);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	/* "a" holds the file: "b" and "c" queue, then run as one batch. */
+	for (int i = 1; i < 3; i++)
+		assert_int_equal(
+		    pthread_create(&tid[i], NULL, sharer_thread, &s[i]), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(pthread_join(tid[i], NULL), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(s[i].rc, STORE_OK);
+	assert_ptr_equal(s[0].used, s[0].mine);
+	assert_ptr_equal(s[1].used, s[2].used);
+	assert_true(s[1].used == s[1].mine || s[2].used == s[2].mine);
+	assert_int_equal(count_keys(st, ""), 3);
+	for (int i = 0; i < 3; i++)
+		store_free(s[i].mine);
+	store_free(st);
+	close(ready[0]);
+	close(ready[1]);
+}
+
+static void
+test_shared_write_that_cannot_begin_says_why(void **state)
+{
+	struct fixture *fx = *state;
+	char path[160], want[256];
+	struct store *st;
+	struct err e = {{0}};
+	struct sharer s = {NULL, "a", 0, -1, NULL, NULL, -1};
+
+	snprintf(path, sizeof(path), "%s/missing/state.db", fx->dir);
+	st = store_new(path, 0);
+	assert_int_equal(store_write_shared(st, sharer_job, &s, &e), STORE_ERR);
+	assert_null(s.used); /* the job never ran */
+	snprintf(want, sizeof(want), "%s: cannot open: ", path);
+	assert_memory_equal(e.msg, want, strlen(want));
+	store_free(st);
+}
+
 static void
 test_backup_then_restore_gives_back_the_old_contents(void **state)
 {
@@ -1303,6 +1451,9 @@ main(void)
 	    T(test_threads_queue_on_the_mutex_within_the_budget),
 	    T(test_two_processes_lose_no_update),
 	    T(test_two_threads_lose_no_update),
+	    T(test_shared_writes_of_two_threads_lose_no_update),
+	    T(test_writers_queued_behind_a_transaction_share_the_next),
+	    T(test_shared_write_that_cannot_begin_says_why),
 	    T(test_backup_then_restore_gives_back_the_old_contents),
 	    T(test_restore_keeps_the_mode_of_the_state_file),
 	    T(test_backup_of_missing_file_is_a_valid_empty_dump),
