@@ -37,14 +37,18 @@
 #			parallel smtp-source -s 1, 5 replies to an invoice,
 #			each invoice replied to in one run only (relance-
 #			milter reads each reply whole, classifies it and
-#			writes the state file)
+#			writes the state file). The replies carry no
+#			Message-ID, so that each copy is a new reply: five
+#			copies of one Message-ID would be recorded once and
+#			then skipped as already recorded
 # Each round runs every (mode, milter) pair once, interleaved, after a
 # warm-up run of each; the queue drains between runs. Throughput is
 # MESSAGES over the wall time of the load; latency is Postfix's delays=a
 # (delay_logging_resolution_limit = 3), from MAIL FROM to the queue
-# manager: receiving, the milter, cleanup. The table gives the medians over
-# the rounds; the ratio is to null-eoh for ordinary mail, to null-body for
-# replies.
+# manager: receiving, the milter, cleanup. The milter's CPU time (user and
+# system, all its threads, from /proc) is divided by the messages of the
+# run. The table gives the medians over the rounds; the ratio is to
+# null-eoh for ordinary mail, to null-body for replies.
 #
 # Needs root (Postfix's master), postfix (smtp-source, smtp-sink), cc and
 # libmilter-dev, python3, ss, setpriv. RELANCE_MILTER and RELANCE name the
@@ -194,7 +198,7 @@ all_configs="none null-eoh null-body relance opendkim"
 mapfile -t ports < <(free_ports 21025 11) || die "no free ports"
 [ "${#ports[@]}" -eq 11 ] || die "no free ports"
 sinkport=${ports[0]}
-declare -A port_in port_out spec
+declare -A port_in port_out spec milter_pid
 i=1
 for c in $all_configs; do
 	port_in[$c]=${ports[$i]}
@@ -378,13 +382,16 @@ start_milters() {
 			"unix:$d/milter/null-$mode.sock" \
 			>"$d/log/null-$mode.log" 2>&1 &
 		milter_pids+=($!)
+		milter_pid[null-$mode]=$!
 	done
 	"$milter_bin" -c "$d/relance.conf" -f >"$d/log/relance.log" 2>&1 &
 	milter_pids+=($!)
+	milter_pid[relance]=$!
 	if [ -n "$have_dkim" ]; then
 		opendkim -f -x "$dkim/opendkim.conf" \
 			>"$d/log/opendkim.log" 2>&1 &
 		milter_pids+=($!)
+		milter_pid[opendkim]=$!
 	fi
 	for c in null-eoh null-body relance opendkim; do
 		[ "$c" != opendkim ] || [ -n "$have_dkim" ] || continue
@@ -404,10 +411,11 @@ start_milters() {
 # plus-address of the reminder's tracking ID) in reply_rcpt[J].
 prepare_replies() {
 	python3 - "${port_out[relance]}" "$ninv" "$d/log/relance.log" \
-		"$d/msg" >"$d/msg/replies.list" 2>"$d/log/prepare.err" <<'EOF' ||
+		"$d/msg" "$batch" >"$d/msg/replies.list" 2>"$d/log/prepare.err" <<'EOF' ||
 import re, smtplib, sys, threading, time
 
 port, ninv, log, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+batch = int(sys.argv[5])
 REMINDER = """\
 From: Exemple SARL <factures@example.com>
 To: Client {i} <compta@c{i:05d}.example>
@@ -433,7 +441,6 @@ From: Service comptable <compta@c{i:05d}.example>
 To: {rcpt}
 Subject: RE: Relance facture {inv} [Réf. {id}]
 Date: Mon, 23 Nov 2026 11:02:17 +0100
-Message-ID: <bench-reply-{i}@c{i:05d}.example>
 In-Reply-To: <bench-reminder-{i}@example.com>
 References: <bench-reminder-{i}@example.com>
 MIME-Version: 1.0
@@ -542,11 +549,25 @@ reply_load() {
 	return "$rc"
 }
 
+# cpu_ticks CONFIG: the CPU time (user and system, clock ticks) used so
+# far by CONFIG's milter process, all its threads, 0 without a milter.
+cpu_ticks() {
+	local pid=${milter_pid[$1]:-}
+	[ -n "$pid" ] && [ -r "/proc/$pid/stat" ] || {
+		echo 0
+		return
+	}
+	# fields 14 and 15, counted after the ")" that ends the command name
+	sed 's/.*) //' "/proc/$pid/stat" | awk '{ print $12 + $13 }'
+}
+
 # run MODE CONFIG N: one run of N messages; sets result to "SECONDS SENT
-# P50 P99" (the latency delays=a, in ms) once the queue has drained.
+# P50 P99 CPU" (the latency delays=a, in ms; the milter's CPU time per
+# message, in ms) once the queue has drained.
 run() {
-	local mode=$1 c=$2 n=$3 offset t0 t1 rc
+	local mode=$1 c=$2 n=$3 offset t0 t1 rc cpu0
 	offset=$(stat -c %s "$d/log/maillog")
+	cpu0=$(cpu_ticks "$c")
 	t0=$(date +%s.%N)
 	case $mode in
 	outgoing)
@@ -574,7 +595,9 @@ run() {
 		>"$d/log/run.sent"
 	result="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }') \
 $(wc -l <"$d/log/run.sent") \
-$(sed -n 's/.* delays=\([0-9.]*\)\/.*/\1/p' "$d/log/run.sent" | percentiles)"
+$(sed -n 's/.* delays=\([0-9.]*\)\/.*/\1/p' "$d/log/run.sent" | percentiles) \
+$(awk -v a="$cpu0" -v b="$(cpu_ticks "$c")" -v hz="$(getconf CLK_TCK)" \
+		-v n="$n" 'BEGIN { printf "%.2f", (b - a) * 1000 / hz / n }')"
 }
 
 # percentiles: the 50th and 99th percentiles, in milliseconds, of the
@@ -656,8 +679,8 @@ rate_of() { # MODE CONFIG: the median throughput, messages/s
 	printf '%s' "${results[$1.$2]}" |
 		awk -v n="$count" '{ print n / $1 }' | median_col 1
 }
-printf '\n%-9s %-10s %6s %6s %8s %8s\n' mode milter msg/s ratio "p50 ms" \
-	"p99 ms"
+printf '\n%-9s %-10s %6s %6s %8s %8s %8s\n' mode milter msg/s ratio "p50 ms" \
+	"p99 ms" "cpu ms"
 for mode in $modes; do
 	ref=null-eoh
 	[ "$mode" = replies ] && ref=null-body
@@ -665,13 +688,15 @@ for mode in $modes; do
 	[ -z "${results[$mode.$ref]:-}" ] || ref_rate=$(rate_of "$mode" "$ref")
 	for c in $(configs_of "$mode"); do
 		rate=$(rate_of "$mode" "$c")
-		printf '%-9s %-10s %6.0f %6s %8.0f %8.0f\n' "$mode" "$c" \
+		printf '%-9s %-10s %6.0f %6s %8.0f %8.0f %8.2f\n' "$mode" "$c" \
 			"$rate" "$(awk -v a="$rate" -v b="$ref_rate" 'BEGIN {
 				if (b > 0) printf "%.2f", a / b; else print "-" }')" \
 			"$(printf '%s' "${results[$mode.$c]}" | median_col 3)" \
-			"$(printf '%s' "${results[$mode.$c]}" | median_col 4)"
+			"$(printf '%s' "${results[$mode.$c]}" | median_col 4)" \
+			"$(printf '%s' "${results[$mode.$c]}" | median_col 5)"
 	done
 done
 echo "ratio: to null-eoh for ordinary mail, to null-body for replies;"
-echo "latency: Postfix's delays=a (MAIL FROM to the queue manager)"
+echo "latency: Postfix's delays=a (MAIL FROM to the queue manager);"
+echo "cpu: the milter process's CPU time (user + system) per message"
 exit 0
