@@ -22,3 +22,9 @@ echo "hold-out set:"
 python3 "$top_srcdir/tests/mail/check.py" --report \
 	"$top_builddir/src/relance" "$work/relance.conf" \
 	"$top_srcdir/tests/mail/holdout"
+# The second hold-out, written after the first one had been used to tune
+# the rules: reported the same way, never a gate on accuracy.
+echo "hold-out set 2:"
+python3 "$top_srcdir/tests/mail/check.py" --report \
+	"$top_builddir/src/relance" "$work/relance.conf" \
+	"$top_srcdir/tests/mail/holdout2"
