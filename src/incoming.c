@@ -52,6 +52,11 @@ signal_invoice(struct store *st, const struct classify_signal *s,
 		return STORE_OK;
 	case SIGNAL_REFERENCE:
 		return ledger_lookup(st, "mid:", s->value, number, e);
+	case SIGNAL_EMBEDDED:
+		/* An embedded original's Message-ID, or a tracking ID. */
+		if (s->value[0] == '<')
+			return ledger_lookup(st, "mid:", s->value, number, e);
+		return ledger_lookup(st, "trk:", s->value, number, e);
 	default:
 		return ledger_lookup(st, "trk:", s->value, number, e);
 	}

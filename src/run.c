@@ -342,6 +342,46 @@ run_record(struct run_ctx *x, const struct invoice *seen,
 	return -1;
 }
 
+/* What the outcome of a mail that went out records: R, and its
+ * Message-ID MID added to the invoice's, so that a reply naming it in
+ * In-Reply-To or References finds the invoice even when no milter saw
+ * the mail go out. */
+struct run_sent {
+	struct run_record r;
+	const char *mid;
+};
+
+static int
+run_apply_sent(struct invoice *inv, void *arg, struct err *e)
+{
+	struct run_sent *s = arg;
+
+	if (run_apply_record(inv, &s->r, e) < 0)
+		return -1;
+	if (strlist_find(&inv->message_ids, s->mid) < 0 &&
+	    strlist_add(&inv->message_ids, s->mid) < 0) {
+		err_set(e, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* Record S for INV (see run_record). 0, or -1. */
+static int
+run_record_sent(struct run_ctx *x, const struct invoice *inv, const char *step,
+                struct run_sent *s)
+{
+	struct err e;
+	int rc;
+
+	s->r.o = x->o;
+	rc = run_update(x, NULL, inv->number, run_apply_sent, s, &e);
+	if (rc == STORE_OK)
+		return 0;
+	run_error(x, inv, step, e.msg);
+	return -1;
+}
+
 /* ---- sendmail ---- */
 
 /* Write all of DATA[0..LEN) to FD. 0, or -1 with errno set. */
@@ -667,17 +707,12 @@ run_send(struct run_ctx *x, const struct invoice *inv, struct run_line *l,
 	buf_reset(&detail);
 	buf_printf(&detail, "%s %s", step, buf_cstr(&p->mid));
 	if (rc == 0) {
-		struct run_record ok = {NULL,
-		                        thanks ? "thanks" : "sent",
-		                        buf_cstr(&detail),
-		                        NULL,
-		                        DATE_NULL,
-		                        false,
-		                        NULL,
-		                        NULL,
-		                        DATE_NULL};
+		struct run_sent ok = {{NULL, thanks ? "thanks" : "sent",
+		                       buf_cstr(&detail), NULL, DATE_NULL,
+		                       false, NULL, NULL, DATE_NULL},
+		                      buf_cstr(&p->mid)};
 
-		if (run_record(x, NULL, inv, step, &ok) == 0) {
+		if (run_record_sent(x, inv, step, &ok) == 0) {
 			run_print(x, inv, l);
 			x->sum->sent++;
 		}

@@ -5,7 +5,10 @@
  * (compose_values, compose_message), record and act. Email goes to
  * sendmail(1) through fork and execve, never a shell, at most once: the
  * step is recorded as "sending" (with its Message-ID) in one write
- * transaction before the hand-off, then "sent" (or "thanks") after it; a
+ * transaction before the hand-off, then "sent" (or "thanks") after it,
+ * which also adds the Message-ID to the invoice's Message-IDs so that a
+ * reply naming it in In-Reply-To or References finds the invoice even
+ * when no milter saw the reminder go out; a
  * clean non-zero exit of sendmail records "send-failed" and puts the last
  * step back, so that the next run retries. A "sending" left without an
  * outcome (a crash between the two) is resolved from the milter's

@@ -187,6 +187,7 @@ struct scan {
 	long next;             /* earliest step after today, or -1 */
 	struct date next_date; /* its date */
 	int missed;            /* steps due other than DUE */
+	int same;              /* due on DUE's day after it: they wait */
 };
 
 static void
@@ -195,13 +196,19 @@ scan_steps(const struct policy_profile *prof, size_t first,
            struct scan *s)
 {
 	s->due = s->next = -1;
-	s->missed = 0;
+	s->missed = s->same = 0;
 	for (size_t i = first; i < prof->nsteps; i++) {
 		struct date d = schedule_step_date(cal, &prof->steps[i], due);
 
-		if (date_cmp(d, today) <= 0) {
+		if (date_cmp(d, today) <= 0 && s->due >= 0 &&
+		    date_cmp(d, s->due_date) == 0) {
+			/* Pushed to the same day as the step before it (by a
+			 * weekend or a holiday): not missed, next in turn. */
+			s->same++;
+		} else if (date_cmp(d, today) <= 0) {
 			if (s->due >= 0)
-				s->missed++;
+				s->missed += 1 + s->same;
+			s->same = 0;
 			s->due = (long)i;
 			s->due_date = d;
 		} else if (s->next < 0 || date_cmp(d, s->next_date) < 0) {

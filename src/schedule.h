@@ -20,6 +20,8 @@
  *   - a paused invoice waits until the end of its pause;
  *   - of the steps due (on or before today), only the latest is sent: a
  *     run that did not happen for some days sends one step, not a burst;
+ *     steps that a weekend or a holiday pushed onto the same day are not
+ *     missed: the first of them goes, the others in turn after the gap;
  *   - one step per invoice per run and per day, at least the profile's
  *     gap after the previous step and after the customer's last reply;
  *   - nothing is sent on a day that is not a business day;

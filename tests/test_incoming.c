@@ -203,6 +203,46 @@ test_unknown_tracking_id_matches_nothing(void **state)
 	assert_int_equal(r.store, STORE_OK);
 }
 
+/* A bounce that carries only our Message-ID in the returned headers (no
+ * tracking ID: the reminder went out untagged) finds its invoice, and the
+ * failed contact is flagged. */
+static void
+test_bounce_found_by_the_returned_message_id(void **state)
+{
+	struct fixture *f = *state;
+	struct incoming_result r;
+	struct invoice inv;
+	struct err e;
+	const char *msg =
+	    "From: MAILER-DAEMON@mx1.example.com\r\n"
+	    "To: factures@example.com\r\n"
+	    "Subject: Undelivered Mail Returned to Sender\r\n"
+	    "Date: Mon, 23 Nov 2026 10:00:00 +0100\r\n"
+	    "Message-ID: <b1@mx1.example.com>\r\n"
+	    "Content-Type: multipart/report; report-type=delivery-status;\r\n"
+	    " boundary=\"B\"\r\n\r\n"
+	    "--B\r\nContent-Type: text/plain\r\n\r\nUser unknown.\r\n"
+	    "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
+	    "Reporting-MTA: dns; mx1.example.com\r\n\r\n"
+	    "Final-Recipient: rfc822; compta@dupont.example\r\n"
+	    "Action: failed\r\nStatus: 5.1.1\r\n"
+	    "Diagnostic-Code: smtp; 550 5.1.1 User unknown\r\n\r\n"
+	    "--B\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+	    "From: factures@example.com\r\nTo: compta@dupont.example\r\n"
+	    "Subject: Facture impayee\r\n"
+	    "Message-ID: <relance.R-7K3Q9WXMT.1@example.com>\r\n\r\n"
+	    "--B--\r\n";
+
+	assert_int_equal(incoming_process(&f->ic, msg, strlen(msg), &r, &e), 0);
+	assert_int_equal(r.class, CLASSIFY_BOUNCE);
+	assert_string_equal(r.invoice, "F2026-0142");
+	assert_int_equal(r.verdict, REACT_APPLIED);
+	inv = load(f);
+	assert_int_equal(inv.undeliverable.n, 1);
+	assert_string_equal(inv.undeliverable.v[0], "compta@dupont.example");
+	invoice_free(&inv);
+}
+
 int
 main(void)
 {
@@ -213,6 +253,7 @@ main(void)
 	    T(test_invoice_number_alone_is_review_only),
 	    T(test_the_same_message_twice_is_recorded_once),
 	    T(test_unknown_tracking_id_matches_nothing),
+	    T(test_bounce_found_by_the_returned_message_id),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -186,6 +186,67 @@ test_run_skipped_20_days_sends_only_the_latest_due_step(void **state)
 	assert_int_equal(f->out.channel, POLICY_CHANNEL_TASK);
 }
 
+/* The bad payers' steps: reminder-2 at +8 days (8 May 2026, a holiday
+ * and a Friday) and the call at +10 (a Sunday) both move to Monday 11
+ * May. The runs happened every day: nothing was missed, so both go, in
+ * their order, spaced by the gap. */
+static void
+test_two_steps_pushed_to_one_day_go_in_turn(void **state)
+{
+	static struct policy_step bad[] = {
+	    {"reminder-1",
+	     3,
+	     false,
+	     POLICY_CHANNEL_EMAIL,
+	     "reminder-1",
+	     true,
+	     {0}},
+	    {"reminder-2",
+	     8,
+	     false,
+	     POLICY_CHANNEL_EMAIL,
+	     "reminder-2",
+	     true,
+	     {0}},
+	    {"call", 10, false, POLICY_CHANNEL_TASK, "call", false, {0}},
+	    {"formal-notice",
+	     15,
+	     false,
+	     POLICY_CHANNEL_LETTER,
+	     "formal-notice",
+	     true,
+	     {0}},
+	};
+	struct fixture *f = *state;
+
+	f->prof.steps = bad;
+	f->prof.nsteps = sizeof(bad) / sizeof(bad[0]);
+	f->prof.gap = 2;
+	f->inv.due_date = D("2026-04-30");
+	sent(f, "reminder-1", "2026-05-04");
+	assert_int_equal(run(f, "2026-05-11"), SCHEDULE_DUE);
+	assert_decision(&f->out, SCHEDULE_DUE, SCHEDULE_STEP_DUE, "reminder-2",
+	                "2026-05-11", "reminder-2 due on 2026-05-11");
+	assert_int_equal(f->out.skipped, 0);
+	sent(f, "reminder-2", "2026-05-11");
+	assert_int_equal(run(f, "2026-05-12"), SCHEDULE_WAIT);
+	assert_decision(&f->out, SCHEDULE_WAIT, SCHEDULE_GAP_STEP, "call",
+	                "2026-05-13",
+	                "gap of 2 days after the previous step (reminder-2 on "
+	                "2026-05-11)");
+	assert_int_equal(run(f, "2026-05-13"), SCHEDULE_DUE);
+	assert_decision(&f->out, SCHEDULE_DUE, SCHEDULE_STEP_DUE, "call",
+	                "2026-05-11", "call due on 2026-05-11");
+	/* A run that did not happen from the 5th to the 14th: the formal
+	 * notice (15th) is the latest, the two before it are passed over. */
+	sent(f, "reminder-1", "2026-05-04");
+	assert_int_equal(run(f, "2026-05-15"), SCHEDULE_DUE);
+	assert_decision(
+	    &f->out, SCHEDULE_DUE, SCHEDULE_STEP_DUE, "formal-notice",
+	    "2026-05-15",
+	    "formal-notice due on 2026-05-15 (skipping 2 missed steps)");
+}
+
 static void
 test_missed_steps_are_not_sent_the_next_day(void **state)
 {
@@ -786,6 +847,7 @@ main(void)
 	    T(test_next_step_waits_for_its_date),
 	    T(test_first_reminder_on_its_date),
 	    T(test_run_skipped_20_days_sends_only_the_latest_due_step),
+	    T(test_two_steps_pushed_to_one_day_go_in_turn),
 	    T(test_missed_steps_are_not_sent_the_next_day),
 	    T(test_first_run_after_the_courtesy_date_skips_it),
 	    T(test_christmas_pushes_a_calendar_step_to_monday),

@@ -407,6 +407,10 @@ EOF
 ) expect "run: the messages' headers" 0 grep -E '^(Subject|X-Relance-[A-Za-z]*):' sent.log
 OUT='"kind":"imported" "kind":"sending" "kind":"send-failed" "kind":"sending" "kind":"sent" ' \
 	expect "run: sending then sent in the history" 0 kinds F9-1
+OUT='"message_ids":["<run.F9-1.courtesy.1795426200@example.com>"]' \
+	expect "run: the Message-ID sent is the invoice's, for replies" 0 \
+	sh -c '"$0" -c "$1" show F9-1 --json | grep -o "\"message_ids\":[^]]*]"' \
+	"$top_builddir/src/relance" "$work/relance.conf"
 OUT="0 sent, 0 letters, 0 tasks, 8 skipped, 0 errors" \
 	expect "run: a second run the same day sends nothing" 0 \
 	sh -c '"$0" -c "$1" run | tail -1' "$top_builddir/src/relance" "$work/relance.conf"
