@@ -1524,6 +1524,35 @@ cmd_replay(struct cli *c, int argc, char **argv)
  * run: the daily escalation (run.h does the work).
  */
 
+/*
+ * The run's lines go to stdout as they come and, when the summary is to
+ * be mailed, into a buffer too: a stdio stream over both.
+ */
+struct tee {
+	FILE *out;
+	struct buf *copy;
+};
+
+static ssize_t
+tee_write(void *cookie, const char *data, size_t len)
+{
+	struct tee *t = cookie;
+
+	buf_append(t->copy, data, len);
+	if (fwrite(data, 1, len, t->out) != len || fflush(t->out) != 0)
+		return -1;
+	return (ssize_t)len;
+}
+
+/* A write-only stream over T (fclose it), or NULL with errno set. */
+static FILE *
+tee_open(struct tee *t)
+{
+	cookie_io_functions_t io = {NULL, tee_write, NULL, NULL};
+
+	return fopencookie(t, "w", io);
+}
+
 static int
 cmd_run(struct cli *c, int argc, char **argv)
 {
@@ -1536,7 +1565,10 @@ cmd_run(struct cli *c, int argc, char **argv)
 	struct run_opts o = {&c->cfg,  NULL,  c->st, c->today, c->now,
 	                     c->actor, false, false, stdout};
 	struct run_summary sum;
+	struct buf copy = BUF_INIT;
+	struct tee tee = {stdout, &copy};
 	struct err e;
+	bool mail;
 	int ch, rc;
 
 	while ((ch = next_opt(c, argc, argv, "nd:jh", opts)) != -1) {
@@ -1550,9 +1582,27 @@ cmd_run(struct cli *c, int argc, char **argv)
 	if ((rc = load_policy(c, c->cfg.policy_dir)) != 0)
 		return rc;
 	o.pol = c->pol;
-	if ((rc = run_all(&o, &sum, &e)) != 0)
+	mail = !o.dry_run && c->cfg.summary_to.n > 0;
+	if (mail && (o.out = tee_open(&tee)) == NULL) {
+		warnx_(c, "cannot keep the summary: %s", strerror(errno));
+		return EX_OSERR;
+	}
+	rc = run_all(&o, &sum, &e);
+	if (mail)
+		fclose(o.out);
+	if (rc != 0) {
+		buf_free(&copy);
 		return store_failed(c, rc, &e);
-	return sum.errors ? EX_TEMPFAIL : EX_OK;
+	}
+	rc = sum.errors ? EX_TEMPFAIL : EX_OK;
+	if (mail && (buf_failed(&copy) ||
+	             run_mail_summary(&o, &sum, buf_cstr(&copy), &e) < 0)) {
+		warnx_(c, "summary mail not sent: %s",
+		       buf_failed(&copy) ? "out of memory" : e.msg);
+		rc = EX_TEMPFAIL;
+	}
+	buf_free(&copy);
+	return rc;
 }
 
 /*
@@ -1892,7 +1942,10 @@ static const struct command commands[] = {
      "  --dry-run  say what would be done; change and send nothing\n"
      "  --date D   run as if today were D (previews and tests)\n"
      "  --json     one JSON object per invoice, then the summary\n"
-     "Exit 0, or 75 when an invoice needs another run or a person.\n"},
+     "With SummaryTo in relance.conf, the lines are also mailed there\n"
+     "(not on --dry-run).\n"
+     "Exit 0, or 75 when an invoice needs another run or a person, or\n"
+     "the summary mail was not sent.\n"},
     {"tasks", cmd_tasks, "tasks [--all] [--json]",
      "List the open tasks for a person (phone calls, letters to post,\n"
      "reminders to send by hand, addresses to check), oldest first, with\n"

@@ -35,7 +35,7 @@ OUT="$work/relance.conf, $top_srcdir/policies: OK" \
 printf 'StateFile relative.db\nColour blue\n' >bad.conf
 ERR=$(cat <<EOF
 bad.conf:1: StateFile "relative.db" is not an absolute path (expected an absolute path, e.g. /var/lib/relance/relance.db)
-bad.conf:2: unknown key "Colour" (expected one of StateFile, PolicyDir, CompanyName, Sender, ReplyAddress, IBAN, BIC, PaymentLink, Sendmail, TimeZone, Socket, UserID, PidFile, Mailbox, InternalNetworks, InternalDaemons, On-InternalError, SpoolDir, MaxBodySize, SubjectTag, PlusAddressing, Guard, ReminderSender, ReminderSubject)
+bad.conf:2: unknown key "Colour" (expected one of StateFile, PolicyDir, CompanyName, Sender, ReplyAddress, IBAN, BIC, PaymentLink, Sendmail, TimeZone, Socket, UserID, PidFile, Mailbox, InternalNetworks, InternalDaemons, On-InternalError, SpoolDir, MaxBodySize, SubjectTag, PlusAddressing, Guard, ReminderSender, ReminderSubject, SummaryTo)
 EOF
 ) expect "a bad config names file and line, and stops" 78 \
 	"$top_builddir/src/relance" -c bad.conf list
@@ -499,6 +499,83 @@ r done F8-1.1 >/dev/null
 OUT="TASK DATE       INVOICE CUSTOMER             TO DO" \
 	expect "tasks: none left, the header alone" 0 r tasks
 OUT="[]" expect "tasks --json: none left" 0 r tasks --json
+
+# --- the summary by mail
+
+# With SummaryTo, a run mails what it printed to the accounts team,
+# through the same sendmail; two days later, F2026-0201's thanks is due.
+cp relance.conf summary.conf
+echo "SummaryTo    compta@example.com, dg@example.com" >>summary.conf
+rs() {
+	RELANCE_NOW=$((RELANCE_NOW + 2 * 86400)) \
+		"$top_builddir/src/relance" -c "$work/summary.conf" "$@"
+}
+: >sent.log
+OUT=$(cat <<'EOF2'
+F8-1: none: no step left after formal-notice
+F2026-0101: none: no step left after formal-notice
+F2026-0102: none: invoice is paid
+F2026-0103: none: invoice is paid
+F9-2: wait reminder-2 until 2026-11-30: reminder-2 not due before 2026-11-30
+F2026-0201: thanks thanks (email) to etudes@sge.example: fully paid: thank the customer
+F2026-0104: none: invoice is cancelled
+F9-1: wait reminder-1 until 2026-12-09: reminder-1 not due before 2026-12-09
+F.7-1: wait reminder-1 until 2026-12-10: reminder-1 not due before 2026-12-10
+1 sent, 0 letters, 0 tasks, 8 skipped, 0 errors
+EOF2
+) expect "run with SummaryTo: the same lines on standard output" 0 rs run
+OUT=$(cat <<'EOF2'
+argv: -oi -f factures@example.com -- etudes@sge.example
+argv: -oi -f factures@example.com -- compta@example.com dg@example.com
+EOF2
+) expect "run with SummaryTo: the summary goes after the reminders" 0 \
+	grep '^argv:' sent.log
+OUT=$(cat <<'EOF2'
+argv: -oi -f factures@example.com -- compta@example.com dg@example.com
+From: Compta Exemple <factures@example.com>
+To: compta@example.com, dg@example.com
+Subject: relance run 2026-11-25: 1 sent, 0 letters, 0 tasks, 0 errors
+Date: Wed, 25 Nov 2026 10:30:00 +0100
+Message-ID: <relance-run.2026-11-25.1795599000@example.com>
+Auto-Submitted: auto-generated
+MIME-Version: 1.0
+Content-Type: text/plain; charset=utf-8
+Content-Transfer-Encoding: quoted-printable
+
+F8-1: none: no step left after formal-notice
+F2026-0101: none: no step left after formal-notice
+F2026-0102: none: invoice is paid
+F2026-0103: none: invoice is paid
+F9-2: wait reminder-2 until 2026-11-30: reminder-2 not due before 2026-11-3=
+0
+F2026-0201: thanks thanks (email) to etudes@sge.example: fully paid: thank =
+the customer
+F2026-0104: none: invoice is cancelled
+F9-1: wait reminder-1 until 2026-12-09: reminder-1 not due before 2026-12-0=
+9
+F.7-1: wait reminder-1 until 2026-12-10: reminder-1 not due before 2026-12-=
+10
+1 sent, 0 letters, 0 tasks, 8 skipped, 0 errors
+EOF2
+) expect "run with SummaryTo: the summary mail, headers and body" 0 \
+	sed -n '/^argv: .*compta@example.com/,$p' sent.log
+: >sent.log
+last_line() { rs "$@" | tail -1; }
+OUT="dry run: 0 sent, 0 letters, 0 tasks, 9 skipped, 0 errors" \
+	expect "run --dry-run with SummaryTo: last line" 0 \
+	last_line run --dry-run
+OUT="" expect "run --dry-run mails no summary" 0 cat sent.log
+touch fail
+summary_fails() {
+	local rc=0
+	rs run >"$work/stdout" || rc=$?
+	tail -1 "$work/stdout"
+	return "$rc"
+}
+OUT="0 sent, 0 letters, 0 tasks, 9 skipped, 0 errors" \
+ERR="relance: run: summary mail not sent: $work/fake-sendmail exited with status 75" \
+	expect "run: a summary mail that fails is reported; exit 75" 75 summary_fails
+rm fail
 
 # --- usage
 
