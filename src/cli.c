@@ -30,6 +30,7 @@
 #include "money.h"
 #include "policy.h"
 #include "run.h"
+#include "task.h"
 #include "text.h"
 
 #define CLI_MAX_INPUT (256L * 1024 * 1024) /* largest file read */
@@ -1523,6 +1524,35 @@ cmd_replay(struct cli *c, int argc, char **argv)
  * run: the daily escalation (run.h does the work).
  */
 
+/*
+ * The run's lines go to stdout as they come and, when the summary is to
+ * be mailed, into a buffer too: a stdio stream over both.
+ */
+struct tee {
+	FILE *out;
+	struct buf *copy;
+};
+
+static ssize_t
+tee_write(void *cookie, const char *data, size_t len)
+{
+	struct tee *t = cookie;
+
+	buf_append(t->copy, data, len);
+	if (fwrite(data, 1, len, t->out) != len || fflush(t->out) != 0)
+		return -1;
+	return (ssize_t)len;
+}
+
+/* A write-only stream over T (fclose it), or NULL with errno set. */
+static FILE *
+tee_open(struct tee *t)
+{
+	cookie_io_functions_t io = {NULL, tee_write, NULL, NULL};
+
+	return fopencookie(t, "w", io);
+}
+
 static int
 cmd_run(struct cli *c, int argc, char **argv)
 {
@@ -1535,7 +1565,10 @@ cmd_run(struct cli *c, int argc, char **argv)
 	struct run_opts o = {&c->cfg,  NULL,  c->st, c->today, c->now,
 	                     c->actor, false, false, stdout};
 	struct run_summary sum;
+	struct buf copy = BUF_INIT;
+	struct tee tee = {stdout, &copy};
 	struct err e;
+	bool mail;
 	int ch, rc;
 
 	while ((ch = next_opt(c, argc, argv, "nd:jh", opts)) != -1) {
@@ -1549,9 +1582,319 @@ cmd_run(struct cli *c, int argc, char **argv)
 	if ((rc = load_policy(c, c->cfg.policy_dir)) != 0)
 		return rc;
 	o.pol = c->pol;
-	if ((rc = run_all(&o, &sum, &e)) != 0)
+	mail = !o.dry_run && c->cfg.summary_to.n > 0;
+	if (mail && (o.out = tee_open(&tee)) == NULL) {
+		warnx_(c, "cannot keep the summary: %s", strerror(errno));
+		return EX_OSERR;
+	}
+	rc = run_all(&o, &sum, &e);
+	if (mail)
+		fclose(o.out);
+	if (rc != 0) {
+		buf_free(&copy);
 		return store_failed(c, rc, &e);
-	return sum.errors ? EX_TEMPFAIL : EX_OK;
+	}
+	rc = sum.errors ? EX_TEMPFAIL : EX_OK;
+	if (mail && (buf_failed(&copy) ||
+	             run_mail_summary(&o, &sum, buf_cstr(&copy), &e) < 0)) {
+		warnx_(c, "summary mail not sent: %s",
+		       buf_failed(&copy) ? "out of memory" : e.msg);
+		rc = EX_TEMPFAIL;
+	}
+	buf_free(&copy);
+	return rc;
+}
+
+/*
+ * tasks and done: the tasks for a person (task.h does the logic).
+ */
+
+/* One task of one invoice, for the listing. */
+struct task_row {
+	const struct invoice *inv;
+	struct task t;
+};
+
+/* Oldest first; then by invoice and ordinal, for a stable order. */
+static int
+task_row_cmp(const void *a, const void *b)
+{
+	const struct task_row *x = a, *y = b;
+	int d;
+
+	if (x->t.ev->time != y->t.ev->time)
+		return x->t.ev->time < y->t.ev->time ? -1 : 1;
+	if ((d = strcmp(x->inv->number, y->inv->number)) != 0)
+		return d;
+	return x->t.seq < y->t.seq ? -1 : x->t.seq > y->t.seq;
+}
+
+static const char *
+task_status_name(const struct task_row *r)
+{
+	return r->t.done != NULL ? "done" : task_moot(r->inv) ? "moot" : "open";
+}
+
+static void
+tasks_json(const struct task_row *rows, size_t n, struct buf *o)
+{
+	struct buf b = BUF_INIT;
+	char t[32];
+
+	buf_putc(o, '[');
+	for (size_t i = 0; i < n; i++) {
+		const struct task_row *r = &rows[i];
+
+		buf_puts(o, i ? ",\n{" : "\n{");
+		buf_reset(&b);
+		task_format_id(r->inv->number, r->t.seq, &b);
+		json_key(o, "task", 1);
+		json_string(o, buf_cstr(&b));
+		format_utc(r->t.ev->time, t, sizeof(t));
+		json_key(o, "time", 0);
+		json_string(o, t);
+		json_key(o, "invoice", 0);
+		json_string(o, r->inv->number);
+		json_key(o, "customer", 0);
+		json_string(o, r->inv->customer);
+		json_key(o, "customer_name", 0);
+		json_string(o, r->inv->customer_name ? r->inv->customer_name
+		                                     : r->inv->customer);
+		json_key(o, "state", 0);
+		json_string(o, invoice_state_name(r->inv->state));
+		json_key(o, "status", 0);
+		json_string(o, task_status_name(r));
+		buf_reset(&b);
+		task_what(r->t.ev, &b);
+		json_key(o, "what", 0);
+		json_string(o, buf_cstr(&b));
+		json_key(o, "detail", 0);
+		json_string(o, r->t.ev->detail);
+		json_key(o, "by", 0);
+		json_string(o, r->t.ev->actor);
+		if (r->t.done != NULL)
+			format_utc(r->t.done->time, t, sizeof(t));
+		json_key(o, "done_time", 0);
+		json_string(o, r->t.done ? t : NULL);
+		json_key(o, "done_by", 0);
+		json_string(o, r->t.done ? r->t.done->actor : NULL);
+		buf_reset(&b);
+		json_key(o, "note", 0);
+		json_string(o,
+		            task_note(r->inv, &r->t, &b) ? buf_cstr(&b) : NULL);
+		buf_putc(o, '}');
+	}
+	buf_puts(o, n ? "\n]\n" : "]\n");
+	buf_free(&b);
+}
+
+#define TASKS_CUSTOMER_WIDTH 20
+
+static void
+tasks_text(const struct task_row *rows, size_t n, struct buf *o)
+{
+	size_t wid = 4, winv = 7;
+	struct buf b = BUF_INIT;
+	char t[32];
+
+	for (size_t i = 0; i < n; i++) {
+		buf_reset(&b);
+		task_format_id(rows[i].inv->number, rows[i].t.seq, &b);
+		if (text_width(buf_cstr(&b)) > wid)
+			wid = text_width(buf_cstr(&b));
+		if (text_width(rows[i].inv->number) > winv)
+			winv = text_width(rows[i].inv->number);
+	}
+	put_cell(o, "TASK", wid, true);
+	buf_puts(o, " DATE       ");
+	put_cell(o, "INVOICE", winv, true);
+	buf_putc(o, ' ');
+	put_cell(o, "CUSTOMER", TASKS_CUSTOMER_WIDTH, true);
+	buf_puts(o, " TO DO\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct task_row *r = &rows[i];
+
+		buf_reset(&b);
+		task_format_id(r->inv->number, r->t.seq, &b);
+		put_cell(o, buf_cstr(&b), wid, true);
+		format_local(r->t.ev->time, t, sizeof(t));
+		buf_printf(o, " %.10s ", t);
+		put_cell(o, r->inv->number, winv, true);
+		buf_putc(o, ' ');
+		put_cell(o,
+		         r->inv->customer_name ? r->inv->customer_name
+		                               : r->inv->customer,
+		         TASKS_CUSTOMER_WIDTH, true);
+		buf_putc(o, ' ');
+		buf_reset(&b);
+		task_what(r->t.ev, &b);
+		put_cell(o, buf_cstr(&b), TASK_MAX_WHAT, false);
+		buf_putc(o, '\n');
+		if (r->t.done != NULL) {
+			format_local(r->t.done->time, t, sizeof(t));
+			buf_printf(o, "    done %s by ", t);
+			put_cell(o, r->t.done->actor ? r->t.done->actor : "?",
+			         INVOICE_MAX_DETAIL, false);
+			buf_reset(&b);
+			if (task_note(r->inv, &r->t, &b)) {
+				buf_puts(o, ": ");
+				put_cell(o, buf_cstr(&b), INVOICE_MAX_DETAIL,
+				         false);
+			}
+			buf_putc(o, '\n');
+		} else if (task_moot(r->inv)) {
+			buf_printf(o, "    not to do: the invoice is %s\n",
+			           invoice_state_name(r->inv->state));
+		}
+	}
+	buf_free(&b);
+}
+
+static int
+cmd_tasks(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {{"all", no_argument, NULL, 'a'},
+	                                     {"json", no_argument, NULL, 'j'},
+	                                     {"help", no_argument, NULL, 'h'},
+	                                     {NULL, 0, NULL, 0}};
+	bool all = false, as_json = false;
+	struct task_row *rows = NULL;
+	struct invoice *v;
+	struct buf o = BUF_INIT;
+	size_t n, nrows = 0, cap = 0;
+	int ch, rc;
+
+	while ((ch = next_opt(c, argc, argv, "ajh", opts)) != -1) {
+		all |= ch == 'a';
+		as_json |= ch == 'j';
+	}
+	if (optind != argc)
+		die_usage(c, "unexpected argument \"%s\"", argv[optind]);
+	if ((rc = load_all(c, &v, &n)) != 0)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		struct task t;
+		size_t pos = 0;
+
+		while (task_next(&v[i], &pos, &t)) {
+			if (!all && (t.done != NULL || task_moot(&v[i])))
+				continue;
+			if (nrows == cap) {
+				struct task_row *g;
+
+				cap = cap ? cap * 2 : 16;
+				if ((g = realloc(rows, cap * sizeof(*g))) ==
+				    NULL) {
+					free(rows);
+					free_all(v, n);
+					warnx_(c, "out of memory");
+					return EX_OSERR;
+				}
+				rows = g;
+			}
+			rows[nrows++] = (struct task_row){&v[i], t};
+		}
+	}
+	if (nrows > 1)
+		qsort(rows, nrows, sizeof(*rows), task_row_cmp);
+	if (as_json)
+		tasks_json(rows, nrows, &o);
+	else
+		tasks_text(rows, nrows, &o);
+	fputs(buf_failed(&o) ? "out of memory\n" : buf_cstr(&o), stdout);
+	buf_free(&o);
+	free(rows);
+	free_all(v, n);
+	return EX_OK;
+}
+
+/* Close task SEQ of INV for `done`: 0, or an exit code after saying
+ * why. */
+static int
+done_apply(struct cli *c, struct invoice *inv, const char *id, unsigned seq,
+           const char *note)
+{
+	struct task t;
+	struct err e;
+	char when[32];
+
+	if (task_find(inv, seq, &t) == 0 && t.done != NULL) {
+		format_local(t.done->time, when, sizeof(when));
+		warnx_(c, "task %s is already done (%s by %s)", id, when,
+		       t.done->actor ? t.done->actor : "?");
+		return EX_DATAERR;
+	}
+	if (task_close(inv, seq, note, c->now, c->actor, &e) < 0) {
+		warnx_(c, "%s", e.msg);
+		return strcmp(e.msg, "out of memory") == 0 ? EX_OSERR
+		                                           : EX_DATAERR;
+	}
+	return 0;
+}
+
+static int
+cmd_done(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"note", required_argument, NULL, 'n'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
+	const char *id, *note = NULL;
+	struct invoice inv;
+	struct buf number = BUF_INIT;
+	enum store_rc rc;
+	struct err e;
+	unsigned seq;
+	size_t len;
+	int ch, status;
+
+	while ((ch = next_opt(c, argc, argv, "n:h", opts)) != -1)
+		note = optarg;
+	if (argc - optind != 1)
+		die_usage(c, "expected one task, as relance tasks lists it");
+	id = argv[optind];
+	if ((len = task_parse_id(id, &seq)) == 0)
+		die_usage(c,
+		          "bad task \"%s\" (expected INVOICE.N as relance "
+		          "tasks lists it, e.g. F2026-0042.1)",
+		          id);
+	if (note != NULL && (text_has_ctl(note) || *note == '\0' ||
+	                     strlen(note) > TASK_MAX_NOTE))
+		die_usage(c, "--note must be one line of 1 to %d bytes",
+		          TASK_MAX_NOTE);
+	buf_append(&number, id, len);
+	if (buf_failed(&number)) {
+		warnx_(c, "out of memory");
+		return EX_OSERR;
+	}
+	if ((rc = store_begin(c->st, STORE_WRITE, &e)) != STORE_OK) {
+		buf_free(&number);
+		return store_failed(c, rc, &e);
+	}
+	rc = ledger_get(c->st, buf_cstr(&number), &inv, &e);
+	if (rc != STORE_OK) {
+		store_abort(c->st);
+		if (rc == STORE_NOTFOUND)
+			warnx_(c, "unknown task \"%s\": no invoice %s", id,
+			       buf_cstr(&number));
+		status =
+		    rc == STORE_NOTFOUND ? EX_DATAERR : store_failed(c, rc, &e);
+		buf_free(&number);
+		return status;
+	}
+	status = done_apply(c, &inv, id, seq, note);
+	if (status == 0 && (rc = ledger_put(c->st, &inv, &e)) != STORE_OK)
+		status = store_failed(c, rc, &e);
+	if (status == 0 && (rc = store_commit(c->st, &e)) != STORE_OK)
+		status = store_failed(c, rc, &e);
+	else if (status != 0)
+		store_abort(c->st);
+	if (status == 0)
+		printf("%s: done (%s)\n", id,
+		       inv.events[inv.nevents - 1].detail + strlen(id) + 2);
+	invoice_free(&inv);
+	buf_free(&number);
+	return status;
 }
 
 static const struct command commands[] = {
@@ -1599,7 +1942,21 @@ static const struct command commands[] = {
      "  --dry-run  say what would be done; change and send nothing\n"
      "  --date D   run as if today were D (previews and tests)\n"
      "  --json     one JSON object per invoice, then the summary\n"
-     "Exit 0, or 75 when an invoice needs another run or a person.\n"},
+     "With SummaryTo in relance.conf, the lines are also mailed there\n"
+     "(not on --dry-run).\n"
+     "Exit 0, or 75 when an invoice needs another run or a person, or\n"
+     "the summary mail was not sent.\n"},
+    {"tasks", cmd_tasks, "tasks [--all] [--json]",
+     "List the open tasks for a person (phone calls, letters to post,\n"
+     "reminders to send by hand, addresses to check), oldest first, with\n"
+     "their IDs (INVOICE.N). Tasks of paid or closed invoices are left\n"
+     "out.\n"
+     "  --all   also the done ones (when, by whom, the note) and those\n"
+     "          of paid or closed invoices\n"
+     "  --json  a JSON array instead of the table\n"},
+    {"done", cmd_done, "done TASK [--note TEXT]",
+     "Record that a task is done, in its invoice's history, with an\n"
+     "optional one-line note (\"promised for Friday\").\n"},
     {"check", cmd_check, "check [POLICYDIR]",
      "Validate the configuration and the policy files; print every\n"
      "error as FILE:LINE: message.\n"},

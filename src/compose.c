@@ -1381,3 +1381,55 @@ out:
 	buf_free(&text);
 	return rc;
 }
+
+/* ---- a report for the company's own people ---- */
+
+int
+compose_report(const struct compose_report *r, struct buf *out, struct err *e)
+{
+	struct buf v = BUF_INIT;
+	int rc = -1;
+
+	if (!compose_msgid_ok(r->message_id)) {
+		err_set(e, "Message-ID is malformed, expected <left@right>");
+		goto out;
+	}
+	if (r->to == NULL || r->to->n == 0) {
+		err_set(e, "no recipient");
+		goto out;
+	}
+	if (compose_from(r->from, &v, e) < 0 ||
+	    compose_header(out, "From", buf_cstr(&v), false, e) < 0)
+		goto out;
+	buf_reset(&v);
+	for (size_t i = 0; i < r->to->n; i++) {
+		const char *a = r->to->v[i];
+
+		if (!compose_addr_ok(a, strlen(a))) {
+			compose_bad(e, "recipient", a);
+			goto out;
+		}
+		buf_printf(&v, "%s%s", i ? ", " : "", a);
+	}
+	if (compose_header(out, "To", buf_cstr(&v), false, e) < 0 ||
+	    compose_header(out, "Subject", r->subject, true, e) < 0)
+		goto out;
+	buf_reset(&v);
+	if (compose_date_field(r->date, r->zone, &v, e) < 0 ||
+	    compose_header(out, "Date", buf_cstr(&v), false, e) < 0 ||
+	    compose_header(out, "Message-ID", r->message_id, false, e) < 0 ||
+	    compose_header(out, "Auto-Submitted", "auto-generated", false, e) <
+	        0 ||
+	    compose_header(out, "MIME-Version", "1.0", false, e) < 0 ||
+	    compose_text_headers(out, e) < 0)
+		goto out;
+	compose_qp(r->text, out);
+	rc = 0;
+	if (buf_failed(out) || buf_failed(&v)) {
+		err_set(e, "no memory");
+		rc = -1;
+	}
+out:
+	buf_free(&v);
+	return rc;
+}

@@ -154,4 +154,27 @@ struct compose_mail {
 int compose_message(const struct compose_mail *m, struct buf *out,
                     struct strlist *rcpts, struct err *e);
 
+/* A plain-text report for the company's own people (the summary of a
+ * run). Everything is borrowed. */
+struct compose_report {
+	const char *from;         /* Sender: addr, "Name <addr>" */
+	const struct strlist *to; /* addresses, at least one */
+	const char *subject;      /* UTF-8 text */
+	const char *text;         /* the body, UTF-8, LF line ends */
+	int64_t date;             /* seconds since the epoch */
+	int zone;                 /* minutes east of UTC */
+	const char *message_id;   /* "<...@...>" */
+};
+
+/*
+ * compose_report -- append to OUT the message for R: To, From, Subject,
+ * Date, Message-ID, Auto-Submitted: auto-generated (no vacation replies),
+ * MIME-Version, and R->text as a text/plain UTF-8 quoted-printable body.
+ * Returns 0, or -1 with E set and OUT in an unspecified state: no
+ * recipient, a recipient or the sender that is not an address, a bad
+ * Message-ID or zone, no memory.
+ */
+int compose_report(const struct compose_report *r, struct buf *out,
+                   struct err *e);
+
 #endif

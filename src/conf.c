@@ -138,6 +138,8 @@ static const struct config_key config_keys[] = {
     CONFIG_KEY("ReminderSubject", reminder_subject, config_check_pattern,
                "a PCRE2 pattern with one capture group for the invoice "
                "number, e.g. \"facture (F\\d{4}-\\d+)\""),
+    CONFIG_LIST_KEY("SummaryTo", summary_to, config_check_address,
+                    "local@domain, or several separated by commas"),
 };
 
 #define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))

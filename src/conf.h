@@ -96,6 +96,10 @@ struct config {
 	int on_internal_error; /* On-InternalError: enum config_on_error */
 	int guard;             /* Guard: enum config_guard */
 	bool plus_addressing;  /* PlusAddressing */
+
+	/* relance(1) run */
+	struct strlist summary_to; /* SummaryTo: who gets the mailed summary
+	                             of each run (empty: nobody) */
 };
 
 /*
@@ -109,8 +113,9 @@ struct config {
  * config_free.
  *
  * Keys that take a list (Mailbox, InternalNetworks, InternalDaemons,
- * ReminderSender) may be given several times and hold comma-separated
- * values; the first time a file gives one, it replaces the default list.
+ * ReminderSender, SummaryTo) may be given several times and hold
+ * comma-separated values; the first time a file gives one, it replaces the
+ * default list.
  */
 int config_init(struct config *c);
 

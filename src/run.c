@@ -971,3 +971,46 @@ run_all(const struct run_opts *o, struct run_summary *sum, struct err *e)
 	run_print_summary(o, sum);
 	return 0;
 }
+
+/* ---- the summary by mail ---- */
+
+int
+run_mail_summary(const struct run_opts *o, const struct run_summary *sum,
+                 const char *text, struct err *e)
+{
+	struct buf subject = BUF_INIT, mid = BUF_INIT, from = BUF_INIT,
+	           msg = BUF_INIT;
+	struct compose_report r = {
+	    o->cfg->sender, &o->cfg->summary_to, NULL, text,
+	    o->now,         run_zone(o->now),    NULL};
+	char day[11];
+	int rc = -1;
+
+	date_format(o->today, day);
+	if (run_sender_address(o->cfg->sender, &from) < 0) {
+		err_set(e, "no sender address: set Sender in relance.conf");
+		goto out;
+	}
+	buf_printf(&subject,
+	           "relance run %s: %u sent, %u letters, %u tasks, %u errors",
+	           day, sum->sent, sum->letters, sum->tasks, sum->errors);
+	buf_printf(&mid, "<relance-run.%s.%" PRId64 "%s>", day, o->now,
+	           strchr(buf_cstr(&from), '@'));
+	r.subject = buf_cstr(&subject);
+	r.message_id = buf_cstr(&mid);
+	if (buf_failed(&subject) || buf_failed(&mid)) {
+		err_set(e, "out of memory");
+		goto out;
+	}
+	if (compose_report(&r, &msg, e) < 0)
+		goto out;
+	if (run_sendmail(o->cfg->sendmail, buf_cstr(&from), &o->cfg->summary_to,
+	                 &msg, e) == 0)
+		rc = 0;
+out:
+	buf_free(&subject);
+	buf_free(&mid);
+	buf_free(&from);
+	buf_free(&msg);
+	return rc;
+}

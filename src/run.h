@@ -98,4 +98,17 @@ const struct invoice_event *run_pending(const struct invoice *inv);
  */
 bool run_confirmed(const struct invoice *inv, const char *mid);
 
+/*
+ * run_mail_summary -- mail TEXT, the lines a run printed, to the
+ * configured SummaryTo through Sendmail (the execve path of reminders):
+ * From Sender, Subject "relance run DAY: N sent, N letters, N tasks,
+ * N errors" from SUM, Date O->now, Message-ID
+ * "<relance-run.DAY.NOW@DOMAIN>", Auto-Submitted: auto-generated, a
+ * text/plain UTF-8 body. DAY is O->today. Changes nothing in the state
+ * file. Returns 0 when sendmail took it, or -1 with E saying why (not
+ * sent, or unknown whether it was).
+ */
+int run_mail_summary(const struct run_opts *o, const struct run_summary *sum,
+                     const char *text, struct err *e);
+
 #endif

@@ -964,6 +964,77 @@ test_attachment_name_loses_its_directory_and_must_not_be_empty(void **state)
 	                              "than 200 bytes");
 }
 
+static void
+test_report_is_exact(void **state)
+{
+	struct strlist to = STRLIST_INIT;
+	struct compose_report r = {"Compta Société <factures@example.com>",
+	                           &to,
+	                           "relance run 2026-11-23: 1 sent",
+	                           "F1: send courtesy: dû\nF2 = ok\n",
+	                           1795426200,
+	                           60,
+	                           "<relance-run.2026-11-23.1@example.com>"};
+	struct buf out = BUF_INIT;
+	struct err e;
+
+	(void)state;
+	strlist_add(&to, "compta@example.com");
+	strlist_add(&to, "dg@example.com");
+	assert_int_equal(compose_report(&r, &out, &e), 0);
+	assert_string_equal(
+	    buf_cstr(&out),
+	    "From: =?UTF-8?B?Q29tcHRhIFNvY2nDqXTDqQ==?= "
+	    "<factures@example.com>\n"
+	    "To: compta@example.com, dg@example.com\n"
+	    "Subject: relance run 2026-11-23: 1 sent\n"
+	    "Date: Mon, 23 Nov 2026 10:30:00 +0100\n"
+	    "Message-ID: <relance-run.2026-11-23.1@example.com>\n"
+	    "Auto-Submitted: auto-generated\n"
+	    "MIME-Version: 1.0\n"
+	    "Content-Type: text/plain; charset=utf-8\n"
+	    "Content-Transfer-Encoding: quoted-printable\n"
+	    "\n"
+	    "F1: send courtesy: d=C3=BB\n"
+	    "F2 =3D ok\n");
+	buf_free(&out);
+	strlist_clear(&to);
+}
+
+static void
+test_report_refuses_bad_addresses(void **state)
+{
+	struct strlist to = STRLIST_INIT;
+	struct compose_report r = {
+	    "factures@example.com", &to, "s", "t\n", 1795426200, 60,
+	    "<a.1@b.example>"};
+	struct buf out = BUF_INIT;
+	struct err e;
+
+	(void)state;
+	assert_int_equal(compose_report(&r, &out, &e), -1);
+	assert_string_equal(e.msg, "no recipient");
+	strlist_add(&to, "compta\n@example.com");
+	buf_reset(&out);
+	assert_int_equal(compose_report(&r, &out, &e), -1);
+	assert_string_equal(e.msg, "recipient \"compta @example.com\" is not "
+	                           "an address, expected local@domain");
+	strlist_clear(&to);
+	strlist_add(&to, "compta@example.com");
+	r.from = NULL;
+	buf_reset(&out);
+	assert_int_equal(compose_report(&r, &out, &e), -1);
+	assert_string_equal(e.msg, "Sender is not set in relance.conf");
+	r.from = "factures@example.com";
+	r.message_id = "nope";
+	buf_reset(&out);
+	assert_int_equal(compose_report(&r, &out, &e), -1);
+	assert_string_equal(e.msg,
+	                    "Message-ID is malformed, expected <left@right>");
+	buf_free(&out);
+	strlist_clear(&to);
+}
+
 int
 main(void)
 {
@@ -1004,6 +1075,8 @@ main(void)
 	    T(test_non_ascii_file_name_uses_rfc_2231),
 	    T(test_attachment_name_loses_its_directory_and_must_not_be_empty),
 #undef T
+	    cmocka_unit_test(test_report_is_exact),
+	    cmocka_unit_test(test_report_refuses_bad_addresses),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,7 +24,7 @@
 	"PaymentLink, Sendmail, TimeZone, Socket, UserID, PidFile, Mailbox, "  \
 	"InternalNetworks, InternalDaemons, On-InternalError, SpoolDir, "      \
 	"MaxBodySize, SubjectTag, PlusAddressing, Guard, ReminderSender, "     \
-	"ReminderSubject"
+	"ReminderSubject, SummaryTo"
 
 /* Parse TEXT as "relance.conf" into a fresh *C; return the error count. */
 static int
@@ -958,6 +958,28 @@ test_milter_defaults(void **state)
 }
 
 static void
+test_summary_to_takes_addresses(void **state)
+{
+	struct config c;
+	struct strlist errors = STRLIST_INIT;
+
+	(void)state;
+	assert_int_equal(parse("SummaryTo compta@example.com, "
+	                       "dg@example.com\nSummaryTo x@example.com\n",
+	                       &c, &errors),
+	                 0);
+	assert_int_equal(c.summary_to.n, 3);
+	assert_string_equal(c.summary_to.v[0], "compta@example.com");
+	assert_string_equal(c.summary_to.v[1], "dg@example.com");
+	assert_string_equal(c.summary_to.v[2], "x@example.com");
+	config_free(&c);
+	assert_int_equal(parse("SummaryTo compta\n", &c, &errors), 1);
+	assert_int_equal(c.summary_to.n, 0);
+	config_free(&c);
+	strlist_clear(&errors);
+}
+
+static void
 test_milter_keys_are_set(void **state)
 {
 	struct config c;
@@ -1384,6 +1406,7 @@ main(void)
 	    cmocka_unit_test(test_contrib_sample_is_valid),
 	    cmocka_unit_test(test_milter_defaults),
 	    cmocka_unit_test(test_milter_keys_are_set),
+	    cmocka_unit_test(test_summary_to_takes_addresses),
 	    cmocka_unit_test(test_list_key_may_repeat_and_replaces_the_default),
 	    cmocka_unit_test(test_list_key_empty_item),
 	    cmocka_unit_test(test_list_item_errors_name_the_item),

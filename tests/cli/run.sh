@@ -35,7 +35,7 @@ OUT="$work/relance.conf, $top_srcdir/policies: OK" \
 printf 'StateFile relative.db\nColour blue\n' >bad.conf
 ERR=$(cat <<EOF
 bad.conf:1: StateFile "relative.db" is not an absolute path (expected an absolute path, e.g. /var/lib/relance/relance.db)
-bad.conf:2: unknown key "Colour" (expected one of StateFile, PolicyDir, CompanyName, Sender, ReplyAddress, IBAN, BIC, PaymentLink, Sendmail, TimeZone, Socket, UserID, PidFile, Mailbox, InternalNetworks, InternalDaemons, On-InternalError, SpoolDir, MaxBodySize, SubjectTag, PlusAddressing, Guard, ReminderSender, ReminderSubject)
+bad.conf:2: unknown key "Colour" (expected one of StateFile, PolicyDir, CompanyName, Sender, ReplyAddress, IBAN, BIC, PaymentLink, Sendmail, TimeZone, Socket, UserID, PidFile, Mailbox, InternalNetworks, InternalDaemons, On-InternalError, SpoolDir, MaxBodySize, SubjectTag, PlusAddressing, Guard, ReminderSender, ReminderSubject, SummaryTo)
 EOF
 ) expect "a bad config names file and line, and stops" 78 \
 	"$top_builddir/src/relance" -c bad.conf list
@@ -415,9 +415,175 @@ OUT="0 sent, 0 letters, 0 tasks, 8 skipped, 0 errors" \
 	expect "run: a second run the same day sends nothing" 0 \
 	sh -c '"$0" -c "$1" run | tail -1' "$top_builddir/src/relance" "$work/relance.conf"
 
+# --- tasks
+
+# The run above left three tasks, all at 10:30: two letters to post and a
+# reminder to send by hand. A day later, a new invoice whose number holds
+# a dot and a dash gets one more; then F2026-0201 is paid, which makes its
+# task moot.
+cat >later.csv <<'EOF2'
+N° facture;Client;Nom;Courriel;Montant;Devise;Date;Échéance;Profil;Langue;Fichier
+F.7-1;C7;Atelier Roux;compta@roux.example;42,00;EUR;01/11/2026;02/12/2026;default;fr;
+EOF2
+r import later.csv >/dev/null
+OUT=$(cat <<'EOF2'
+TASK         DATE       INVOICE    CUSTOMER             TO DO
+F2026-0101.1 2026-11-23 F2026-0101 Dupont ; Fils SARL   print and send by registered letter with acknowledgement of receipt: Mise en demeure de payer : facture F2026-0101
+F2026-0201.1 2026-11-23 F2026-0201 Société Générale d’… PDF missing: send courtesy by hand (the invoice has no PDF)
+F8-1.1       2026-11-23 F8-1       C1                   print and send by registered letter with acknowledgement of receipt: Mise en demeure de payer : facture F8-1
+EOF2
+) expect "tasks: the open tasks the run left" 0 r tasks
+OUT="F.7-1: task courtesy (task) due 2026-11-24: PDF missing: send courtesy by hand (the invoice has no PDF)" \
+	expect "tasks: a task made a day later" 0 \
+	sh -c 'RELANCE_NOW=$((RELANCE_NOW + 86400)) "$0" -c "$1" run | grep "^F\.7-1:"' \
+	"$top_builddir/src/relance" "$work/relance.conf"
+r pay F2026-0201 >/dev/null
+OUT=$(cat <<'EOF2'
+TASK         DATE       INVOICE    CUSTOMER             TO DO
+F2026-0101.1 2026-11-23 F2026-0101 Dupont ; Fils SARL   print and send by registered letter with acknowledgement of receipt: Mise en demeure de payer : facture F2026-0101
+F8-1.1       2026-11-23 F8-1       C1                   print and send by registered letter with acknowledgement of receipt: Mise en demeure de payer : facture F8-1
+F.7-1.1      2026-11-24 F.7-1      Atelier Roux         PDF missing: send courtesy by hand (the invoice has no PDF)
+EOF2
+) expect "tasks: oldest first; a paid invoice's task is left out" 0 r tasks
+
+OUT="F2026-0101.1: done (print and send by registered letter with acknowledgement of receipt: Mise en demeure de payer : facture F2026-0101; note: posté, AR n° 1A 234)" \
+	expect "done --note" 0 r done F2026-0101.1 --note "posté, AR n° 1A 234"
+OUT="F.7-1.1: done (PDF missing: send courtesy by hand (the invoice has no PDF))" \
+	expect "done: an invoice number with a dot and a dash" 0 \
+	sh -c 'RELANCE_NOW=$((RELANCE_NOW + 90000)) SUDO_USER=anne "$0" -c "$1" done F.7-1.1' \
+	"$top_builddir/src/relance" "$work/relance.conf"
+r show F2026-0101 --json >before.json
+ERR="relance: done: task F2026-0101.1 is already done (2026-11-23 10:30 by relance done (clerk))" \
+	expect "done: twice is refused" 65 r done F2026-0101.1 --note again
+ERR='relance: done: unknown task "F2026-0101.2": invoice F2026-0101 has 1 task' \
+	expect "done: an unknown task" 65 r done F2026-0101.2
+ERR='relance: done: unknown task "F404.1": no invoice F404' \
+	expect "done: an unknown invoice" 65 r done F404.1
+ERR=$(cat <<'EOF2'
+relance: done: bad task "F2026-0101" (expected INVOICE.N as relance tasks lists it, e.g. F2026-0042.1)
+usage: relance done TASK [--note TEXT]
+EOF2
+) expect "done: a task ID without its number" 64 r done F2026-0101
+ERR=$(cat <<'EOF2'
+relance: done: --note must be one line of 1 to 500 bytes
+usage: relance done TASK [--note TEXT]
+EOF2
+) expect "done: a note of two lines" 64 r done F8-1.1 --note "$(printf 'a\nb')"
+OUT=$(cat before.json) expect "done: a refusal changes nothing" 0 \
+	r show F2026-0101 --json
+OUT='"kind":"task" "kind":"task-done" ' expect "done: task-done in the history" 0 \
+	sh -c '"$0" -c "$1" show F2026-0101 --json | grep -o "\"kind\":\"task[a-z-]*\"" | tr "\n" " "; echo' \
+	"$top_builddir/src/relance" "$work/relance.conf"
+OUT=$(cat <<'EOF2'
+TASK   DATE       INVOICE CUSTOMER             TO DO
+F8-1.1 2026-11-23 F8-1    C1                   print and send by registered letter with acknowledgement of receipt: Mise en demeure de payer : facture F8-1
+EOF2
+) expect "tasks: done ones are left out" 0 r tasks
+OUT=$(cat <<'EOF2'
+TASK         DATE       INVOICE    CUSTOMER             TO DO
+F2026-0101.1 2026-11-23 F2026-0101 Dupont ; Fils SARL   print and send by registered letter with acknowledgement of receipt: Mise en demeure de payer : facture F2026-0101
+    done 2026-11-23 10:30 by relance done (clerk): posté, AR n° 1A 234
+F2026-0201.1 2026-11-23 F2026-0201 Société Générale d’… PDF missing: send courtesy by hand (the invoice has no PDF)
+    not to do: the invoice is paid
+F8-1.1       2026-11-23 F8-1       C1                   print and send by registered letter with acknowledgement of receipt: Mise en demeure de payer : facture F8-1
+F.7-1.1      2026-11-24 F.7-1      Atelier Roux         PDF missing: send courtesy by hand (the invoice has no PDF)
+    done 2026-11-24 11:30 by relance done (anne)
+EOF2
+) expect "tasks --all: done and moot ones, when, by whom, the note" 0 r tasks --all
+OUT=$(cat <<'EOF2'
+[
+{"task":"F2026-0101.1","time":"2026-11-23T09:30:00Z","invoice":"F2026-0101","customer":"C001","customer_name":"Dupont ; Fils SARL","state":"open","status":"done","what":"print and send by registered letter with acknowledgement of receipt: Mise en demeure de payer : facture F2026-0101","detail":"print and send by registered letter with acknowledgement of receipt: Mise en demeure de payer : facture F2026-0101","by":"relance run (clerk)","done_time":"2026-11-23T09:30:00Z","done_by":"relance done (clerk)","note":"posté, AR n° 1A 234"},
+{"task":"F2026-0201.1","time":"2026-11-23T09:30:00Z","invoice":"F2026-0201","customer":"C020","customer_name":"Société Générale d’Études","state":"paid","status":"moot","what":"PDF missing: send courtesy by hand (the invoice has no PDF)","detail":"PDF missing: send courtesy by hand (the invoice has no PDF)","by":"relance run (clerk)","done_time":null,"done_by":null,"note":null},
+{"task":"F8-1.1","time":"2026-11-23T09:30:00Z","invoice":"F8-1","customer":"C1","customer_name":"C1","state":"open","status":"open","what":"print and send by registered letter with acknowledgement of receipt: Mise en demeure de payer : facture F8-1","detail":"print and send by registered letter with acknowledgement of receipt: Mise en demeure de payer : facture F8-1","by":"relance run (clerk)","done_time":null,"done_by":null,"note":null},
+{"task":"F.7-1.1","time":"2026-11-24T09:30:00Z","invoice":"F.7-1","customer":"C7","customer_name":"Atelier Roux","state":"open","status":"done","what":"PDF missing: send courtesy by hand (the invoice has no PDF)","detail":"PDF missing: send courtesy by hand (the invoice has no PDF)","by":"relance run (clerk)","done_time":"2026-11-24T10:30:00Z","done_by":"relance done (anne)","note":null}
+]
+EOF2
+) expect "tasks --all --json" 0 r tasks --all --json
+r done F8-1.1 >/dev/null
+OUT="TASK DATE       INVOICE CUSTOMER             TO DO" \
+	expect "tasks: none left, the header alone" 0 r tasks
+OUT="[]" expect "tasks --json: none left" 0 r tasks --json
+
+# --- the summary by mail
+
+# With SummaryTo, a run mails what it printed to the accounts team,
+# through the same sendmail; two days later, F2026-0201's thanks is due.
+cp relance.conf summary.conf
+echo "SummaryTo    compta@example.com, dg@example.com" >>summary.conf
+rs() {
+	RELANCE_NOW=$((RELANCE_NOW + 2 * 86400)) \
+		"$top_builddir/src/relance" -c "$work/summary.conf" "$@"
+}
+: >sent.log
+OUT=$(cat <<'EOF2'
+F8-1: none: no step left after formal-notice
+F2026-0101: none: no step left after formal-notice
+F2026-0102: none: invoice is paid
+F2026-0103: none: invoice is paid
+F9-2: wait reminder-2 until 2026-11-30: reminder-2 not due before 2026-11-30
+F2026-0201: thanks thanks (email) to etudes@sge.example: fully paid: thank the customer
+F2026-0104: none: invoice is cancelled
+F9-1: wait reminder-1 until 2026-12-09: reminder-1 not due before 2026-12-09
+F.7-1: wait reminder-1 until 2026-12-10: reminder-1 not due before 2026-12-10
+1 sent, 0 letters, 0 tasks, 8 skipped, 0 errors
+EOF2
+) expect "run with SummaryTo: the same lines on standard output" 0 rs run
+OUT=$(cat <<'EOF2'
+argv: -oi -f factures@example.com -- etudes@sge.example
+argv: -oi -f factures@example.com -- compta@example.com dg@example.com
+EOF2
+) expect "run with SummaryTo: the summary goes after the reminders" 0 \
+	grep '^argv:' sent.log
+OUT=$(cat <<'EOF2'
+argv: -oi -f factures@example.com -- compta@example.com dg@example.com
+From: Compta Exemple <factures@example.com>
+To: compta@example.com, dg@example.com
+Subject: relance run 2026-11-25: 1 sent, 0 letters, 0 tasks, 0 errors
+Date: Wed, 25 Nov 2026 10:30:00 +0100
+Message-ID: <relance-run.2026-11-25.1795599000@example.com>
+Auto-Submitted: auto-generated
+MIME-Version: 1.0
+Content-Type: text/plain; charset=utf-8
+Content-Transfer-Encoding: quoted-printable
+
+F8-1: none: no step left after formal-notice
+F2026-0101: none: no step left after formal-notice
+F2026-0102: none: invoice is paid
+F2026-0103: none: invoice is paid
+F9-2: wait reminder-2 until 2026-11-30: reminder-2 not due before 2026-11-3=
+0
+F2026-0201: thanks thanks (email) to etudes@sge.example: fully paid: thank =
+the customer
+F2026-0104: none: invoice is cancelled
+F9-1: wait reminder-1 until 2026-12-09: reminder-1 not due before 2026-12-0=
+9
+F.7-1: wait reminder-1 until 2026-12-10: reminder-1 not due before 2026-12-=
+10
+1 sent, 0 letters, 0 tasks, 8 skipped, 0 errors
+EOF2
+) expect "run with SummaryTo: the summary mail, headers and body" 0 \
+	sed -n '/^argv: .*compta@example.com/,$p' sent.log
+: >sent.log
+last_line() { rs "$@" | tail -1; }
+OUT="dry run: 0 sent, 0 letters, 0 tasks, 9 skipped, 0 errors" \
+	expect "run --dry-run with SummaryTo: last line" 0 \
+	last_line run --dry-run
+OUT="" expect "run --dry-run mails no summary" 0 cat sent.log
+touch fail
+summary_fails() {
+	local rc=0
+	rs run >"$work/stdout" || rc=$?
+	tail -1 "$work/stdout"
+	return "$rc"
+}
+OUT="0 sent, 0 letters, 0 tasks, 9 skipped, 0 errors" \
+ERR="relance: run: summary mail not sent: $work/fake-sendmail exited with status 75" \
+	expect "run: a summary mail that fails is reported; exit 75" 75 summary_fails
+rm fail
+
 # --- usage
 
-for c in import list show pay dispute resolve pause resume cancel classify replay run check fsck backup restore; do
+for c in import list show pay dispute resolve pause resume cancel classify replay run tasks done check fsck backup restore; do
 	if r "$c" --help | grep -q "^usage: relance $c"; then
 		pass=$((pass + 1)); echo "ok $c --help"
 	else
