@@ -2653,7 +2653,7 @@ test_shipped_calendar_and_first_contact(void **state)
 
 	assert_true(p->calendar.window);
 	assert_int_equal(p->calendar.window_days, 0x1f);
-	assert_int_equal(p->calendar.window_from, 9 * 60);
+	assert_int_equal(p->calendar.window_from, 8 * 60);
 	assert_int_equal(p->calendar.window_to, 18 * 60);
 	for (size_t i = 0; i < p->nprofiles; i++)
 		assert_string_equal(p->profiles[i]->first_contact,

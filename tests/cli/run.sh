@@ -55,9 +55,9 @@ printf 'Subject: {invoice}\n\nHello {nobody}\n' >badpol/templates/fr/thanks
 printf '\tclosed 2027-01-01 to 2026-12-24\n\tclosed 2026-02-30\n\twindow mon-fri 18:00-09:00\n' \
 	>>badpol/calendar.policy
 ERR=$(cat <<'EOF'
-badpol/calendar.policy:25: closed range 2027-01-01 to 2026-12-24 ends before it starts, expected the first day, then the last
-badpol/calendar.policy:26: bad date "2026-02-30", expected YYYY-MM-DD
-badpol/calendar.policy:27: duplicate "window", first set at badpol/calendar.policy:18
+badpol/calendar.policy:27: closed range 2027-01-01 to 2026-12-24 ends before it starts, expected the first day, then the last
+badpol/calendar.policy:28: bad date "2026-02-30", expected YYYY-MM-DD
+badpol/calendar.policy:29: duplicate "window", first set at badpol/calendar.policy:20
 badpol/profiles.policy:29: bad offset "+15x", expected days from the due date such as -8d, +15d or +20bd
 badpol/templates/fr/thanks:3: unknown placeholder {nobody}, expected one of: invoice, customer, customer_name, contact, issue_date, due_date, amount_due, amount_original, currency, days_overdue, deadline_date, deadline_days, company_name, sender, reply_address, iban, bic, payment_link, interest_rate, interest_amount, indemnity, total_claimed, today, step
 EOF
@@ -370,19 +370,19 @@ EOF
 	r run --dry-run --json
 OUT="" expect "run --dry-run sends nothing" 0 cat sent.log
 
-# The send window (calendar.policy: mon-fri 09:00-18:00, in TimeZone).
+# The send window (calendar.policy: mon-fri 08:00-18:00, in TimeZone).
 OUT=$(cat <<'EOF'
-F2026-0102: wait thanks (email): skipped: outside the send window (mon-fri 09:00-18:00 Europe/Paris); fully paid: thank the customer
-F2026-0103: wait thanks (email): skipped: outside the send window (mon-fri 09:00-18:00 Europe/Paris); fully paid: thank the customer
-F9-2: wait reminder-1 (email): skipped: outside the send window (mon-fri 09:00-18:00 Europe/Paris); reminder-1 due on 2026-11-23 (skipping 1 missed step)
-F9-1: wait courtesy (email): skipped: outside the send window (mon-fri 09:00-18:00 Europe/Paris); courtesy due on 2026-11-23
+F2026-0102: wait thanks (email): skipped: outside the send window (mon-fri 08:00-18:00 Europe/Paris); fully paid: thank the customer
+F2026-0103: wait thanks (email): skipped: outside the send window (mon-fri 08:00-18:00 Europe/Paris); fully paid: thank the customer
+F9-2: wait reminder-1 (email): skipped: outside the send window (mon-fri 08:00-18:00 Europe/Paris); reminder-1 due on 2026-11-23 (skipping 1 missed step)
+F9-1: wait courtesy (email): skipped: outside the send window (mon-fri 08:00-18:00 Europe/Paris); courtesy due on 2026-11-23
 dry run: 0 sent, 0 letters, 0 tasks, 8 skipped, 0 errors
 EOF
 ) expect "run --dry-run outside the send window: skipped, with the reason" 0 \
 	sh -c '"$0" -c "$1" run --dry-run --time 18:00 | grep -E "^F(9|2026-010[23])|sent,"' \
 	"$top_builddir/src/relance" "$work/relance.conf"
 OUT=$(cat <<'EOF'
-{"invoice":"F9-1","action":"wait","step":"courtesy","channel":"email","when":null,"why":"skipped: outside the send window (mon-fri 09:00-18:00 Europe/Paris); courtesy due on 2026-11-23"}
+{"invoice":"F9-1","action":"wait","step":"courtesy","channel":"email","when":null,"why":"skipped: outside the send window (mon-fri 08:00-18:00 Europe/Paris); courtesy due on 2026-11-23"}
 {"summary":true,"sent":0,"letters":0,"tasks":0,"skipped":8,"errors":0}
 EOF
 ) expect "run --dry-run at 19:30 by the clock: outside the window" 0 \
