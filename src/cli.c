@@ -1553,29 +1553,67 @@ tee_open(struct tee *t)
 	return fopencookie(t, "w", io);
 }
 
+/* "HH:MM", 00:00 to 23:59, in minutes after midnight. */
+static int
+arg_time(const struct cli *c, const char *s)
+{
+	int h, m;
+
+	if (strlen(s) != 5 || s[2] != ':' || s[0] < '0' || s[0] > '2' ||
+	    s[1] < '0' || s[1] > '9' || s[3] < '0' || s[3] > '5' ||
+	    s[4] < '0' || s[4] > '9' ||
+	    (h = (s[0] - '0') * 10 + (s[1] - '0')) > 23)
+		die_usage(c, "bad time \"%s\" (expected HH:MM, 00:00 to 23:59)",
+		          s);
+	m = (s[3] - '0') * 10 + (s[4] - '0');
+	return h * 60 + m;
+}
+
+/* The time of day of NOW in the configured zone (set_clock set TZ). */
+static int
+now_minute(const struct cli *c)
+{
+	time_t t = (time_t)c->now;
+	struct tm tm;
+
+	if (localtime_r(&t, &tm) == NULL)
+		return 0;
+	return tm.tm_hour * 60 + tm.tm_min;
+}
+
 static int
 cmd_run(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"dry-run", no_argument, NULL, 'n'},
 	    {"date", required_argument, NULL, 'd'},
+	    {"time", required_argument, NULL, 't'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
-	struct run_opts o = {&c->cfg,  NULL,  c->st, c->today, c->now,
-	                     c->actor, false, false, stdout};
+	struct run_opts o = {&c->cfg, NULL,     c->st,        c->today,
+	                     c->now,  c->actor, false,        false,
+	                     stdout,  true,     now_minute(c)};
 	struct run_summary sum;
 	struct buf copy = BUF_INIT;
 	struct tee tee = {stdout, &copy};
 	struct err e;
 	bool mail;
-	int ch, rc;
+	int ch, rc, minute = -1;
 
-	while ((ch = next_opt(c, argc, argv, "nd:jh", opts)) != -1) {
-		if (ch == 'd')
+	while ((ch = next_opt(c, argc, argv, "nd:t:jh", opts)) != -1) {
+		if (ch == 'd') {
 			o.today = arg_date(c, "date", optarg);
+			o.timed = false;
+		}
+		if (ch == 't')
+			minute = arg_time(c, optarg);
 		o.dry_run |= ch == 'n';
 		o.json |= ch == 'j';
+	}
+	if (minute >= 0) {
+		o.timed = true;
+		o.minute = minute;
 	}
 	if (optind != argc)
 		die_usage(c, "unexpected argument \"%s\"", argv[optind]);
@@ -1933,14 +1971,19 @@ static const struct command commands[] = {
      "Feed mail that arrived while relance-milter was down through the\n"
      "milter's incoming path: classify each message, find its invoice and\n"
      "apply the policy's reaction, exactly as the milter would have.\n"},
-    {"run", cmd_run, "run [--dry-run] [--date YYYY-MM-DD] [--json]",
+    {"run", cmd_run,
+     "run [--dry-run] [--date YYYY-MM-DD] [--time HH:MM] [--json]",
      "Send what is due today: for each invoice, the step its payer\n"
      "profile calls for (reminder mails through Sendmail, tasks for\n"
      "calls), the thanks once paid; one line per invoice saying what\n"
      "was done and why, then a summary. Letters are recorded as a task\n"
-     "to print and post them for now (no PDF letter yet).\n"
+     "to print and post them for now (no PDF letter yet). Nothing goes\n"
+     "out on weekends, public holidays, the policy's closed days, or\n"
+     "outside its send window.\n"
      "  --dry-run  say what would be done; change and send nothing\n"
-     "  --date D   run as if today were D (previews and tests)\n"
+     "  --date D   run as if today were D (previews and tests); without\n"
+     "             --time, the send window is not checked\n"
+     "  --time T   run as if it were T (HH:MM, local) for the window\n"
      "  --json     one JSON object per invoice, then the summary\n"
      "With SummaryTo in relance.conf, the lines are also mailed there\n"
      "(not on --dry-run).\n"

@@ -402,6 +402,7 @@ profile_free(struct policy_profile *pr)
 	free(pr->name);
 	free(pr->description);
 	free(pr->thanks);
+	free(pr->first_contact);
 	free(pr);
 }
 
@@ -736,6 +737,25 @@ d_auto_submitted(struct parser *ps, char **v, int n)
 }
 
 static void
+d_first_contact(struct parser *ps, char **v, int n)
+{
+	char *t;
+
+	if (!valid_name(v[0])) {
+		perr(ps,
+		     "bad step name \"%s\" for \"first-contact\", expected "
+		     "the name of a step of this profile",
+		     v[0]);
+		return;
+	}
+	if ((t = pstrdup(ps, v[0])) == NULL)
+		return;
+	free(ps->prof->first_contact);
+	ps->prof->first_contact = t;
+	ps->prof->first_contact_where = here(ps);
+}
+
+static void
 d_profile_on(struct parser *ps, char **v, int n)
 {
 	set_reaction(ps, ps->prof->reactions, v, n);
@@ -750,6 +770,7 @@ static const struct directive profile_directives[] = {
     {"min-amount", 1, 2, true, "min-amount AMOUNT [CURRENCY]", d_min_amount},
     {"group-by-customer", 1, 1, true, "group-by-customer yes|no", d_group},
     {"auto-submitted", 1, 1, true, "auto-submitted yes|no", d_auto_submitted},
+    {"first-contact", 1, 1, true, "first-contact STEP", d_first_contact},
     {"on", 2, 3, false, "on EVENT ACTION [DAYS]", d_profile_on},
     {NULL, 0, 0, false, NULL, NULL}};
 
@@ -1381,6 +1402,176 @@ static const struct directive matching_directives[] = {
     {"subject-tag", 0, -1, false, "subject-tag \"TEXT {id}\"", d_subject_tag},
     {NULL, 0, 0, false, NULL, NULL}};
 
+/* --- calendar sections ---------------------------------------------- */
+
+/* "closed DATE" or "closed DATE to DATE": every day of it, one entry a
+ * day (sorted and made unique by policy_finish). */
+static void
+d_closed(struct parser *ps, char **v, int n)
+{
+	static const char usage[] = "closed YYYY-MM-DD [to YYYY-MM-DD]";
+	struct policy_calendar *c = &ps->p->calendar;
+	struct date from, to, *closed;
+	char a[11], b[11];
+	long days;
+
+	if (n == 2 && strcmp(v[1], "to") == 0) {
+		perr(ps, "too few values for \"closed\", expected \"%s\"",
+		     usage);
+		return;
+	}
+	if (n > 1 && strcmp(v[1], "to") != 0) {
+		perr(ps, "unexpected \"%s\" in closed, expected \"%s\"", v[1],
+		     usage);
+		return;
+	}
+	if (date_parse(v[0], &from) < 0) {
+		perr(ps, "bad date \"%s\", expected YYYY-MM-DD", v[0]);
+		return;
+	}
+	to = from;
+	if (n == 3 && date_parse(v[2], &to) < 0) {
+		perr(ps, "bad date \"%s\", expected YYYY-MM-DD", v[2]);
+		return;
+	}
+	date_format(from, a);
+	date_format(to, b);
+	days = date_diff(to, from) + 1;
+	if (days < 1) {
+		perr(ps,
+		     "closed range %s to %s ends before it starts, expected "
+		     "the first day, then the last",
+		     a, b);
+		return;
+	}
+	if (days > POLICY_MAX_CLOSED_RANGE) {
+		perr(ps,
+		     "closed range %s to %s is %ld days long, expected at "
+		     "most %d",
+		     a, b, days, POLICY_MAX_CLOSED_RANGE);
+		return;
+	}
+	if (c->nclosed + (size_t)days > POLICY_MAX_CLOSED) {
+		perr(ps, "too many closed days, expected at most %d in all",
+		     POLICY_MAX_CLOSED);
+		return;
+	}
+	closed =
+	    realloc(c->closed, (c->nclosed + (size_t)days) * sizeof(*closed));
+	if (closed == NULL) {
+		ps->sink->nomem = true;
+		return;
+	}
+	c->closed = closed;
+	for (long i = 0; i < days; i++)
+		c->closed[c->nclosed++] = date_add_days(from, i);
+}
+
+static const char *const day_names[] = {"mon", "tue", "wed", "thu",
+                                        "fri", "sat", "sun"};
+
+static int
+day_index(const char *s, size_t len)
+{
+	for (int i = 0; i < 7; i++)
+		if (len == 3 && strncmp(s, day_names[i], 3) == 0)
+			return i;
+	return -1;
+}
+
+/* "mon-fri", "mon,wed,fri", "mon-thu,sat" into a mask (bit 0 Monday). */
+static int
+parse_window_days(const char *tok, unsigned *mask)
+{
+	const char *p = tok;
+
+	*mask = 0;
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		const char *dash = memchr(p, '-', len);
+		int a, b;
+
+		if (dash == NULL) {
+			a = b = day_index(p, len);
+		} else {
+			a = day_index(p, (size_t)(dash - p));
+			b = day_index(dash + 1, len - (size_t)(dash - p) - 1);
+		}
+		if (a < 0 || b < 0 || b < a)
+			return -1;
+		for (int d = a; d <= b; d++)
+			*mask |= 1u << d;
+		if (p[len] == '\0')
+			return 0;
+		p += len + 1;
+	}
+}
+
+/* "HH:MM" at *P (00:00 to 24:00), advancing it, into minutes. */
+static int
+read_clock(const char **p, int *minutes)
+{
+	const char *s = *p;
+	int h, m;
+
+	if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9' ||
+	    s[2] != ':' || s[3] < '0' || s[3] > '5' || s[4] < '0' || s[4] > '9')
+		return -1;
+	h = (s[0] - '0') * 10 + (s[1] - '0');
+	m = (s[3] - '0') * 10 + (s[4] - '0');
+	if (h > 24 || (h == 24 && m != 0))
+		return -1;
+	*minutes = h * 60 + m;
+	*p = s + 5;
+	return 0;
+}
+
+/* "window DAYS HH:MM-HH:MM": when mails may go out. */
+static void
+d_window(struct parser *ps, char **v, int n)
+{
+	struct policy_calendar *c = &ps->p->calendar;
+	const char *p = v[1];
+	unsigned days;
+	int from, to;
+
+	if (!rate_once(ps, "window", &c->window_where))
+		return;
+	if (parse_window_days(v[0], &days) < 0) {
+		perr(ps,
+		     "bad days \"%s\" for \"window\", expected days mon to sun "
+		     "in week order, such as mon-fri or mon,wed,fri",
+		     v[0]);
+		return;
+	}
+	if (read_clock(&p, &from) < 0 || *p++ != '-' ||
+	    read_clock(&p, &to) < 0 || *p != '\0') {
+		perr(ps,
+		     "bad hours \"%s\" for \"window\", expected HH:MM-HH:MM "
+		     "such as 09:00-18:00",
+		     v[1]);
+		return;
+	}
+	if (from >= to) {
+		perr(ps,
+		     "window hours %s end before they start, expected the "
+		     "opening time, then the closing time, such as "
+		     "09:00-18:00",
+		     v[1]);
+		return;
+	}
+	c->window = true;
+	c->window_days = days;
+	c->window_from = from;
+	c->window_to = to;
+	c->window_where = here(ps);
+}
+
+static const struct directive calendar_directives[] = {
+    {"closed", 1, 3, false, "closed YYYY-MM-DD [to YYYY-MM-DD]", d_closed},
+    {"window", 2, 2, false, "window DAYS HH:MM-HH:MM", d_window},
+    {NULL, 0, 0, false, NULL, NULL}};
+
 /* --- the section table: add a kind of section here ----------------- */
 
 static const struct section sections[] = {
@@ -1389,9 +1580,11 @@ static const struct section sections[] = {
     {"rates", 0, "rates", open_plain, rate_directives},
     {"rules", 1, "rules LANG", open_rules, rules_directives},
     {"matching", 0, "matching", open_plain, matching_directives},
+    {"calendar", 0, "calendar", open_plain, calendar_directives},
     {NULL, 0, NULL, NULL, NULL}};
 
-#define SECTION_LIST "profile NAME, reactions, rates, rules LANG or matching"
+#define SECTION_LIST                                                           \
+	"profile NAME, reactions, rates, rules LANG, matching or calendar"
 
 static void
 close_section(struct parser *ps)
@@ -2056,6 +2249,13 @@ finish_profile(struct policy *p, struct policy_profile *pr, struct sink *s,
 	if (pr->thanks != NULL)
 		need_template(p, s, dir, pr->thanks, "thanks",
 		              pr->thanks_where);
+	if (pr->first_contact != NULL &&
+	    policy_find_step(pr, pr->first_contact) == NULL)
+		sink_at(s, pr->first_contact_where.file,
+		        pr->first_contact_where.line,
+		        "first-contact \"%s\" is not a step of profile "
+		        "\"%s\", expected the name of one of its steps",
+		        pr->first_contact, pr->name);
 	for (int ev = 0; ev < POLICY_EVENT_COUNT; ev++)
 		if (pr->reactions[ev].action == POLICY_ACTION_UNSET)
 			pr->reactions[ev] = p->reactions[ev];
@@ -2066,6 +2266,27 @@ ecb_cmp(const void *a, const void *b)
 {
 	return date_cmp(((const struct policy_ecb_rate *)a)->from,
 	                ((const struct policy_ecb_rate *)b)->from);
+}
+
+static int
+closed_cmp(const void *a, const void *b)
+{
+	return date_cmp(*(const struct date *)a, *(const struct date *)b);
+}
+
+/* Sort the closed days and drop the days given twice (ranges overlap). */
+static void
+finish_calendar(struct policy_calendar *c)
+{
+	size_t n = 0;
+
+	if (c->nclosed == 0)
+		return;
+	qsort(c->closed, c->nclosed, sizeof(*c->closed), closed_cmp);
+	for (size_t i = 1; i < c->nclosed; i++)
+		if (date_cmp(c->closed[i], c->closed[n]) != 0)
+			c->closed[++n] = c->closed[i];
+	c->nclosed = n + 1;
 }
 
 static void
@@ -2147,6 +2368,7 @@ policy_finish(struct policy *p, const char *dir, struct strlist *errors)
 	for (size_t i = 0; i < p->nprofiles; i++)
 		finish_profile(p, p->profiles[i], &s, dir);
 	finish_rates(p, &s, dir);
+	finish_calendar(&p->calendar);
 	for (size_t i = 0; i < p->nrules; i++)
 		for (size_t k = 0; k < p->rules[i].nrules; k++)
 			finish_subject_rule(p, &p->rules[i].rules[k], &s);
@@ -2434,6 +2656,7 @@ policy_free(struct policy *p)
 	free(p->matching.invoice_pattern);
 	regex_free(p->matching.invoice);
 	free(p->matching.subject_tag);
+	free(p->calendar.closed);
 	free(p);
 }
 

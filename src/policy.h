@@ -49,6 +49,9 @@
 #define POLICY_MATCH_LIMIT    100000 /* PCRE2 match limit, per match */
 #define POLICY_DEPTH_LIMIT    1000   /* PCRE2 backtracking depth limit */
 #define POLICY_HEAP_LIMIT     4096   /* PCRE2 heap limit, in KiB */
+/* Closed days in all (a range counts every day it spans), and in one range. */
+#define POLICY_MAX_CLOSED       4000
+#define POLICY_MAX_CLOSED_RANGE 366
 
 /* Where something was defined: FILE is borrowed from the policy that owns
  * the value (valid until policy_free); LINE is 0 when nothing was set. */
@@ -127,6 +130,11 @@ struct policy_profile {
 	                                  * chasing; 0 EUR when unset */
 	bool group_by_customer; /* one mail per customer, all invoices */
 	bool auto_submitted;    /* add Auto-Submitted: auto-generated */
+	/* The latest step an invoice that was never chased may get first
+	 * (a step name of this profile, checked at load), so that a late
+	 * import does not open with a formal notice; NULL: no limit. */
+	char *first_contact;
+	struct policy_where first_contact_where;
 	/* Complete after load: the profile's own "on" lines, the global
 	 * reactions for the others. */
 	struct policy_reaction reactions[POLICY_EVENT_COUNT];
@@ -211,6 +219,18 @@ struct policy_matching {
 	struct policy_where invoice_where, tag_where;
 };
 
+/* The "calendar" section: when the company works and mails may go out. */
+struct policy_calendar {
+	struct date *closed; /* the "closed" days, one entry a day; sorted
+	                      * and without duplicates after load */
+	size_t nclosed;
+	bool window;          /* a "window" line was given */
+	unsigned window_days; /* bit 0 Monday ... bit 6 Sunday */
+	int window_from;      /* minutes after midnight, inclusive */
+	int window_to;        /* minutes after midnight, exclusive (<= 1440) */
+	struct policy_where window_where;
+};
+
 struct policy {
 	struct policy_profile **profiles;
 	size_t nprofiles;
@@ -226,6 +246,7 @@ struct policy {
 	                             * appearance */
 	size_t nrules;
 	struct policy_matching matching;
+	struct policy_calendar calendar;
 };
 
 /* The placeholder names a template may use, NULL-terminated: the contract
@@ -288,10 +309,11 @@ int policy_add_template(struct policy *p, const char *lang, const char *name,
  * policy_finish -- the checks that need everything: a "default" profile,
  * every profile complete (description, steps, templates in every language
  * of P->langs), every reaction and rate present, and no subject rule that
- * matches the subject of one of our own templates (a reply repeats it).
- * Fills each profile's unset reactions from the global ones and sorts the
- * rates. DIR names the directory in messages. Returns the number of errors
- * appended, or -1.
+ * matches the subject of one of our own templates (a reply repeats it),
+ * and every first-contact naming a step of its profile. Fills each profile's
+ * unset reactions from the global ones, sorts the rates and the closed days
+ * (dropping days given twice). DIR names the directory in messages. Returns the
+ * number of errors appended, or -1.
  */
 int policy_finish(struct policy *p, const char *dir, struct strlist *errors);
 

@@ -839,13 +839,73 @@ run_resolve(struct run_ctx *x, const struct invoice *inv,
 
 static const char *const run_result_action[] = {"send", "wait", "none"};
 
+/* When the policy has a send window and the run is outside it: true, and
+ * WHY gets "skipped: outside the send window (DAYS HOURS ZONE); " (the
+ * reason the step was due follows). */
+static bool
+run_outside_window(const struct run_opts *o, struct buf *why)
+{
+	const struct policy_calendar *c = &o->pol->calendar;
+	struct schedule_window w = {c->window_days, c->window_from,
+	                            c->window_to};
+	char text[64];
+
+	if (!c->window ||
+	    schedule_window_open(&w, o->today, o->timed ? o->minute : -1))
+		return false;
+	schedule_window_format(&w, text, sizeof(text));
+	buf_reset(why);
+	buf_printf(why, "skipped: outside the send window (%s %s); ", text,
+	           o->cfg->timezone ? o->cfg->timezone : "local time");
+	return true;
+}
+
+/* Print L (a step or the thanks that may not go out now) as a wait. */
+static void
+run_hold(struct run_ctx *x, const struct invoice *inv, struct run_line *l)
+{
+	l->action = "wait";
+	l->to = NULL;
+	run_print(x, inv, l);
+	x->sum->skipped++;
+}
+
+/* The thanks, unless today is a day off or the run is outside the send
+ * window. */
+static void
+run_thanks(struct run_ctx *x, const struct invoice *inv,
+           const struct policy_profile *prof, const struct calendar *cal,
+           struct run_line *l)
+{
+	struct schedule_decision d;
+	static const char why[] = "fully paid: thank the customer";
+
+	l->step = RUN_THANKS;
+	l->channel = "email";
+	if (schedule_day_off(cal, NULL, x->o->today, &d)) {
+		l->when = d.when;
+		buf_puts(&l->why, d.why);
+		run_hold(x, inv, l);
+	} else if (run_outside_window(x->o, &l->why)) {
+		buf_puts(&l->why, why);
+		run_hold(x, inv, l);
+	} else {
+		l->action = "thanks";
+		buf_puts(&l->why, why);
+		run_mail(x, inv, prof, l, RUN_THANKS, prof->thanks, false,
+		         true);
+	}
+}
+
 /* Decide and act for one invoice. */
 static void
 run_one(struct run_ctx *x, const struct invoice *inv)
 {
 	const struct invoice_event *pending = run_pending(inv);
 	const struct policy_profile *prof;
-	struct schedule_rules rules = {CALENDAR_INIT, DATE_NULL};
+	struct schedule_rules rules = {
+	    {x->o->pol->calendar.closed, x->o->pol->calendar.nclosed},
+	    DATE_NULL};
 	struct schedule_decision d;
 	struct run_line l = {NULL, NULL, NULL, DATE_NULL, NULL, BUF_INIT};
 
@@ -855,12 +915,7 @@ run_one(struct run_ctx *x, const struct invoice *inv)
 	}
 	prof = policy_find_profile(x->o->pol, inv->profile);
 	if (prof != NULL && schedule_thanks_due(inv, prof)) {
-		l.action = "thanks";
-		l.step = RUN_THANKS;
-		l.channel = "email";
-		buf_puts(&l.why, "fully paid: thank the customer");
-		run_mail(x, inv, prof, &l, RUN_THANKS, prof->thanks, false,
-		         true);
+		run_thanks(x, inv, prof, &rules.cal, &l);
 		buf_free(&l.why);
 		return;
 	}
@@ -873,6 +928,11 @@ run_one(struct run_ctx *x, const struct invoice *inv)
 	if (d.result != SCHEDULE_DUE) {
 		run_print(x, inv, &l);
 		x->sum->skipped++;
+	} else if (run_outside_window(x->o, &l.why)) {
+		l.channel = policy_channel_name(d.channel);
+		l.when = DATE_NULL;
+		buf_puts(&l.why, d.why);
+		run_hold(x, inv, &l);
 	} else if (d.channel == POLICY_CHANNEL_EMAIL) {
 		l.channel = "email";
 		run_mail(x, inv, prof, &l, d.step->name, d.step->template,

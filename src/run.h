@@ -19,6 +19,12 @@
  * (letters: "print and send by registered letter with acknowledgement of
  * receipt: SUBJECT"; the PDF letter is not written yet).
  *
+ * Nothing goes out on a day that is not a business day (weekends, French
+ * public holidays, the policy's closed days), nor outside the policy's
+ * send window: a step or thanks due then is printed as "wait" with
+ * "skipped: outside the send window (...)", counted as skipped, and
+ * nothing is recorded, so that the next run inside the window sends it.
+ *
  * The caller sets TZ to the configured time zone (days of events and the
  * Date header are local time).
  */
@@ -48,6 +54,12 @@ struct run_opts {
 	bool dry_run;      /* decide and print; change and send nothing */
 	bool json;         /* one JSON object a line instead of text */
 	FILE *out;         /* where the lines go */
+	/* The time of day the run acts at, for the policy's send window:
+	 * MINUTE minutes after midnight of TODAY in TimeZone when TIMED;
+	 * a run that is not TIMED (`--date` without `--time`) is inside
+	 * any window. */
+	bool timed;
+	int minute;
 };
 
 /* What a run did (or, dry, would do). */

@@ -188,6 +188,7 @@ struct scan {
 	struct date next_date; /* its date */
 	int missed;            /* steps due other than DUE */
 	int same;              /* due on DUE's day after it: they wait */
+	long held;             /* the step first-contact held back, or -1 */
 };
 
 static void
@@ -195,7 +196,7 @@ scan_steps(const struct policy_profile *prof, size_t first,
            const struct calendar *cal, struct date due, struct date today,
            struct scan *s)
 {
-	s->due = s->next = -1;
+	s->due = s->next = s->held = -1;
 	s->missed = s->same = 0;
 	for (size_t i = first; i < prof->nsteps; i++) {
 		struct date d = schedule_step_date(cal, &prof->steps[i], due);
@@ -216,6 +217,39 @@ scan_steps(const struct policy_profile *prof, size_t first,
 			s->next_date = d;
 		}
 	}
+}
+
+/* An invoice never chased gets at most the profile's first-contact step:
+ * when a later step is due, send that one instead (the later ones follow,
+ * spaced by the gap). */
+static void
+first_contact(const struct invoice *inv, const struct policy_profile *prof,
+              size_t first, const struct calendar *cal, struct date today,
+              struct scan *s)
+{
+	long fc = -1;
+	struct date d;
+
+	if (inv->last_step != NULL || date_valid(inv->last_step_date) ||
+	    prof->first_contact == NULL || s->due < 0)
+		return;
+	for (size_t i = 0; i < prof->nsteps; i++)
+		if (strcmp(prof->steps[i].name, prof->first_contact) == 0)
+			fc = (long)i;
+	if (fc < (long)first || s->due <= fc)
+		return;
+	d = schedule_step_date(cal, &prof->steps[fc], inv->due_date);
+	if (date_cmp(d, today) > 0)
+		return;
+	s->held = s->due;
+	s->due = fc;
+	s->due_date = d;
+	s->missed = 0;
+	for (long i = (long)first; i < fc; i++)
+		if (date_cmp(
+		        schedule_step_date(cal, &prof->steps[i], inv->due_date),
+		        today) <= 0)
+			s->missed++;
 }
 
 static const char *
@@ -288,16 +322,20 @@ send_step(const struct invoice *inv, const struct policy_profile *prof,
 	const struct policy_step *step = &prof->steps[s->due];
 	bool letter =
 	    step->channel == POLICY_CHANNEL_EMAIL && !mail_deliverable(inv);
-	char d[11], skip[48] = "";
+	char d[11], skip[48] = "", held[POLICY_NAME_MAX + 40] = "";
 
 	date_format(s->due_date, d);
 	if (s->missed > 0)
 		snprintf(skip, sizeof(skip), " (skipping %d missed step%s)",
 		         s->missed, plural(s->missed));
+	if (s->held >= 0)
+		snprintf(held, sizeof(held), " as the first contact, not %.*s",
+		         POLICY_NAME_MAX, prof->steps[s->held].name);
 	decide(out, SCHEDULE_DUE, SCHEDULE_STEP_DUE, step, s->due_date,
-	       "%s due on %s%s%s", step->name, d, skip,
+	       "%s due on %s%s%s%s", step->name, d, held, skip,
 	       letter ? ", by letter: no contact can receive mail" : "");
 	out->skipped = s->missed;
+	out->held = s->held >= 0 ? &prof->steps[s->held] : NULL;
 	if (letter)
 		out->channel = POLICY_CHANNEL_LETTER;
 	return SCHEDULE_DUE;
@@ -332,17 +370,28 @@ schedule_next(const struct invoice *inv, const struct policy_profile *prof,
 		              inv->paused_until, "paused until %s", d);
 	}
 	scan_steps(prof, first, cal, inv->due_date, today, &s);
+	first_contact(inv, prof, first, cal, today, &s);
 	if ((rc = wait_for(inv, prof, r, cal, today, &s, out)) >= 0)
 		return (enum schedule_result)rc;
-	if (!calendar_is_business_day(cal, today)) {
-		date_format(today, d);
-		return decide(out, SCHEDULE_WAIT, SCHEDULE_NOT_BUSINESS,
-		              &prof->steps[s.due],
-		              calendar_add_business_days(cal, today, 1),
-		              "%s is not a business day (%s)", d,
-		              day_off_name(today));
-	}
+	if (schedule_day_off(cal, &prof->steps[s.due], today, out))
+		return out->result;
 	return send_step(inv, prof, &s, out);
+}
+
+bool
+schedule_day_off(const struct calendar *cal, const struct policy_step *step,
+                 struct date today, struct schedule_decision *out)
+{
+	char d[11];
+
+	if (calendar_is_business_day(cal, today))
+		return false;
+	memset(out, 0, sizeof(*out));
+	date_format(today, d);
+	decide(out, SCHEDULE_WAIT, SCHEDULE_NOT_BUSINESS, step,
+	       calendar_add_business_days(cal, today, 1),
+	       "%s is not a business day (%s)", d, day_off_name(today));
+	return true;
 }
 
 struct date
@@ -391,4 +440,56 @@ schedule_in_window(const struct schedule_window *w, const struct tm *local)
 	minute = local->tm_hour * 60 + local->tm_min;
 	return (w->days & (1u << weekday)) != 0 && w->from < w->to &&
 	       minute >= w->from && minute < w->to;
+}
+
+bool
+schedule_window_open(const struct schedule_window *w, struct date day,
+                     int minute)
+{
+	struct tm local;
+
+	if (w == NULL || minute < 0)
+		return true;
+	if (!date_valid(day) || minute >= 24 * 60)
+		return false;
+	memset(&local, 0, sizeof(local));
+	local.tm_wday = (date_weekday(day) + 1) % 7;
+	local.tm_hour = minute / 60;
+	local.tm_min = minute % 60;
+	return schedule_in_window(w, &local);
+}
+
+void
+schedule_window_format(const struct schedule_window *w, char *out, size_t size)
+{
+	static const char *const names[] = {"mon", "tue", "wed", "thu",
+	                                    "fri", "sat", "sun"};
+	size_t used = 0;
+
+	if (size == 0)
+		return;
+	out[0] = '\0';
+	for (int d = 0; d < 7; d++) {
+		int e = d;
+
+		if (!(w->days & (1u << d)))
+			continue;
+		while (e + 1 < 7 && (w->days & (1u << (e + 1))))
+			e++;
+		if (e > d + 1)
+			used += (size_t)snprintf(out + used, size - used,
+			                         "%s%s-%s", used ? "," : "",
+			                         names[d], names[e]);
+		else
+			for (int k = d; k <= e && used < size; k++)
+				used += (size_t)snprintf(
+				    out + used, size - used, "%s%s",
+				    used ? "," : "", names[k]);
+		d = e;
+		if (used >= size)
+			return;
+	}
+	snprintf(out + used, size - used, "%s%02d:%02d-%02d:%02d",
+	         used ? " " : "", w->from / 60, w->from % 60, w->to / 60,
+	         w->to % 60);
 }

@@ -24,6 +24,10 @@
  *     missed: the first of them goes, the others in turn after the gap;
  *   - one step per invoice per run and per day, at least the profile's
  *     gap after the previous step and after the customer's last reply;
+ *   - an invoice never chased (no last step) gets at most the profile's
+ *     first-contact step: when later steps are due (a late import), the
+ *     first-contact step goes first and the later ones follow it, spaced
+ *     by the gap, so that nobody's first letter is a formal notice;
  *   - nothing is sent on a day that is not a business day;
  *   - an email step goes by letter when no contact of the invoice can
  *     receive mail (none, or every one bounced for good).
@@ -96,7 +100,10 @@ struct schedule_decision {
 	 * POLICY_CHANNEL_LETTER for an email step when no contact can
 	 * receive mail. */
 	enum policy_channel channel;
-	int skipped;                /* DUE: missed steps passed over for STEP */
+	int skipped; /* DUE: missed steps passed over for STEP */
+	/* DUE: the later step that was due but held back because the invoice
+	 * was never chased and the profile's first-contact is STEP; NULL. */
+	const struct policy_step *held;
 	char why[SCHEDULE_WHY_MAX]; /* one line for people */
 };
 
@@ -154,6 +161,34 @@ struct schedule_window {
  */
 bool schedule_in_window(const struct schedule_window *w,
                         const struct tm *local);
+
+/*
+ * schedule_window_open -- true when the run, at MINUTE minutes after local
+ * midnight on DAY, is inside W (DAY's weekday in W->days, W->from <= MINUTE
+ * < W->to). A NULL W (no window) or a MINUTE below 0 (a run for a day
+ * rather than at a time: `relance run --date`) is always inside. False
+ * for an invalid DAY or a MINUTE from 1440 on.
+ */
+bool schedule_window_open(const struct schedule_window *w, struct date day,
+                          int minute);
+
+/* schedule_window_format -- W as the policy spells it, "mon-fri
+ * 09:00-18:00" (days in week order, runs of three or more as a range),
+ * into OUT (size SIZE, truncated to fit). */
+void schedule_window_format(const struct schedule_window *w, char *out,
+                            size_t size);
+
+/*
+ * schedule_day_off -- when TODAY is not a business day under CAL (NULL:
+ * no closed days), fill *OUT with a WAIT (reason SCHEDULE_NOT_BUSINESS,
+ * step STEP, which may be NULL, until the next business day, why "D is not
+ * a business day (Saturday)") and return true; otherwise return false and
+ * leave *OUT alone. The gate for what schedule_next does not decide (the
+ * thanks).
+ */
+bool schedule_day_off(const struct calendar *cal,
+                      const struct policy_step *step, struct date today,
+                      struct schedule_decision *out);
 
 /* schedule_reason_name -- "paused", "gap-step", ... for summaries; "?" for
  * a value out of range. */

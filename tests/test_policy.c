@@ -409,7 +409,7 @@ test_directive_outside_a_section_is_an_error(void **state)
 	assert_parse("gap 5d\n",
 	             "t.policy:1: \"gap\" outside a section, expected a "
 	             "section first: profile NAME, reactions, rates, rules "
-	             "LANG or matching");
+	             "LANG, matching or calendar");
 }
 
 static void
@@ -418,9 +418,9 @@ test_unknown_directive_in_a_profile_names_the_expected_ones(void **state)
 	assert_parse("profile default\n\tdelay 5d\n",
 	             "t.policy:2: unknown directive \"delay\" in profile "
 	             "\"default\", expected description, step, thanks, gap, "
-	             "min-amount, group-by-customer, auto-submitted, on, or a "
-	             "new section: profile NAME, reactions, rates, rules LANG "
-	             "or matching");
+	             "min-amount, group-by-customer, auto-submitted, "
+	             "first-contact, on, or a new section: profile NAME, "
+	             "reactions, rates, rules LANG, matching or calendar");
 }
 
 static void
@@ -430,7 +430,7 @@ test_unknown_directive_in_rates_names_the_expected_ones(void **state)
 	             "t.policy:2: unknown directive \"legal-rate\" in rates, "
 	             "expected ecb-rate, penalty-margin, indemnity, "
 	             "formal-notice-deadline, or a new section: profile NAME, "
-	             "reactions, rates, rules LANG or matching");
+	             "reactions, rates, rules LANG, matching or calendar");
 }
 
 static void
@@ -439,7 +439,7 @@ test_unknown_directive_in_reactions_names_the_expected_ones(void **state)
 	assert_parse("reactions\n\twhen reply pause 7d\n",
 	             "t.policy:2: unknown directive \"when\" in reactions, "
 	             "expected on, or a new section: profile NAME, reactions, "
-	             "rates, rules LANG or matching");
+	             "rates, rules LANG, matching or calendar");
 }
 
 static void
@@ -2217,7 +2217,8 @@ test_matching_faults_are_errors(void **state)
 	         "a.policy:2\n"
 	         "b.policy:5: unknown directive \"unknown\" in matching, "
 	         "expected invoice-pattern, subject-tag, or a new section: "
-	         "profile NAME, reactions, rates, rules LANG or matching");
+	         "profile NAME, reactions, rates, rules LANG, matching or "
+	         "calendar");
 	assert_string_equal(p->matching.invoice_pattern, "F\\d+");
 	free(got);
 	strlist_clear(&errors);
@@ -2462,6 +2463,204 @@ test_shipped_rules_cover_every_class_in_french_and_english(void **state)
 	policy_free(p);
 }
 
+/* ------------------------------------------------------------------ */
+/* The calendar section and first-contact                             */
+
+static void
+assert_day(struct date d, const char *want)
+{
+	char got[11];
+
+	date_format(d, got);
+	assert_string_equal(got, want);
+}
+
+static void
+test_closed_days_and_ranges_are_sorted_and_unique(void **state)
+{
+	char *errs;
+	struct policy *p =
+	    build("calendar\n"
+	          "\tclosed 2026-12-24 to 2026-12-27\n"
+	          "\tclosed 2026-08-14\n"
+	          "\tclosed 2026-12-26\n" /* inside the range: kept once */
+	          "calendar\n"
+	          "\tclosed 31/12/2026\n",
+	          NULL, &errs);
+
+	assert_string_equal(errs, "");
+	assert_int_equal(p->calendar.nclosed, 6);
+	assert_day(p->calendar.closed[0], "2026-08-14");
+	assert_day(p->calendar.closed[1], "2026-12-24");
+	assert_day(p->calendar.closed[2], "2026-12-25");
+	assert_day(p->calendar.closed[3], "2026-12-26");
+	assert_day(p->calendar.closed[4], "2026-12-27");
+	assert_day(p->calendar.closed[5], "2026-12-31");
+	assert_false(p->calendar.window);
+	free(errs);
+	policy_free(p);
+}
+
+static void
+test_bad_closed_lines_name_file_and_line(void **state)
+{
+	assert_parse(
+	    "calendar\n"
+	    "\tclosed 2026-02-30\n"
+	    "\tclosed 2026-12-24 to 2027-13-01\n"
+	    "\tclosed 2027-01-01 to 2026-12-24\n"
+	    "\tclosed 2026-12-24 until 2027-01-01\n"
+	    "\tclosed 2026-12-24 to\n"
+	    "\tclosed 2026-01-01 to 2027-01-02\n"
+	    "\tclosed\n",
+	    "t.policy:2: bad date \"2026-02-30\", expected YYYY-MM-DD\n"
+	    "t.policy:3: bad date \"2027-13-01\", expected YYYY-MM-DD\n"
+	    "t.policy:4: closed range 2027-01-01 to 2026-12-24 ends "
+	    "before it starts, expected the first day, then the "
+	    "last\n"
+	    "t.policy:5: unexpected \"until\" in closed, expected "
+	    "\"closed YYYY-MM-DD [to YYYY-MM-DD]\"\n"
+	    "t.policy:6: too few values for \"closed\", expected "
+	    "\"closed YYYY-MM-DD [to YYYY-MM-DD]\"\n"
+	    "t.policy:7: closed range 2026-01-01 to 2027-01-02 is 367 "
+	    "days long, expected at most 366\n"
+	    "t.policy:8: too few values for \"closed\", expected "
+	    "\"closed YYYY-MM-DD [to YYYY-MM-DD]\"");
+}
+
+static void
+test_too_many_closed_days_is_an_error(void **state)
+{
+	struct buf text = BUF_INIT;
+	char *got;
+
+	buf_puts(&text, "calendar\n");
+	for (int y = 2030; y < 2041; y++) /* 11 ranges of 365 days */
+		buf_printf(&text, "\tclosed %d-01-01 to %d-12-31\n", y, y);
+	got = parse_errors(buf_cstr(&text));
+	assert_string_equal(got, "t.policy:12: too many closed days, expected "
+	                         "at most 4000 in all");
+	free(got);
+	buf_free(&text);
+}
+
+static void
+test_window_days_and_hours(void **state)
+{
+	struct policy *p =
+	    parse_ok("calendar\n\twindow mon-thu,sat 08:30-24:00\n");
+
+	assert_true(p->calendar.window);
+	assert_int_equal(p->calendar.window_days, 0x2f);
+	assert_int_equal(p->calendar.window_from, 510);
+	assert_int_equal(p->calendar.window_to, 1440);
+	assert_string_equal(p->calendar.window_where.file, "t.policy");
+	assert_int_equal(p->calendar.window_where.line, 2);
+	policy_free(p);
+	p = parse_ok("calendar\n\twindow mon,wed,fri 09:00-12:00\n");
+	assert_int_equal(p->calendar.window_days, 0x15);
+	policy_free(p);
+}
+
+static void
+test_bad_window_lines_name_file_and_line(void **state)
+{
+	assert_parse(
+	    "calendar\n"
+	    "\twindow fri-mon 09:00-18:00\n"
+	    "\twindow monday 09:00-18:00\n"
+	    "\twindow mon-fri, 09:00-18:00\n"
+	    "\twindow mon-fri 9:00-18:00\n"
+	    "\twindow mon-fri 09:00-24:01\n"
+	    "\twindow mon-fri 09:60-18:00\n"
+	    "\twindow mon-fri 18:00-09:00\n"
+	    "\twindow mon-fri 09:00\n"
+	    "\twindow mon-fri 09:00-18:00\n"
+	    "\twindow mon-sun 00:00-24:00\n",
+	    "t.policy:2: bad days \"fri-mon\" for \"window\", expected days "
+	    "mon "
+	    "to sun in week order, such as mon-fri or mon,wed,fri\n"
+	    "t.policy:3: bad days \"monday\" for \"window\", expected days mon "
+	    "to sun in week order, such as mon-fri or mon,wed,fri\n"
+	    "t.policy:4: bad days \"mon-fri,\" for \"window\", expected days "
+	    "mon to sun in week order, such as mon-fri or mon,wed,fri\n"
+	    "t.policy:5: bad hours \"9:00-18:00\" for \"window\", expected "
+	    "HH:MM-HH:MM such as 09:00-18:00\n"
+	    "t.policy:6: bad hours \"09:00-24:01\" for \"window\", expected "
+	    "HH:MM-HH:MM such as 09:00-18:00\n"
+	    "t.policy:7: bad hours \"09:60-18:00\" for \"window\", expected "
+	    "HH:MM-HH:MM such as 09:00-18:00\n"
+	    "t.policy:8: window hours 18:00-09:00 end before they start, "
+	    "expected the opening time, then the closing time, such as "
+	    "09:00-18:00\n"
+	    "t.policy:9: bad hours \"09:00\" for \"window\", expected "
+	    "HH:MM-HH:MM such as 09:00-18:00\n"
+	    "t.policy:11: duplicate \"window\", first set at t.policy:10");
+}
+
+static void
+test_unknown_directive_in_calendar_names_the_expected_ones(void **state)
+{
+	assert_parse("calendar\n\tholiday 2026-12-24\n",
+	             "t.policy:2: unknown directive \"holiday\" in calendar, "
+	             "expected closed, window, or a new section: profile "
+	             "NAME, reactions, rates, rules LANG, matching or "
+	             "calendar");
+}
+
+static void
+test_first_contact_names_a_step_of_its_profile(void **state)
+{
+	char *errs;
+	struct policy *p = build("profile late\n"
+	                         "\tdescription Late payer\n"
+	                         "\tfirst-contact reminder-1\n"
+	                         "\tstep courtesy -8d email\n"
+	                         "\tstep reminder-1 +8d email\n",
+	                         NULL, &errs);
+
+	assert_string_equal(errs, "");
+	assert_string_equal(policy_find_profile(p, "late")->first_contact,
+	                    "reminder-1");
+	assert_null(policy_find_profile(p, "default")->first_contact);
+	free(errs);
+	policy_free(p);
+	assert_build("profile late\n"
+	             "\tdescription Late payer\n"
+	             "\tstep courtesy -8d email\n"
+	             "\tfirst-contact reminder-2\n",
+	             NULL,
+	             "t.policy:4: first-contact \"reminder-2\" is not a step "
+	             "of profile \"late\", expected the name of one of its "
+	             "steps");
+	assert_parse("profile late\n"
+	             "\tfirst-contact Reminder\n" /* counts as set */
+	             "\tfirst-contact a\n"
+	             "\tfirst-contact b\n",
+	             "t.policy:2: bad step name \"Reminder\" for "
+	             "\"first-contact\", expected the name of a step of this "
+	             "profile\n"
+	             "t.policy:3: duplicate \"first-contact\", first set at "
+	             "t.policy:2\n"
+	             "t.policy:4: duplicate \"first-contact\", first set at "
+	             "t.policy:2");
+}
+
+static void
+test_shipped_calendar_and_first_contact(void **state)
+{
+	struct policy *p = load_shipped();
+
+	assert_true(p->calendar.window);
+	assert_int_equal(p->calendar.window_days, 0x1f);
+	assert_int_equal(p->calendar.window_from, 8 * 60);
+	assert_int_equal(p->calendar.window_to, 18 * 60);
+	for (size_t i = 0; i < p->nprofiles; i++)
+		assert_string_equal(p->profiles[i]->first_contact,
+		                    "reminder-1");
+	policy_free(p);
+}
+
 int
 main(void)
 {
@@ -2624,6 +2823,15 @@ main(void)
 	        test_rule_find_runs_patterns_caseless_from_an_offset),
 	    cmocka_unit_test(
 	        test_shipped_rules_cover_every_class_in_french_and_english),
+	    cmocka_unit_test(test_closed_days_and_ranges_are_sorted_and_unique),
+	    cmocka_unit_test(test_bad_closed_lines_name_file_and_line),
+	    cmocka_unit_test(test_too_many_closed_days_is_an_error),
+	    cmocka_unit_test(test_window_days_and_hours),
+	    cmocka_unit_test(test_bad_window_lines_name_file_and_line),
+	    cmocka_unit_test(
+	        test_unknown_directive_in_calendar_names_the_expected_ones),
+	    cmocka_unit_test(test_first_contact_names_a_step_of_its_profile),
+	    cmocka_unit_test(test_shipped_calendar_and_first_contact),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

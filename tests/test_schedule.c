@@ -824,6 +824,233 @@ test_window_follows_local_time_across_daylight_saving(void **state)
 	assert_true(schedule_in_window(&w, &t));
 }
 
+/* ---- first contact ---- */
+
+/* Imported on Monday 11 May 2026, 70 days after its due date, never
+ * chased: every step is due, but it opens with reminder-1. */
+static void
+test_first_contact_caps_a_late_import(void **state)
+{
+	struct fixture *f = *state;
+
+	f->prof.first_contact = "reminder-1";
+	assert_int_equal(run(f, "2026-05-11"), SCHEDULE_DUE);
+	assert_decision(&f->out, SCHEDULE_DUE, SCHEDULE_STEP_DUE, "reminder-1",
+	                "2026-03-10",
+	                "reminder-1 due on 2026-03-10 as the first contact, "
+	                "not formal-notice (skipping 1 missed step)");
+	assert_int_equal(f->out.skipped, 1);
+	assert_non_null(f->out.held);
+	assert_string_equal(f->out.held->name, "formal-notice");
+	assert_int_equal(f->out.channel, POLICY_CHANNEL_EMAIL);
+	/* The later steps follow, spaced by the gap (Saturday 16 May goes
+	 * to Monday 18 May). */
+	sent(f, "reminder-1", "2026-05-11");
+	assert_int_equal(run(f, "2026-05-12"), SCHEDULE_WAIT);
+	assert_decision(&f->out, SCHEDULE_WAIT, SCHEDULE_GAP_STEP,
+	                "formal-notice", "2026-05-18",
+	                "gap of 5 days after the previous step (reminder-1 on "
+	                "2026-05-11)");
+	assert_int_equal(run(f, "2026-05-18"), SCHEDULE_DUE);
+	assert_decision(&f->out, SCHEDULE_DUE, SCHEDULE_STEP_DUE,
+	                "formal-notice", "2026-04-01",
+	                "formal-notice due on 2026-04-01 (skipping 2 missed "
+	                "steps)");
+	assert_null(f->out.held);
+}
+
+static void
+test_first_contact_applies_only_to_invoices_never_chased(void **state)
+{
+	struct fixture *f = *state;
+
+	/* No first-contact in the profile: the latest due step. */
+	assert_int_equal(run(f, "2026-05-11"), SCHEDULE_DUE);
+	assert_decision(&f->out, SCHEDULE_DUE, SCHEDULE_STEP_DUE,
+	                "formal-notice", "2026-04-01",
+	                "formal-notice due on 2026-04-01 (skipping 4 missed "
+	                "steps)");
+	/* Chased once already: the rule is spent. */
+	f->prof.first_contact = "reminder-1";
+	sent(f, "courtesy", "2026-02-23");
+	assert_int_equal(run(f, "2026-05-11"), SCHEDULE_DUE);
+	assert_decision(&f->out, SCHEDULE_DUE, SCHEDULE_STEP_DUE,
+	                "formal-notice", "2026-04-01",
+	                "formal-notice due on 2026-04-01 (skipping 3 missed "
+	                "steps)");
+	assert_null(f->out.held);
+}
+
+static void
+test_first_contact_leaves_earlier_steps_alone(void **state)
+{
+	struct fixture *f = *state;
+
+	f->prof.first_contact = "reminder-2";
+	/* reminder-1 is the latest due: nothing to hold back. */
+	assert_int_equal(run(f, "2026-03-12"), SCHEDULE_DUE);
+	assert_decision(&f->out, SCHEDULE_DUE, SCHEDULE_STEP_DUE, "reminder-1",
+	                "2026-03-10",
+	                "reminder-1 due on 2026-03-10 (skipping 1 missed "
+	                "step)");
+	assert_null(f->out.held);
+	/* The phone call is held back for reminder-2. */
+	assert_int_equal(run(f, "2026-03-24"), SCHEDULE_DUE);
+	assert_decision(&f->out, SCHEDULE_DUE, SCHEDULE_STEP_DUE, "reminder-2",
+	                "2026-03-17",
+	                "reminder-2 due on 2026-03-17 as the first contact, "
+	                "not phone (skipping 2 missed steps)");
+}
+
+static void
+test_first_contact_waits_out_a_reply_gap(void **state)
+{
+	struct fixture *f = *state;
+
+	f->prof.first_contact = "reminder-1";
+	f->rules.last_reply = D("2026-05-08");
+	assert_int_equal(run(f, "2026-05-11"), SCHEDULE_WAIT);
+	assert_decision(&f->out, SCHEDULE_WAIT, SCHEDULE_GAP_REPLY,
+	                "reminder-1", "2026-05-13",
+	                "gap of 5 days after the customer's reply on "
+	                "2026-05-08");
+}
+
+/* ---- days off and the send window ---- */
+
+static void
+test_day_off_gate_for_what_schedule_next_does_not_decide(void **state)
+{
+	struct schedule_decision d;
+	const struct date closed[] = {{2026, 11, 30}};
+	struct calendar cal = {closed, 1};
+
+	memset(&d, 0x5a, sizeof(d));
+	assert_false(schedule_day_off(NULL, NULL, D("2026-11-27"), &d));
+	assert_int_equal(d.result, 0x5a5a5a5a); /* left alone */
+	assert_true(schedule_day_off(NULL, NULL, D("2026-11-28"), &d));
+	assert_decision(&d, SCHEDULE_WAIT, SCHEDULE_NOT_BUSINESS, NULL,
+	                "2026-11-30",
+	                "2026-11-28 is not a business day (Saturday)");
+	assert_true(schedule_day_off(&cal, &steps[0], D("2026-11-28"), &d));
+	assert_decision(&d, SCHEDULE_WAIT, SCHEDULE_NOT_BUSINESS, "courtesy",
+	                "2026-12-01",
+	                "2026-11-28 is not a business day (Saturday)");
+	assert_true(schedule_day_off(&cal, NULL, D("2026-11-30"), &d));
+	assert_decision(&d, SCHEDULE_WAIT, SCHEDULE_NOT_BUSINESS, NULL,
+	                "2026-12-01",
+	                "2026-11-30 is not a business day (closed)");
+	assert_true(schedule_day_off(NULL, NULL, D("2026-12-25"), &d));
+	assert_decision(&d, SCHEDULE_WAIT, SCHEDULE_NOT_BUSINESS, NULL,
+	                "2026-12-28",
+	                "2026-12-25 is not a business day (Noël)");
+}
+
+static void
+test_window_open_on_a_day_at_a_minute(void **state)
+{
+	struct schedule_window w = {SCHEDULE_WEEKDAYS, 9 * 60, 18 * 60};
+
+	assert_true(schedule_window_open(&w, D("2026-11-23"), 540));
+	assert_true(schedule_window_open(&w, D("2026-11-27"), 1079));
+	assert_false(schedule_window_open(&w, D("2026-11-23"), 539));
+	assert_false(schedule_window_open(&w, D("2026-11-23"), 1080));
+	assert_false(schedule_window_open(&w, D("2026-11-28"), 600));
+	assert_false(schedule_window_open(&w, D("2026-11-29"), 600));
+	/* A run for a day (--date), or no window: always open. */
+	assert_true(schedule_window_open(&w, D("2026-11-28"), -1));
+	assert_true(schedule_window_open(NULL, D("2026-11-28"), 0));
+	assert_false(schedule_window_open(&w, D("2026-11-23"), 1440));
+	assert_false(schedule_window_open(&w, DATE_NULL, 600));
+}
+
+static void
+assert_window_text(unsigned days, int from, int to, size_t size,
+                   const char *want)
+{
+	struct schedule_window w = {days, from, to};
+	char out[64];
+
+	memset(out, 'x', sizeof(out));
+	schedule_window_format(&w, out, size);
+	assert_string_equal(out, want);
+	if (size < sizeof(out))
+		assert_int_equal(out[size], 'x');
+}
+
+static void
+test_window_format_spells_it_as_the_policy_does(void **state)
+{
+	assert_window_text(SCHEDULE_WEEKDAYS, 540, 1080, 64,
+	                   "mon-fri 09:00-18:00");
+	assert_window_text(0x15, 510, 720, 64, "mon,wed,fri 08:30-12:00");
+	assert_window_text(0x2f, 0, 1440, 64, "mon-thu,sat 00:00-24:00");
+	assert_window_text(0x60, 600, 660, 64, "sat,sun 10:00-11:00");
+	assert_window_text(0x7f, 600, 660, 64, "mon-sun 10:00-11:00");
+	assert_window_text(0x03, 600, 660, 64, "mon,tue 10:00-11:00");
+	assert_window_text(0, 600, 660, 64, "10:00-11:00");
+	assert_window_text(SCHEDULE_WEEKDAYS, 540, 1080, 5, "mon-");
+	assert_window_text(0x15, 540, 1080, 6, "mon,w");
+	assert_window_text(SCHEDULE_WEEKDAYS, 540, 1080, 1, "");
+}
+
+/* Whether W is open at the instant T, the way `relance run` asks it: the
+ * day and the time of day of T in the local zone (TZ), by localtime_r. */
+static bool
+window_at(const struct schedule_window *w, time_t t)
+{
+	struct tm tm;
+	struct date day;
+
+	assert_non_null(localtime_r(&t, &tm));
+	day = (struct date){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
+	return schedule_window_open(w, day, tm.tm_hour * 60 + tm.tm_min);
+}
+
+/* Summer time starts on Sunday 29 March 2026 at 01:00 UTC (02:00 CET
+ * becomes 03:00 CEST): 09:00 in Paris is 08:00 UTC before, 07:00 after. */
+static void
+test_window_across_the_change_to_summer_time(void **state)
+{
+	struct schedule_window w = {SCHEDULE_WEEKDAYS, 9 * 60, 18 * 60};
+	struct schedule_window night = {0x40, 2 * 60, 3 * 60}; /* Sun 2-3 */
+
+	setenv("TZ", "Europe/Paris", 1);
+	tzset();
+	assert_false(window_at(&w, 1774596600)); /* Fri 07:30 UTC, 08:30 */
+	assert_true(window_at(&w, 1774598400));  /* Fri 08:00 UTC, 09:00 */
+	assert_false(window_at(&w, 1774853940)); /* Mon 06:59 UTC, 08:59 */
+	assert_true(window_at(&w, 1774854000));  /* Mon 07:00 UTC, 09:00 */
+	assert_true(window_at(&w, 1774886340));  /* Mon 15:59 UTC, 17:59 */
+	assert_false(window_at(&w, 1774886400)); /* Mon 16:00 UTC, 18:00 */
+	/* 02:00 to 03:00 does not exist that night. */
+	assert_false(window_at(&night, 1774745940)); /* 00:59 UTC, 01:59 */
+	assert_false(window_at(&night, 1774746000)); /* 01:00 UTC, 03:00 */
+}
+
+/* Summer time ends on Sunday 25 October 2026 at 01:00 UTC (03:00 CEST
+ * becomes 02:00 CET): 09:00 in Paris is 07:00 UTC before, 08:00 after. */
+static void
+test_window_across_the_change_to_winter_time(void **state)
+{
+	struct schedule_window w = {SCHEDULE_WEEKDAYS, 9 * 60, 18 * 60};
+	struct schedule_window night = {0x40, 2 * 60, 3 * 60}; /* Sun 2-3 */
+
+	setenv("TZ", "Europe/Paris", 1);
+	tzset();
+	assert_false(window_at(&w, 1792738740)); /* Fri 06:59 UTC, 08:59 */
+	assert_true(window_at(&w, 1792738800));  /* Fri 07:00 UTC, 09:00 */
+	assert_false(window_at(&w, 1792998000)); /* Mon 07:00 UTC, 08:00 */
+	assert_true(window_at(&w, 1793001600));  /* Mon 08:00 UTC, 09:00 */
+	assert_true(window_at(&w, 1793033940));  /* Mon 16:59 UTC, 17:59 */
+	assert_false(window_at(&w, 1793034000)); /* Mon 17:00 UTC, 18:00 */
+	/* 02:00 to 03:00 happens twice that night: open both times. */
+	assert_false(window_at(&night, 1792886340)); /* 23:59 UTC, 01:59 */
+	assert_true(window_at(&night, 1792888200));  /* 00:30 UTC, 02:30 CEST */
+	assert_true(window_at(&night, 1792891800));  /* 01:30 UTC, 02:30 CET */
+	assert_false(window_at(&night, 1792893600)); /* 02:00 UTC, 03:00 */
+}
+
 static void
 test_reason_names(void **state)
 {
@@ -885,6 +1112,15 @@ main(void)
 	    T(test_window_is_weekdays_from_inclusive_to_exclusive),
 	    T(test_empty_window_or_bad_time_is_outside),
 	    T(test_window_follows_local_time_across_daylight_saving),
+	    T(test_first_contact_caps_a_late_import),
+	    T(test_first_contact_applies_only_to_invoices_never_chased),
+	    T(test_first_contact_leaves_earlier_steps_alone),
+	    T(test_first_contact_waits_out_a_reply_gap),
+	    T(test_day_off_gate_for_what_schedule_next_does_not_decide),
+	    T(test_window_open_on_a_day_at_a_minute),
+	    T(test_window_format_spells_it_as_the_policy_does),
+	    T(test_window_across_the_change_to_summer_time),
+	    T(test_window_across_the_change_to_winter_time),
 	    T(test_reason_names),
 	};
 

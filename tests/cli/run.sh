@@ -24,6 +24,13 @@ TimeZone   Europe/Paris
 EOF
 r() { "$top_builddir/src/relance" -c "$work/relance.conf" "$@"; }
 
+# first_error_line ARGS: the first line relance writes on stderr.
+first_error_line() {
+	local rc=0
+	r "$@" 2>"$work/stderr" >/dev/null || rc=$?
+	head -1 "$work/stderr"
+	return "$rc"
+}
 # field KEY: the value of KEY in each JSON object read, one per line.
 field() { grep -o "\"$1\":\"*[^\",]*" | sed 's/.*:"*//'; }
 
@@ -45,8 +52,13 @@ cp "$top_srcdir"/policies/*.policy badpol/
 cp -r "$top_srcdir"/policies/templates/fr badpol/templates/
 sed -i '0,/^\tstep reminder-2 .*/s//\tstep reminder-2     +15x  mail/' badpol/profiles.policy
 printf 'Subject: {invoice}\n\nHello {nobody}\n' >badpol/templates/fr/thanks
+printf '\tclosed 2027-01-01 to 2026-12-24\n\tclosed 2026-02-30\n\twindow mon-fri 18:00-09:00\n' \
+	>>badpol/calendar.policy
 ERR=$(cat <<'EOF'
-badpol/profiles.policy:23: bad offset "+15x", expected days from the due date such as -8d, +15d or +20bd
+badpol/calendar.policy:27: closed range 2027-01-01 to 2026-12-24 ends before it starts, expected the first day, then the last
+badpol/calendar.policy:28: bad date "2026-02-30", expected YYYY-MM-DD
+badpol/calendar.policy:29: duplicate "window", first set at badpol/calendar.policy:20
+badpol/profiles.policy:29: bad offset "+15x", expected days from the due date such as -8d, +15d or +20bd
 badpol/templates/fr/thanks:3: unknown placeholder {nobody}, expected one of: invoice, customer, customer_name, contact, issue_date, due_date, amount_due, amount_original, currency, days_overdue, deadline_date, deadline_days, company_name, sender, reply_address, iban, bic, payment_link, interest_rate, interest_amount, indemnity, total_claimed, today, step
 EOF
 ) expect "check: a broken policy prints every error" 78 r check badpol
@@ -332,31 +344,85 @@ EOF
 r import run.csv >/dev/null
 
 OUT=$(cat <<'EOF'
-F8-1: letter formal-notice (letter) due 2026-07-30: formal-notice due on 2026-07-30 (skipping 4 missed steps)
-F2026-0101: letter formal-notice (letter) due 2026-11-02: formal-notice due on 2026-11-02 (skipping 4 missed steps)
+F8-1: task reminder-1 (task) due 2026-07-08: PDF missing: send reminder-1 by hand (the invoice has no PDF)
+F2026-0101: task reminder-1 (task) due 2026-10-09: PDF missing: send reminder-1 by hand (the invoice has no PDF)
 F2026-0102: thanks thanks (email) to factures@martin.example, jean.martin@martin.example: fully paid: thank the customer
 F2026-0103: thanks thanks (email) to ap@acme.example: fully paid: thank the customer
 F9-2: send reminder-1 (email) due 2026-11-23 to compta@morin.example: reminder-1 due on 2026-11-23 (skipping 1 missed step)
 F2026-0201: task courtesy (task) due 2026-11-23: PDF missing: send courtesy by hand (the invoice has no PDF)
 F2026-0104: none: invoice is cancelled
 F9-1: send courtesy (email) due 2026-11-23 to compta@morin.example: courtesy due on 2026-11-23
-dry run: 4 sent, 2 letters, 1 tasks, 1 skipped, 0 errors
+dry run: 4 sent, 0 letters, 3 tasks, 1 skipped, 0 errors
 EOF
 ) expect "run --dry-run: what would be done and why" 0 r run --dry-run
 OUT=$(cat <<'EOF'
-{"invoice":"F8-1","action":"letter","step":"formal-notice","channel":"letter","when":"2026-07-30","why":"formal-notice due on 2026-07-30 (skipping 4 missed steps)"}
-{"invoice":"F2026-0101","action":"letter","step":"formal-notice","channel":"letter","when":"2026-11-02","why":"formal-notice due on 2026-11-02 (skipping 4 missed steps)"}
+{"invoice":"F8-1","action":"task","step":"reminder-1","channel":"task","when":"2026-07-08","why":"PDF missing: send reminder-1 by hand (the invoice has no PDF)"}
+{"invoice":"F2026-0101","action":"task","step":"reminder-1","channel":"task","when":"2026-10-09","why":"PDF missing: send reminder-1 by hand (the invoice has no PDF)"}
 {"invoice":"F2026-0102","action":"thanks","step":"thanks","channel":"email","when":null,"to":["factures@martin.example","jean.martin@martin.example"],"why":"fully paid: thank the customer"}
 {"invoice":"F2026-0103","action":"thanks","step":"thanks","channel":"email","when":null,"to":["ap@acme.example"],"why":"fully paid: thank the customer"}
 {"invoice":"F9-2","action":"send","step":"reminder-1","channel":"email","when":"2026-11-23","to":["compta@morin.example"],"why":"reminder-1 due on 2026-11-23 (skipping 1 missed step)"}
 {"invoice":"F2026-0201","action":"task","step":"courtesy","channel":"task","when":"2026-11-23","why":"PDF missing: send courtesy by hand (the invoice has no PDF)"}
 {"invoice":"F2026-0104","action":"none","step":null,"channel":null,"when":null,"why":"invoice is cancelled"}
 {"invoice":"F9-1","action":"send","step":"courtesy","channel":"email","when":"2026-11-23","to":["compta@morin.example"],"why":"courtesy due on 2026-11-23"}
-{"summary":true,"sent":4,"letters":2,"tasks":1,"skipped":1,"errors":0}
+{"summary":true,"sent":4,"letters":0,"tasks":3,"skipped":1,"errors":0}
 EOF
 ) expect "run --dry-run --json: one object per invoice" 0 \
 	r run --dry-run --json
 OUT="" expect "run --dry-run sends nothing" 0 cat sent.log
+
+# The send window (calendar.policy: mon-fri 08:00-18:00, in TimeZone).
+OUT=$(cat <<'EOF'
+F2026-0102: wait thanks (email): skipped: outside the send window (mon-fri 08:00-18:00 Europe/Paris); fully paid: thank the customer
+F2026-0103: wait thanks (email): skipped: outside the send window (mon-fri 08:00-18:00 Europe/Paris); fully paid: thank the customer
+F9-2: wait reminder-1 (email): skipped: outside the send window (mon-fri 08:00-18:00 Europe/Paris); reminder-1 due on 2026-11-23 (skipping 1 missed step)
+F9-1: wait courtesy (email): skipped: outside the send window (mon-fri 08:00-18:00 Europe/Paris); courtesy due on 2026-11-23
+dry run: 0 sent, 0 letters, 0 tasks, 8 skipped, 0 errors
+EOF
+) expect "run --dry-run outside the send window: skipped, with the reason" 0 \
+	sh -c '"$0" -c "$1" run --dry-run --time 18:00 | grep -E "^F(9|2026-010[23])|sent,"' \
+	"$top_builddir/src/relance" "$work/relance.conf"
+OUT=$(cat <<'EOF'
+{"invoice":"F9-1","action":"wait","step":"courtesy","channel":"email","when":null,"why":"skipped: outside the send window (mon-fri 08:00-18:00 Europe/Paris); courtesy due on 2026-11-23"}
+{"summary":true,"sent":0,"letters":0,"tasks":0,"skipped":8,"errors":0}
+EOF
+) expect "run --dry-run at 19:30 by the clock: outside the window" 0 \
+	sh -c 'RELANCE_NOW=$((RELANCE_NOW + 9 * 3600)) "$0" -c "$1" run --dry-run --json | grep -E "F9-1|summary"' \
+	"$top_builddir/src/relance" "$work/relance.conf"
+OUT=$(cat <<'EOF'
+dry run: 4 sent, 0 letters, 3 tasks, 1 skipped, 0 errors
+EOF
+) expect "run --dry-run --time 17:59: inside the window" 0 \
+	sh -c '"$0" -c "$1" run --dry-run --time 17:59 | tail -1' \
+	"$top_builddir/src/relance" "$work/relance.conf"
+OUT=$(cat <<'EOF'
+F2026-0102: wait thanks (email) until 2026-11-30: 2026-11-28 is not a business day (Saturday)
+F9-2: wait reminder-1 until 2026-11-30: 2026-11-28 is not a business day (Saturday)
+F9-1: wait courtesy until 2026-11-30: 2026-11-28 is not a business day (Saturday)
+dry run: 0 sent, 0 letters, 0 tasks, 8 skipped, 0 errors
+EOF
+) expect "run --dry-run on a Saturday: nothing goes out" 0 \
+	sh -c '"$0" -c "$1" run --dry-run --date 2026-11-28 | grep -E "^F(9|2026-0102)|sent,"' \
+	"$top_builddir/src/relance" "$work/relance.conf"
+OUT=$(cat <<'EOF'
+F9-1: send reminder-1 (email) due 2026-12-09 to compta@morin.example: reminder-1 due on 2026-12-09 as the first contact, not formal-notice (skipping 1 missed step)
+EOF
+) expect "run --dry-run --date: a late invoice's first contact is reminder-1" 0 \
+	sh -c '"$0" -c "$1" run --dry-run --date 2027-01-15 | grep -E "^F9-1"' \
+	"$top_builddir/src/relance" "$work/relance.conf"
+mkdir -p closedpol
+cp -r "$top_srcdir"/policies/* closedpol/
+printf '\tclosed 2026-11-23\n\tclosed 2026-12-24 to 2027-01-01\n' >>closedpol/calendar.policy
+sed "s|^PolicyDir .*|PolicyDir $work/closedpol|" relance.conf >closed.conf
+OUT=$(cat <<'EOF'
+F9-2: wait courtesy until 2026-11-24: 2026-11-23 is not a business day (closed)
+F9-1: wait courtesy until 2026-11-24: courtesy not due before 2026-11-24
+dry run: 0 sent, 0 letters, 0 tasks, 8 skipped, 0 errors
+EOF
+) expect "run --dry-run on a closed day of the policy: nothing goes out" 0 \
+	sh -c '"$0" -c "$1" run --dry-run | grep -E "^F9|sent,"' \
+	"$top_builddir/src/relance" "$work/closed.conf"
+OUT='relance: run: bad time "9h30" (expected HH:MM, 00:00 to 23:59)' \
+	expect "run --time: a bad time is a usage error" 64 first_error_line run --time 9h30
 
 # The real run: F9-1 and F9-2 by mail (F9-2 while sendmail fails).
 touch fail
@@ -364,7 +430,7 @@ run_fail() { r run | grep -E '^F9|sent,'; }
 OUT=$(cat <<'EOF'
 F9-2: error reminder-1: reminder-1 <run.F9-2.reminder-1.1795426200@example.com>: WORK/fake-sendmail exited with status 75; retried on the next run
 F9-1: error courtesy: courtesy <run.F9-1.courtesy.1795426200@example.com>: WORK/fake-sendmail exited with status 75; retried on the next run
-0 sent, 2 letters, 1 tasks, 1 skipped, 4 errors
+0 sent, 0 letters, 3 tasks, 1 skipped, 4 errors
 EOF
 )
 OUT=${OUT//WORK/$work}
@@ -417,8 +483,8 @@ OUT="0 sent, 0 letters, 0 tasks, 8 skipped, 0 errors" \
 
 # --- tasks
 
-# The run above left three tasks, all at 10:30: two letters to post and a
-# reminder to send by hand. A day later, a new invoice whose number holds
+# The run above left three tasks, all at 10:30: reminders to send by hand
+# (their invoices have no PDF). A day later, a new invoice whose number holds
 # a dot and a dash gets one more; then F2026-0201 is paid, which makes its
 # task moot.
 cat >later.csv <<'EOF2'
@@ -428,9 +494,9 @@ EOF2
 r import later.csv >/dev/null
 OUT=$(cat <<'EOF2'
 TASK         DATE       INVOICE    CUSTOMER             TO DO
-F2026-0101.1 2026-11-23 F2026-0101 Dupont ; Fils SARL   print and send by registered letter with acknowledgement of receipt: Mise en demeure de payer : facture F2026-0101
+F2026-0101.1 2026-11-23 F2026-0101 Dupont ; Fils SARL   PDF missing: send reminder-1 by hand (the invoice has no PDF)
 F2026-0201.1 2026-11-23 F2026-0201 Société Générale d’… PDF missing: send courtesy by hand (the invoice has no PDF)
-F8-1.1       2026-11-23 F8-1       C1                   print and send by registered letter with acknowledgement of receipt: Mise en demeure de payer : facture F8-1
+F8-1.1       2026-11-23 F8-1       C1                   PDF missing: send reminder-1 by hand (the invoice has no PDF)
 EOF2
 ) expect "tasks: the open tasks the run left" 0 r tasks
 OUT="F.7-1: task courtesy (task) due 2026-11-24: PDF missing: send courtesy by hand (the invoice has no PDF)" \
@@ -440,13 +506,13 @@ OUT="F.7-1: task courtesy (task) due 2026-11-24: PDF missing: send courtesy by h
 r pay F2026-0201 >/dev/null
 OUT=$(cat <<'EOF2'
 TASK         DATE       INVOICE    CUSTOMER             TO DO
-F2026-0101.1 2026-11-23 F2026-0101 Dupont ; Fils SARL   print and send by registered letter with acknowledgement of receipt: Mise en demeure de payer : facture F2026-0101
-F8-1.1       2026-11-23 F8-1       C1                   print and send by registered letter with acknowledgement of receipt: Mise en demeure de payer : facture F8-1
+F2026-0101.1 2026-11-23 F2026-0101 Dupont ; Fils SARL   PDF missing: send reminder-1 by hand (the invoice has no PDF)
+F8-1.1       2026-11-23 F8-1       C1                   PDF missing: send reminder-1 by hand (the invoice has no PDF)
 F.7-1.1      2026-11-24 F.7-1      Atelier Roux         PDF missing: send courtesy by hand (the invoice has no PDF)
 EOF2
 ) expect "tasks: oldest first; a paid invoice's task is left out" 0 r tasks
 
-OUT="F2026-0101.1: done (print and send by registered letter with acknowledgement of receipt: Mise en demeure de payer : facture F2026-0101; note: posté, AR n° 1A 234)" \
+OUT="F2026-0101.1: done (PDF missing: send reminder-1 by hand (the invoice has no PDF); note: posté, AR n° 1A 234)" \
 	expect "done --note" 0 r done F2026-0101.1 --note "posté, AR n° 1A 234"
 OUT="F.7-1.1: done (PDF missing: send courtesy by hand (the invoice has no PDF))" \
 	expect "done: an invoice number with a dot and a dash" 0 \
@@ -476,25 +542,25 @@ OUT='"kind":"task" "kind":"task-done" ' expect "done: task-done in the history" 
 	"$top_builddir/src/relance" "$work/relance.conf"
 OUT=$(cat <<'EOF2'
 TASK   DATE       INVOICE CUSTOMER             TO DO
-F8-1.1 2026-11-23 F8-1    C1                   print and send by registered letter with acknowledgement of receipt: Mise en demeure de payer : facture F8-1
+F8-1.1 2026-11-23 F8-1    C1                   PDF missing: send reminder-1 by hand (the invoice has no PDF)
 EOF2
 ) expect "tasks: done ones are left out" 0 r tasks
 OUT=$(cat <<'EOF2'
 TASK         DATE       INVOICE    CUSTOMER             TO DO
-F2026-0101.1 2026-11-23 F2026-0101 Dupont ; Fils SARL   print and send by registered letter with acknowledgement of receipt: Mise en demeure de payer : facture F2026-0101
+F2026-0101.1 2026-11-23 F2026-0101 Dupont ; Fils SARL   PDF missing: send reminder-1 by hand (the invoice has no PDF)
     done 2026-11-23 10:30 by relance done (clerk): posté, AR n° 1A 234
 F2026-0201.1 2026-11-23 F2026-0201 Société Générale d’… PDF missing: send courtesy by hand (the invoice has no PDF)
     not to do: the invoice is paid
-F8-1.1       2026-11-23 F8-1       C1                   print and send by registered letter with acknowledgement of receipt: Mise en demeure de payer : facture F8-1
+F8-1.1       2026-11-23 F8-1       C1                   PDF missing: send reminder-1 by hand (the invoice has no PDF)
 F.7-1.1      2026-11-24 F.7-1      Atelier Roux         PDF missing: send courtesy by hand (the invoice has no PDF)
     done 2026-11-24 11:30 by relance done (anne)
 EOF2
 ) expect "tasks --all: done and moot ones, when, by whom, the note" 0 r tasks --all
 OUT=$(cat <<'EOF2'
 [
-{"task":"F2026-0101.1","time":"2026-11-23T09:30:00Z","invoice":"F2026-0101","customer":"C001","customer_name":"Dupont ; Fils SARL","state":"open","status":"done","what":"print and send by registered letter with acknowledgement of receipt: Mise en demeure de payer : facture F2026-0101","detail":"print and send by registered letter with acknowledgement of receipt: Mise en demeure de payer : facture F2026-0101","by":"relance run (clerk)","done_time":"2026-11-23T09:30:00Z","done_by":"relance done (clerk)","note":"posté, AR n° 1A 234"},
+{"task":"F2026-0101.1","time":"2026-11-23T09:30:00Z","invoice":"F2026-0101","customer":"C001","customer_name":"Dupont ; Fils SARL","state":"open","status":"done","what":"PDF missing: send reminder-1 by hand (the invoice has no PDF)","detail":"PDF missing: send reminder-1 by hand (the invoice has no PDF)","by":"relance run (clerk)","done_time":"2026-11-23T09:30:00Z","done_by":"relance done (clerk)","note":"posté, AR n° 1A 234"},
 {"task":"F2026-0201.1","time":"2026-11-23T09:30:00Z","invoice":"F2026-0201","customer":"C020","customer_name":"Société Générale d’Études","state":"paid","status":"moot","what":"PDF missing: send courtesy by hand (the invoice has no PDF)","detail":"PDF missing: send courtesy by hand (the invoice has no PDF)","by":"relance run (clerk)","done_time":null,"done_by":null,"note":null},
-{"task":"F8-1.1","time":"2026-11-23T09:30:00Z","invoice":"F8-1","customer":"C1","customer_name":"C1","state":"open","status":"open","what":"print and send by registered letter with acknowledgement of receipt: Mise en demeure de payer : facture F8-1","detail":"print and send by registered letter with acknowledgement of receipt: Mise en demeure de payer : facture F8-1","by":"relance run (clerk)","done_time":null,"done_by":null,"note":null},
+{"task":"F8-1.1","time":"2026-11-23T09:30:00Z","invoice":"F8-1","customer":"C1","customer_name":"C1","state":"open","status":"open","what":"PDF missing: send reminder-1 by hand (the invoice has no PDF)","detail":"PDF missing: send reminder-1 by hand (the invoice has no PDF)","by":"relance run (clerk)","done_time":null,"done_by":null,"note":null},
 {"task":"F.7-1.1","time":"2026-11-24T09:30:00Z","invoice":"F.7-1","customer":"C7","customer_name":"Atelier Roux","state":"open","status":"done","what":"PDF missing: send courtesy by hand (the invoice has no PDF)","detail":"PDF missing: send courtesy by hand (the invoice has no PDF)","by":"relance run (clerk)","done_time":"2026-11-24T10:30:00Z","done_by":"relance done (anne)","note":null}
 ]
 EOF2
@@ -516,8 +582,8 @@ rs() {
 }
 : >sent.log
 OUT=$(cat <<'EOF2'
-F8-1: none: no step left after formal-notice
-F2026-0101: none: no step left after formal-notice
+F8-1: wait formal-notice until 2026-11-30: gap of 5 days after the previous step (reminder-1 on 2026-11-23)
+F2026-0101: wait formal-notice until 2026-11-30: gap of 5 days after the previous step (reminder-1 on 2026-11-23)
 F2026-0102: none: invoice is paid
 F2026-0103: none: invoice is paid
 F9-2: wait reminder-2 until 2026-11-30: reminder-2 not due before 2026-11-30
@@ -546,8 +612,10 @@ MIME-Version: 1.0
 Content-Type: text/plain; charset=utf-8
 Content-Transfer-Encoding: quoted-printable
 
-F8-1: none: no step left after formal-notice
-F2026-0101: none: no step left after formal-notice
+F8-1: wait formal-notice until 2026-11-30: gap of 5 days after the previous=
+ step (reminder-1 on 2026-11-23)
+F2026-0101: wait formal-notice until 2026-11-30: gap of 5 days after the pr=
+evious step (reminder-1 on 2026-11-23)
 F2026-0102: none: invoice is paid
 F2026-0103: none: invoice is paid
 F9-2: wait reminder-2 until 2026-11-30: reminder-2 not due before 2026-11-3=
@@ -590,12 +658,6 @@ for c in import list show pay dispute resolve pause resume cancel classify repla
 		fail=$((fail + 1)); echo "FAIL $c --help"
 	fi
 done
-first_error_line() {
-	local rc=0
-	r "$@" 2>"$work/stderr" >/dev/null || rc=$?
-	head -1 "$work/stderr"
-	return "$rc"
-}
 OUT='relance: unknown command "frobnicate"' \
 	expect "an unknown command" 64 first_error_line frobnicate
 
