@@ -42,6 +42,7 @@
 
 #include "daemon.h"
 #include "incoming.h"
+#include "midset.h"
 #include "milter.h"
 #include "spool.h"
 
@@ -85,6 +86,10 @@ static struct {
 	bool reload_pending;  /* a reload for edited policy files is due */
 	bool spool_pending;   /* events may wait in the spool */
 	unsigned long errors;
+	struct midset mids;         /* our reminders' Message-IDs */
+	uint64_t mids_ms;           /* last reading of them */
+	struct timespec mids_mtime; /* the state file's mtime then */
+	bool mids_reading;          /* a thread reads them now */
 } dstate = {
     .lock = PTHREAD_MUTEX_INITIALIZER,
     .fixed_now = -1,
@@ -468,6 +473,136 @@ daemon_replay(const struct snapshot *s)
 	}
 }
 
+/* ---- our reminders' Message-IDs ----
+ *
+ * Read from the state file's "mid:" index at start, and again (in a
+ * thread of their own, not in a message's) when DAEMON_MIDS_MS have passed
+ * and the file changed; the reminders the milter tags are added as they
+ * go. Guarded by dstate.lock. */
+
+void
+daemon_mid_add(const char *id)
+{
+	pthread_mutex_lock(&dstate.lock);
+	if (midset_add(&dstate.mids, id) < 0)
+		daemon_log(LOG_WARNING, "no memory to remember Message-ID %s",
+		           id);
+	pthread_mutex_unlock(&dstate.lock);
+}
+
+bool
+daemon_mid_known(const char *value)
+{
+	bool known;
+
+	pthread_mutex_lock(&dstate.lock);
+	known = midset_any(&dstate.mids, value);
+	pthread_mutex_unlock(&dstate.lock);
+	return known;
+}
+
+/* The mtime of PATH into *T ({0, 0} when it cannot be read). */
+static void
+daemon_mtime(const char *path, struct timespec *t)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) == 0)
+		*t = sb.st_mtim;
+	else
+		t->tv_sec = t->tv_nsec = 0;
+}
+
+/* Read the Message-IDs of the state file PATH and put them in place of
+ * the set in memory (kept when they cannot be read). */
+static void
+daemon_read_mids(const char *path)
+{
+	struct store *st = store_new(path, DAEMON_STORE_BUDGET_MS);
+	struct strlist keys = STRLIST_INIT;
+	struct midset fresh = MIDSET_INIT;
+	struct timespec mtime;
+	enum store_rc rc = STORE_ERR;
+	struct err e;
+
+	err_set(&e, "out of memory");
+	daemon_mtime(path, &mtime);
+	if (st != NULL && (rc = store_begin(st, STORE_READ, &e)) == STORE_OK) {
+		rc = store_keys(st, "mid:", &keys, &e);
+		store_abort(st);
+	}
+	for (size_t i = 0; rc == STORE_OK && i < keys.n; i++)
+		if (midset_add(&fresh, keys.v[i] + 4) < 0) {
+			err_set(&e, "out of memory");
+			rc = STORE_ERR;
+		}
+	strlist_clear(&keys);
+	store_free(st);
+	pthread_mutex_lock(&dstate.lock);
+	if (rc == STORE_OK) {
+		struct midset old = dstate.mids;
+
+		dstate.mids = fresh;
+		fresh = old;
+		dstate.mids_mtime = mtime;
+	}
+	dstate.mids_reading = false;
+	pthread_mutex_unlock(&dstate.lock);
+	midset_free(&fresh);
+	if (rc != STORE_OK)
+		daemon_log(LOG_NOTICE,
+		           "Message-IDs of the reminders not read again: %s",
+		           e.msg);
+}
+
+static void *
+daemon_mids_thread(void *arg)
+{
+	char *path = arg;
+
+	daemon_read_mids(path);
+	free(path);
+	return NULL;
+}
+
+/* Read the Message-IDs again in a thread of their own when they are due
+ * (called without dstate.lock). */
+static void
+daemon_refresh_mids(const struct snapshot *s, uint64_t now)
+{
+	struct timespec mtime;
+	pthread_attr_t attr;
+	pthread_t tid;
+	char *path;
+	bool due;
+
+	daemon_mtime(s->cfg.state_file, &mtime);
+	pthread_mutex_lock(&dstate.lock);
+	due = !dstate.mids_reading && now - dstate.mids_ms >= DAEMON_MIDS_MS &&
+	      (mtime.tv_sec != dstate.mids_mtime.tv_sec ||
+	       mtime.tv_nsec != dstate.mids_mtime.tv_nsec);
+	if (due) {
+		dstate.mids_reading = true;
+		dstate.mids_ms = now;
+	}
+	pthread_mutex_unlock(&dstate.lock);
+	if (!due)
+		return;
+	path = strdup(s->cfg.state_file);
+	if (path != NULL && pthread_attr_init(&attr) == 0) {
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		if (pthread_create(&tid, &attr, daemon_mids_thread, path) == 0)
+			path = NULL;
+		pthread_attr_destroy(&attr);
+	}
+	if (path == NULL)
+		return;
+	free(path);
+	pthread_mutex_lock(&dstate.lock);
+	dstate.mids_reading = false;
+	pthread_mutex_unlock(&dstate.lock);
+}
+
 struct snapshot *
 daemon_acquire(void)
 {
@@ -490,6 +625,8 @@ daemon_acquire(void)
 		daemon_check_policy(s);
 	if (replay)
 		daemon_replay(s);
+	if (check)
+		daemon_refresh_mids(s, now);
 	return s;
 }
 
@@ -884,6 +1021,8 @@ main(int argc, char **argv)
 	                       "policy %s",
 	           PACKAGE_VERSION, s->cfg.socket, s->cfg.state_file,
 	           s->cfg.policy_dir);
+	daemon_read_mids(s->cfg.state_file);
+	dstate.mids_ms = daemon_ms();
 	started(ready);
 	status = smfi_main() == MI_SUCCESS ? EX_OK : EX_SOFTWARE;
 	pthread_cancel(signals);
@@ -896,6 +1035,7 @@ main(int argc, char **argv)
 	           dstate.errors, dstate.errors == 1 ? "" : "s");
 	(void)unlink(s->cfg.pid_file); /* fails once unprivileged: fine */
 	daemon_release(s);
+	midset_free(&dstate.mids);
 	closelog();
 	return status;
 }

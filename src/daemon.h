@@ -32,6 +32,10 @@
 #define DAEMON_POLICY_CHECK_MS 1000
 /* The spool is replayed at connection time at most this often, in ms. */
 #define DAEMON_REPLAY_MS 5000
+/* how often, at most, the Message-IDs of our reminders are read again
+ * from the state file (when it changed): the milter adds those it records
+ * itself at once, so this only catches other writers' (import, restore) */
+#define DAEMON_MIDS_MS 300000
 /* Events replayed at once, at most (the rest wait for the next time). */
 #define DAEMON_REPLAY_MAX 100
 
@@ -59,6 +63,15 @@ void daemon_spooled(void);
 
 /* daemon_count_error -- count one internal error (reported at exit). */
 void daemon_count_error(void);
+
+/* daemon_mid_add -- remember ID, the Message-ID of a reminder just
+ * recorded, for daemon_mid_known. */
+void daemon_mid_add(const char *id);
+
+/* daemon_mid_known -- does the header value VALUE (In-Reply-To,
+ * References) name the Message-ID of one of our reminders? From memory
+ * (midset.h), never from the state file. */
+bool daemon_mid_known(const char *value);
 
 /* daemon_now -- seconds since the epoch: the clock, or RELANCE_NOW when
  * set (for tests and previews, as relance(1) does). */

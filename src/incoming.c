@@ -62,11 +62,11 @@ signal_invoice(struct store *st, const struct classify_signal *s,
 	}
 }
 
-/* The invoice of the strongest signal that leads to one, into INV; *KIND
- * is that signal's kind. STORE_OK, STORE_NOTFOUND or STORE_ERR. */
+/* The invoice of the strongest signal that leads to one, into INV; *FOUND
+ * is that signal. STORE_OK, STORE_NOTFOUND or STORE_ERR. */
 static enum store_rc
 find_invoice(struct store *st, const struct classify_result *r,
-             struct invoice *inv, enum classify_signal_kind *kind,
+             struct invoice *inv, const struct classify_signal **found,
              struct err *e)
 {
 	struct buf number = BUF_INIT;
@@ -78,7 +78,7 @@ find_invoice(struct store *st, const struct classify_result *r,
 		if (rc == STORE_OK)
 			rc = ledger_get(st, buf_cstr(&number), inv, e);
 		if (rc == STORE_OK)
-			*kind = r->signals[i].kind;
+			*found = &r->signals[i];
 	}
 	buf_free(&number);
 	return rc;
@@ -118,20 +118,27 @@ act_job(struct store *st, void *arg, struct err *e)
 {
 	const struct act_job *a = arg;
 	const struct incoming_ctx *ic = a->ic;
-	const struct classify_result *r = a->r;
+	const struct classify_signal *found = NULL;
+	struct classify_result r = *a->r; /* its evidence may be adjusted */
 	struct incoming_result *out = a->out;
-	enum classify_signal_kind kind = SIGNAL_INVOICE;
+	enum classify_signal_kind kind;
 	struct react_input in;
 	struct react_outcome o;
 	struct invoice inv;
 	enum store_rc rc;
 
-	rc = find_invoice(st, r, &inv, &kind, e);
+	rc = find_invoice(st, &r, &inv, &found, e);
 	if (rc != STORE_OK) {
 		snprintf(out->log, sizeof(out->log), "%s: no invoice of ours",
-		         classify_name(r->class));
+		         classify_name(r.class));
 		return rc == STORE_NOTFOUND ? STORE_OK : rc;
 	}
+	kind = found->kind;
+	/* A reply told by its signals alone: the evidence names the one
+	 * that found the invoice, not merely the strongest one. */
+	if (r.rule != NULL && strncmp(r.rule, "signal ", 7) == 0 &&
+	    strcmp(r.rule + 7, classify_signal_name(kind)) == 0)
+		r.matched = found->value;
 	snprintf(out->invoice, sizeof(out->invoice), "%s", inv.number);
 	if (already_recorded(&inv, a->m->message_id)) {
 		out->state = invoice_effective_state(&inv, ic->today);
@@ -142,7 +149,7 @@ act_job(struct store *st, void *arg, struct err *e)
 		invoice_free(&inv);
 		return STORE_OK;
 	}
-	in = (struct react_input){r,
+	in = (struct react_input){&r,
 	                          a->m->from,
 	                          a->m->message_id,
 	                          ic->queue_id,

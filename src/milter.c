@@ -220,8 +220,10 @@ milter_spool(const struct conn *c, const struct msg *m,
 /* ---- the incoming path ----
  *
  * Mail that is not outgoing reaches the reader when one of its recipients
- * is a dunning mailbox or its plus-address (milter_incoming_rcpt), or when
- * its headers carry a tracking ID back (msg_carries_id): its body
+ * is a dunning mailbox or its plus-address (milter_incoming_rcpt), when
+ * its headers carry a tracking ID back (msg_carries_id), or when it answers
+ * a reminder whose Message-ID the daemon knows (msg_answers_reminder: an
+ * ERP's reminder keeps its own Message-ID): its body
  * is read up to MaxBodySize, and at the end of the message it goes through
  * incoming_process (the same path as `relance replay`): classified, its
  * invoice found, the policy's reaction applied. Headers from outside that
@@ -276,10 +278,23 @@ msg_carries_id(const struct msg *m)
 	return found;
 }
 
+/* True when In-Reply-To or References of M names the Message-ID of one of
+ * our reminders (daemon_mid_known: from memory, not the state file). */
+static bool
+msg_answers_reminder(const struct msg *m)
+{
+	for (size_t i = 0; i < m->names.n; i++)
+		if ((strcasecmp(m->names.v[i], "In-Reply-To") == 0 ||
+		     strcasecmp(m->names.v[i], "References") == 0) &&
+		    daemon_mid_known(m->values.v[i]))
+			return true;
+	return false;
+}
+
 static sfsistat
 milter_incoming_eoh(struct conn *c, struct msg *m)
 {
-	if (m->to_mailbox || msg_carries_id(m)) {
+	if (m->to_mailbox || msg_carries_id(m) || msg_answers_reminder(m)) {
 		m->path = PATH_INCOMING;
 		return SMFIS_CONTINUE;
 	}
@@ -520,6 +535,8 @@ reminder_unrecorded(SMFICTX *ctx, const struct conn *c, const struct msg *m,
 		if (reminder_event(m, now, NULL, has_mid ? mid.data : NULL,
 		                   NULL, &ev) == 0)
 			milter_spool(c, m, &ev);
+		if (has_mid)
+			daemon_mid_add(mid.data);
 		spool_event_free(&ev);
 	}
 	buf_free(&mid);
@@ -710,6 +727,7 @@ milter_reminder(SMFICTX *ctx, struct conn *c, struct msg *m)
 		ret = reminder_unrecorded(ctx, c, m, now, e.msg);
 		goto out;
 	}
+	daemon_mid_add(buf_cstr(&t.mid));
 	if (milter_apply(ctx, m, &t.plan) > 0)
 		daemon_count_error();
 	reminder_log(m, &t, warning.len ? warning.data : NULL);
