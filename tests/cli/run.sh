@@ -35,7 +35,7 @@ OUT="$work/relance.conf, $top_srcdir/policies: OK" \
 printf 'StateFile relative.db\nColour blue\n' >bad.conf
 ERR=$(cat <<EOF
 bad.conf:1: StateFile "relative.db" is not an absolute path (expected an absolute path, e.g. /var/lib/relance/relance.db)
-bad.conf:2: unknown key "Colour" (expected one of StateFile, PolicyDir, CompanyName, Sender, ReplyAddress, IBAN, BIC, PaymentLink, Sendmail, TimeZone, Socket, UserID, PidFile, Mailbox, InternalNetworks, InternalDaemons, On-InternalError, SpoolDir, MaxBodySize, SubjectTag, PlusAddressing, Guard, ReminderSender, ReminderSubject)
+bad.conf:2: unknown key "Colour" (expected one of StateFile, PolicyDir, CompanyName, Sender, ReplyAddress, IBAN, BIC, PaymentLink, Sendmail, TimeZone, Socket, UserID, PidFile, Mailbox, InternalNetworks, InternalDaemons, On-InternalError, SpoolDir, MaxBodySize, SubjectTag, PlusAddressing, Guard, ReminderSender, ReminderSubject, OutboxDir, CompanyAddress, LetterPlace, Signatory)
 EOF
 ) expect "a bad config names file and line, and stops" 78 \
 	"$top_builddir/src/relance" -c bad.conf list
@@ -322,6 +322,9 @@ CompanyName  Exemple SARL
 IBAN         FR7630006000011234567890189
 BIC          AGRIFRPP
 PaymentLink  https://pay.example.com/{invoice}?a={amount}
+OutboxDir    $work/outbox
+CompanyAddress 12, rue de la Paix
+CompanyAddress 75002 Paris
 EOF
 printf '%%PDF-1.4 fake\n' >F9-1.pdf
 cat >run.csv <<EOF
@@ -332,8 +335,8 @@ EOF
 r import run.csv >/dev/null
 
 OUT=$(cat <<'EOF'
-F8-1: letter formal-notice (letter) due 2026-07-30: formal-notice due on 2026-07-30 (skipping 4 missed steps)
-F2026-0101: letter formal-notice (letter) due 2026-11-02: formal-notice due on 2026-11-02 (skipping 4 missed steps)
+F8-1: letter formal-notice (letter) due 2026-07-30: formal-notice due on 2026-07-30 (skipping 4 missed steps); would write WORK/outbox/F8-1-formal-notice-2026-11-23.pdf
+F2026-0101: letter formal-notice (letter) due 2026-11-02: formal-notice due on 2026-11-02 (skipping 4 missed steps); would write WORK/outbox/F2026-0101-formal-notice-2026-11-23.pdf
 F2026-0102: thanks thanks (email) to factures@martin.example, jean.martin@martin.example: fully paid: thank the customer
 F2026-0103: thanks thanks (email) to ap@acme.example: fully paid: thank the customer
 F9-2: send reminder-1 (email) due 2026-11-23 to compta@morin.example: reminder-1 due on 2026-11-23 (skipping 1 missed step)
@@ -342,10 +345,12 @@ F2026-0104: none: invoice is cancelled
 F9-1: send courtesy (email) due 2026-11-23 to compta@morin.example: courtesy due on 2026-11-23
 dry run: 4 sent, 2 letters, 1 tasks, 1 skipped, 0 errors
 EOF
-) expect "run --dry-run: what would be done and why" 0 r run --dry-run
+)
+OUT=${OUT//WORK/$work}
+expect "run --dry-run: what would be done and why" 0 r run --dry-run
 OUT=$(cat <<'EOF'
-{"invoice":"F8-1","action":"letter","step":"formal-notice","channel":"letter","when":"2026-07-30","why":"formal-notice due on 2026-07-30 (skipping 4 missed steps)"}
-{"invoice":"F2026-0101","action":"letter","step":"formal-notice","channel":"letter","when":"2026-11-02","why":"formal-notice due on 2026-11-02 (skipping 4 missed steps)"}
+{"invoice":"F8-1","action":"letter","step":"formal-notice","channel":"letter","when":"2026-07-30","why":"formal-notice due on 2026-07-30 (skipping 4 missed steps); would write WORK/outbox/F8-1-formal-notice-2026-11-23.pdf"}
+{"invoice":"F2026-0101","action":"letter","step":"formal-notice","channel":"letter","when":"2026-11-02","why":"formal-notice due on 2026-11-02 (skipping 4 missed steps); would write WORK/outbox/F2026-0101-formal-notice-2026-11-23.pdf"}
 {"invoice":"F2026-0102","action":"thanks","step":"thanks","channel":"email","when":null,"to":["factures@martin.example","jean.martin@martin.example"],"why":"fully paid: thank the customer"}
 {"invoice":"F2026-0103","action":"thanks","step":"thanks","channel":"email","when":null,"to":["ap@acme.example"],"why":"fully paid: thank the customer"}
 {"invoice":"F9-2","action":"send","step":"reminder-1","channel":"email","when":"2026-11-23","to":["compta@morin.example"],"why":"reminder-1 due on 2026-11-23 (skipping 1 missed step)"}
@@ -354,9 +359,12 @@ OUT=$(cat <<'EOF'
 {"invoice":"F9-1","action":"send","step":"courtesy","channel":"email","when":"2026-11-23","to":["compta@morin.example"],"why":"courtesy due on 2026-11-23"}
 {"summary":true,"sent":4,"letters":2,"tasks":1,"skipped":1,"errors":0}
 EOF
-) expect "run --dry-run --json: one object per invoice" 0 \
+)
+OUT=${OUT//WORK/$work}
+expect "run --dry-run --json: one object per invoice" 0 \
 	r run --dry-run --json
 OUT="" expect "run --dry-run sends nothing" 0 cat sent.log
+OUT="" expect "run --dry-run writes no letter (not even the outbox)" 0 test ! -e outbox
 
 # The real run: F9-1 and F9-2 by mail (F9-2 while sendmail fails).
 touch fail
