@@ -22,7 +22,7 @@ fi
 
 deps=(gcc make autoconf automake libtool pkg-config
       libmilter-dev libetpan-dev libgdbm-dev libcmocka-dev libxml2-dev
-      libpcre2-dev)
+      libpcre2-dev libpango1.0-dev libcairo2-dev fonts-dejavu-core)
 missing=()
 for p in "${deps[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null |

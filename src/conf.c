@@ -45,6 +45,8 @@ enum config_kind {
 	CONFIG_SIZE,   /* size_t: the check normalises to decimal bytes */
 	CONFIG_CHOICE, /* int: the index of the value among CHOICES */
 	CONFIG_BOOL,   /* bool: yes or no */
+	CONFIG_LINES,  /* struct strlist: the key may come back, each value
+	                  is one item, commas and all */
 };
 
 struct config_key {
@@ -62,7 +64,7 @@ static config_check_fn config_check_path, config_check_text,
     config_check_bic, config_check_link, config_check_timezone,
     config_check_socket, config_check_user, config_check_network,
     config_check_daemon, config_check_size, config_check_tag,
-    config_check_pattern;
+    config_check_pattern, config_check_line;
 
 static const char *const config_guards[] = {"reject", "warn", "off", NULL};
 static const char *const config_on_errors[] = {"accept", "tempfail", NULL};
@@ -140,6 +142,17 @@ static const struct config_key config_keys[] = {
                "number, e.g. \"facture (F\\d{4}-\\d+)\""),
     CONFIG_LIST_KEY("SummaryTo", summary_to, config_check_address,
                     "local@domain, or several separated by commas"),
+    CONFIG_KEY("OutboxDir", outbox_dir, config_check_path,
+               "an absolute path, e.g. /var/lib/relance/outbox"),
+    CONFIG_TYPED_KEY("CompanyAddress", company_address, config_check_line,
+                     "one line of the company's postal address, e.g. "
+                     "\"12, rue de la Paix\" (repeat the key for each line)",
+                     CONFIG_LINES, NULL),
+    CONFIG_KEY("LetterPlace", letter_place, config_check_line,
+               "the town letters are written from, e.g. Paris"),
+    CONFIG_KEY("Signatory", signatory, config_check_line,
+               "who signs letters, e.g. \"Marie Durand, directrice "
+               "financière\""),
 };
 
 #define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -171,6 +184,7 @@ config_init(struct config *c)
 	c->pid_file = strdup(CONFIG_DEFAULT_PIDFILE);
 	c->spool_dir = strdup(CONFIG_DEFAULT_SPOOL);
 	c->subject_tag = strdup(CONFIG_DEFAULT_TAG);
+	c->outbox_dir = strdup(RELANCE_OUTBOX_DIR);
 	c->max_body_size = CONFIG_DEFAULT_MAX_BODY;
 	c->on_internal_error = CONFIG_ON_ERROR_ACCEPT;
 	c->guard = CONFIG_GUARD_REJECT;
@@ -179,7 +193,7 @@ config_init(struct config *c)
 	    c->sendmail == NULL || c->timezone == NULL ||
 	    c->company_name == NULL || c->socket == NULL ||
 	    c->user_id == NULL || c->pid_file == NULL || c->spool_dir == NULL ||
-	    c->subject_tag == NULL ||
+	    c->subject_tag == NULL || c->outbox_dir == NULL ||
 	    strlist_add(&c->internal_networks, "127.0.0.0/8") < 0 ||
 	    strlist_add(&c->internal_networks, "::1/128") < 0)
 		return -1;
@@ -195,7 +209,8 @@ config_free(struct config *c)
 		if (config_keys[i].kind == CONFIG_STRING) {
 			free(*(char **)slot);
 			*(char **)slot = NULL;
-		} else if (config_keys[i].kind == CONFIG_LIST) {
+		} else if (config_keys[i].kind == CONFIG_LIST ||
+		           config_keys[i].kind == CONFIG_LINES) {
 			strlist_clear(slot);
 		}
 	}
@@ -283,6 +298,16 @@ static int
 config_check_text(char *v, struct buf *why, const char **expect)
 {
 	return 0;
+}
+
+/* Text printed on one line of a letter: at most 200 bytes. */
+static int
+config_check_line(char *v, struct buf *why, const char **expect)
+{
+	if (strlen(v) <= 200)
+		return 0;
+	buf_puts(why, "is longer than 200 bytes");
+	return -1;
 }
 
 static int
@@ -1012,6 +1037,13 @@ config_store(const struct config_key *k, void *slot, char *v, struct buf *why)
 		return 0;
 	case CONFIG_LIST:
 		return strlist_add(slot, v) < 0 ? -2 : 0;
+	case CONFIG_LINES:
+		if (((struct strlist *)slot)->n >= CONFIG_MAX_ADDRESS_LINES) {
+			buf_printf(why, "is one line too many (at most %d)",
+			           CONFIG_MAX_ADDRESS_LINES);
+			return -1;
+		}
+		return strlist_add(slot, v) < 0 ? -2 : 0;
 	case CONFIG_SIZE:
 		(void)config_parse_size(v, &n); /* checked already */
 		*(size_t *)slot = (size_t)n;
@@ -1083,6 +1115,17 @@ config_check_list(struct config_parser *p, const struct config_key *k,
 	}
 }
 
+/* One line of a CONFIG_LINES key: the first time the file gives the key,
+ * it replaces what was there. */
+static void
+config_check_lines(struct config_parser *p, const struct config_key *k,
+                   struct buf *value)
+{
+	if (p->seen[k - config_keys] == 0)
+		strlist_clear((struct strlist *)((char *)p->c + k->offset));
+	config_check_store(p, k, value->data, value->len);
+}
+
 /* Check VALUE (unquoted) for key K and store it. */
 static void
 config_set(struct config_parser *p, const struct config_key *k,
@@ -1100,6 +1143,8 @@ config_set(struct config_parser *p, const struct config_key *k,
 		             k->name);
 	else if (k->kind == CONFIG_LIST)
 		config_check_list(p, k, value);
+	else if (k->kind == CONFIG_LINES)
+		config_check_lines(p, k, value);
 	else
 		config_check_store(p, k, value->data, value->len);
 }
@@ -1155,7 +1200,8 @@ config_line(struct config_parser *p, const char *s, const char *end)
 		return;
 	}
 	idx = (size_t)(k - config_keys);
-	if (p->seen[idx] != 0 && k->kind != CONFIG_LIST) {
+	if (p->seen[idx] != 0 && k->kind != CONFIG_LIST &&
+	    k->kind != CONFIG_LINES) {
 		config_error(p,
 		             "key %s given twice (first on line %u; "
 		             "expected each key at most once)",

@@ -26,6 +26,9 @@
 #ifndef RELANCE_POLICY_DIR
 #define RELANCE_POLICY_DIR "/etc/relance/policies"
 #endif
+#ifndef RELANCE_OUTBOX_DIR
+#define RELANCE_OUTBOX_DIR "/var/lib/relance/outbox"
+#endif
 
 /* Longest value accepted, in bytes. */
 #define CONFIG_MAX_VALUE 1024
@@ -46,6 +49,8 @@
 #define CONFIG_MAX_BODY (1024L * 1024 * 1024)
 /* Longest SubjectTag, in bytes (as policy's subject-tag). */
 #define CONFIG_MAX_TAG 100
+/* Most CompanyAddress lines (a French postal address has at most 6). */
+#define CONFIG_MAX_ADDRESS_LINES 6
 
 /* Guard: what relance-milter does with a reminder for an invoice that is
  * paid, closed, disputed or paused. */
@@ -77,6 +82,15 @@ struct config {
 	                        {amount} */
 	char *sendmail;      /* Sendmail: path of sendmail(1) */
 	char *timezone;      /* TimeZone, e.g. Europe/Paris */
+
+	/* Letters (the formal notice by registered post) */
+	char *outbox_dir;               /* OutboxDir: where PDF letters go */
+	struct strlist company_address; /* CompanyAddress: the sender's
+	                                   postal address, one line per key */
+	char *letter_place;             /* LetterPlace: "Paris" in "Paris,
+	                                   le ..."; NULL when unset */
+	char *signatory;                /* Signatory: who signs letters;
+	                                   NULL when unset */
 
 	/* relance-milter(8) */
 	char *socket;      /* Socket: unix:/path, inet:PORT@HOST, inet6:... */
@@ -116,6 +130,9 @@ struct config {
  * ReminderSender, SummaryTo) may be given several times and hold
  * comma-separated values; the first time a file gives one, it replaces the
  * default list.
+ * CompanyAddress may be given several times too, one address line each
+ * (commas are text there: "12, rue de la Paix"), at most
+ * CONFIG_MAX_ADDRESS_LINES; outbox_dir defaults to RELANCE_OUTBOX_DIR.
  */
 int config_init(struct config *c);
 

@@ -28,6 +28,9 @@ enum column {
 	COL_PROFILE,
 	COL_LANG,
 	COL_PDF,
+	COL_ADDRESS,
+	COL_POSTCODE,
+	COL_CITY,
 	COL_COUNT
 };
 
@@ -72,6 +75,15 @@ static const struct column_def columns[COL_COUNT] = {
     [COL_LANG] = {"language", false, {"language", "langue", "lang"}},
     [COL_PDF] = {"invoice PDF", false,
 		 {"pdf", "fichier", "file", "pdf_path", "chemin", "document"}},
+    [COL_ADDRESS] = {"postal address", false,
+		     {"address", "postal_address", "billing_address",
+		      "street_address", "adresse", "adresse_postale",
+		      "adresse_client", "adresse_facturation",
+		      "adresse_de_facturation", "rue"}},
+    [COL_POSTCODE] = {"postcode", false,
+		      {"postcode", "postal_code", "zip", "zip_code",
+		       "code_postal", "cp"}},
+    [COL_CITY] = {"city", false, {"city", "town", "ville", "commune"}},
 };
 
 /* Everything one import needs while it reads rows. */
@@ -412,6 +424,71 @@ take_text(struct importer *im, struct csv_row *row, enum column c,
 	return 0;
 }
 
+/* Append the lines of S (split at CR, LF or CRLF; blanks trimmed, other
+ * control characters as spaces, empty lines dropped) to OUT, each ended
+ * by LF; count them in *LINES. */
+static void
+postal_lines(const char *s, struct buf *out, int *lines)
+{
+	struct buf line = BUF_INIT;
+
+	while (*s != '\0') {
+		size_t n = strcspn(s, "\r\n");
+		char *t;
+
+		buf_reset(&line);
+		for (size_t i = 0; i < n; i++)
+			buf_putc(&line, (unsigned char)s[i] < 0x20 ||
+						s[i] == 0x7f
+					    ? ' '
+					    : s[i]);
+		if (!buf_failed(&line) && line.len > 0 &&
+		    *(t = text_trim(line.data)) != '\0') {
+			buf_puts(out, t);
+			buf_putc(out, '\n');
+			(*lines)++;
+		}
+		s += n;
+		s += strspn(s, "\r\n");
+	}
+	if (buf_failed(&line))
+		out->failed = true;
+	buf_free(&line);
+}
+
+/* The postal address: the address column (several lines in one quoted
+ * cell), then "POSTCODE CITY" when those columns are given. */
+static int
+take_postal(struct importer *im, struct csv_row *row, struct invoice *inv)
+{
+	struct buf a = BUF_INIT, last = BUF_INIT;
+	const char *pc = cell(im, row, COL_POSTCODE),
+		   *city = cell(im, row, COL_CITY);
+	int lines = 0, rc = 0;
+
+	postal_lines(cell(im, row, COL_ADDRESS), &a, &lines);
+	buf_printf(&last, "%s%s%s", pc, *pc && *city ? " " : "", city);
+	postal_lines(buf_cstr(&last), &a, &lines);
+	if (buf_failed(&a) || buf_failed(&last)) {
+		im->nomem = true;
+		rc = -1;
+	} else if (lines > INVOICE_MAX_POSTAL_LINES ||
+		   a.len > INVOICE_MAX_POSTAL) {
+		report(im, im->errors, row->line,
+		       "postal address too long (expected at most %d lines "
+		       "and %d bytes)",
+		       INVOICE_MAX_POSTAL_LINES, INVOICE_MAX_POSTAL);
+		rc = -1;
+	} else if (lines > 0) {
+		a.data[--a.len] = '\0'; /* the last LF */
+		if ((inv->postal_address = buf_steal(&a)) == NULL)
+			im->nomem = true;
+	}
+	buf_free(&a);
+	buf_free(&last);
+	return rc;
+}
+
 /* Cross-field checks once every field of a row has been read. */
 static int
 check_row(struct importer *im, unsigned line, struct invoice *inv)
@@ -478,6 +555,7 @@ read_row(struct importer *im, struct csv_row *row, struct invoice *inv)
 	bad |= take_choice(im, row, COL_LANG, im->opts->languages,
 			   im->opts->default_lang, &inv->lang);
 	bad |= take_text(im, row, COL_PDF, INVOICE_MAX_PATH, &inv->pdf);
+	bad |= take_postal(im, row, inv);
 	if (bad || im->nomem)
 		return -1;
 	return check_row(im, row->line, inv);

@@ -42,6 +42,7 @@ invoice_free(struct invoice *inv)
 	free(inv->number);
 	free(inv->customer);
 	free(inv->customer_name);
+	free(inv->postal_address);
 	strlist_clear(&inv->contacts);
 	strlist_clear(&inv->undeliverable);
 	free(inv->lang);
@@ -116,6 +117,7 @@ invoice_copy(struct invoice *dst, const struct invoice *src)
 	if (set_str(&dst->number, src->number) < 0 ||
 	    set_str(&dst->customer, src->customer) < 0 ||
 	    set_str(&dst->customer_name, src->customer_name) < 0 ||
+	    set_str(&dst->postal_address, src->postal_address) < 0 ||
 	    set_str(&dst->lang, src->lang) < 0 ||
 	    set_str(&dst->profile, src->profile) < 0 ||
 	    set_str(&dst->pdf, src->pdf) < 0 ||
@@ -454,6 +456,27 @@ diff_contacts(struct buf *changes, const struct strlist *old,
 	return changed;
 }
 
+/* Postal addresses compared, shown on one line ("l1, l2"). */
+static bool
+diff_postal(struct buf *changes, const char *old, const char *new)
+{
+	struct buf a = BUF_INIT, b = BUF_INIT;
+	bool changed = false;
+
+	if ((old == NULL) != (new == NULL) ||
+	    (old != NULL && strcmp(old, new) != 0)) {
+		for (const char *p = old ? old : "(none)"; *p != '\0'; p++)
+			buf_puts(&a, *p == '\n' ? ", " : (char[]){*p, '\0'});
+		for (const char *p = new ? new : "(none)"; *p != '\0'; p++)
+			buf_puts(&b, *p == '\n' ? ", " : (char[]){*p, '\0'});
+		changed = diff_str(changes, "postal address", buf_cstr(&a),
+		                   buf_cstr(&b));
+	}
+	buf_free(&a);
+	buf_free(&b);
+	return changed;
+}
+
 /* Count and describe the differences between CUR and FRESH. */
 static int
 describe_update(const struct invoice *cur, const struct invoice *fresh,
@@ -464,6 +487,7 @@ describe_update(const struct invoice *cur, const struct invoice *fresh,
 	n += diff_str(changes, "customer", cur->customer, fresh->customer);
 	n +=
 	    diff_str(changes, "name", cur->customer_name, fresh->customer_name);
+	n += diff_postal(changes, cur->postal_address, fresh->postal_address);
 	n += diff_contacts(changes, &cur->contacts, &fresh->contacts);
 	n += diff_str(changes, "language", cur->lang, fresh->lang);
 	n += diff_str(changes, "profile", cur->profile, fresh->profile);
@@ -487,6 +511,7 @@ apply_update(struct invoice *cur, const struct invoice *fresh)
 	if (copy_list(&contacts, &fresh->contacts) < 0 ||
 	    set_str(&cur->customer, fresh->customer) < 0 ||
 	    set_str(&cur->customer_name, fresh->customer_name) < 0 ||
+	    set_str(&cur->postal_address, fresh->postal_address) < 0 ||
 	    set_str(&cur->lang, fresh->lang) < 0 ||
 	    set_str(&cur->profile, fresh->profile) < 0 ||
 	    set_str(&cur->pdf, fresh->pdf) < 0) {
@@ -591,6 +616,8 @@ invoice_encode(const struct invoice *inv, struct buf *out)
 	put_line(out, "customer", inv->customer, NULL);
 	if (inv->customer_name != NULL)
 		put_line(out, "name", inv->customer_name, NULL);
+	if (inv->postal_address != NULL)
+		put_line(out, "postal", inv->postal_address, NULL);
 	put_list(out, "contact", &inv->contacts);
 	put_list(out, "bounced", &inv->undeliverable);
 	put_line(out, "lang", inv->lang ? inv->lang : "fr", NULL);
@@ -693,6 +720,8 @@ decode_field(struct invoice *inv, char **f, int nf)
 		return set_str(&inv->customer, f[1]);
 	if (nf == 2 && strcmp(k, "name") == 0)
 		return set_str(&inv->customer_name, f[1]);
+	if (nf == 2 && strcmp(k, "postal") == 0)
+		return set_str(&inv->postal_address, f[1]);
 	if (nf == 2 && strcmp(k, "contact") == 0)
 		return strlist_add(&inv->contacts, f[1]);
 	if (nf == 2 && strcmp(k, "bounced") == 0)

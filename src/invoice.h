@@ -25,6 +25,8 @@
 #define INVOICE_MAX_PATH 1024	  /* PDF path */
 #define INVOICE_MAX_CONTACTS 16
 #define INVOICE_MAX_ADDRESS 254
+#define INVOICE_MAX_POSTAL 512	  /* postal address, all lines */
+#define INVOICE_MAX_POSTAL_LINES 6
 #define INVOICE_MAX_DETAIL 2048	  /* one event's detail */
 #define INVOICE_FORMAT 1	  /* version of the serialised record */
 
@@ -47,6 +49,7 @@ struct invoice {
 	char *number;
 	char *customer;		/* customer id in the accounting system */
 	char *customer_name;
+	char *postal_address;	/* lines separated by LF; NULL when none */
 	struct strlist contacts; /* e-mail addresses, lower-case domain */
 	struct strlist undeliverable; /* contacts whose mail bounced for good */
 	char *lang;		/* "fr", "en" */

@@ -23,6 +23,7 @@
 #include "compose.h"
 #include "json.h"
 #include "ledger.h"
+#include "letter.h"
 #include "run.h"
 #include "schedule.h"
 
@@ -794,6 +795,150 @@ run_task_step(struct run_ctx *x, const struct invoice *inv,
 	run_piece_free(&p);
 }
 
+/* What a letter records: "letter" and "task", and the last step. */
+struct run_letter_record {
+	const struct run_opts *o;
+	const char *step;
+	const char *letter; /* the "letter" event's detail */
+	const char *task;   /* the "task" event's detail */
+};
+
+static int
+run_apply_letter(struct invoice *inv, void *arg, struct err *e)
+{
+	const struct run_letter_record *r = arg;
+
+	if (invoice_add_event(inv, r->o->now, "letter", r->o->actor, "%s",
+	                      r->letter) < 0 ||
+	    invoice_add_event(inv, r->o->now, "task", r->o->actor, "%s",
+	                      r->task) < 0 ||
+	    run_set_step(inv, r->step, r->o->today) < 0) {
+		err_set(e, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* The letter of step S for INV, with the values and template in P, built
+ * into *L. 0, or -1 with E set. */
+static int
+run_build_letter(struct run_ctx *x, const struct invoice *inv,
+                 struct run_piece *p, struct letter *l, struct err *e)
+{
+	const struct config *cfg = x->o->cfg;
+	const char *name = compose_value(&p->values, "customer_name");
+	struct buf subject = BUF_INIT, body = BUF_INIT;
+	struct letter_input in = {inv->lang,
+	                          cfg->company_name,
+	                          &cfg->company_address,
+	                          name != NULL ? name : inv->customer,
+	                          inv->postal_address,
+	                          cfg->letter_place,
+	                          x->o->today,
+	                          NULL,
+	                          NULL,
+	                          cfg->signatory};
+	int rc = -1;
+
+	memset(l, 0, sizeof(*l));
+	if (in.signatory == NULL)
+		in.signatory = compose_value(&p->values, "sender");
+	if (policy_expand(p->tpl->subject, run_value, &p->values, &subject, e) <
+	        0 ||
+	    policy_expand(p->tpl->body, run_value, &p->values, &body, e) < 0)
+		goto out;
+	if (buf_failed(&subject) || buf_failed(&body)) {
+		err_set(e, "out of memory");
+		goto out;
+	}
+	in.subject = buf_cstr(&subject);
+	in.body = buf_cstr(&body);
+	rc = letter_build(&in, l, e);
+out:
+	buf_free(&subject);
+	buf_free(&body);
+	return rc;
+}
+
+/*
+ * A letter step: the PDF letter in the outbox (written first, so that the
+ * state never names a file that is not there), then in one transaction
+ * the "letter" and "task" events and the last step. A letter that cannot
+ * be written is an error for the invoice, recorded as "letter-failed":
+ * the last step stays, so the next run tries again.
+ */
+static void
+run_letter_step(struct run_ctx *x, const struct invoice *inv,
+                const struct policy_step *s, struct run_line *l)
+{
+	struct run_piece p = {{NULL, NULL, 0}, NULL,     BUF_INIT,
+	                      STRLIST_INIT,    BUF_INIT, BUF_INIT};
+	struct buf name = BUF_INIT, path = BUF_INIT, task = BUF_INIT,
+	           detail = BUF_INIT;
+	const char *dir = x->o->cfg->outbox_dir;
+	struct letter letter = {0};
+	struct err e;
+
+	if (run_prepare(x, inv, s->name, s->template, &p, &e) < 0 ||
+	    run_build_letter(x, inv, &p, &letter, &e) < 0) {
+		run_error(x, inv, s->name, e.msg);
+		goto out;
+	}
+	if (letter_file_name(inv->number, s->name, x->o->today, &name) < 0) {
+		run_error(x, inv, s->name, "out of memory");
+		goto out;
+	}
+	buf_printf(&path, "%s/%s", dir, buf_cstr(&name));
+	buf_printf(&task,
+	           "send by registered letter with acknowledgement of "
+	           "receipt: %s",
+	           buf_cstr(&path));
+	if (s->attach && inv->pdf != NULL)
+		buf_printf(&task, ", with a copy of the invoice: %s", inv->pdf);
+	if (x->o->dry_run) {
+		buf_printf(&l->why, "; would write %s", buf_cstr(&path));
+		run_print(x, inv, l);
+		x->sum->letters++;
+		goto out;
+	}
+	if (letter_pdf(&letter, &p.pdf, &e) < 0 ||
+	    letter_write_file(dir, buf_cstr(&name), p.pdf.data, p.pdf.len, &e) <
+	        0) {
+		struct run_record bad = {NULL,      "letter-failed", NULL, NULL,
+		                         DATE_NULL, false,           NULL, NULL,
+		                         DATE_NULL};
+
+		buf_printf(&detail, "%s %s: %s; retried on the next run",
+		           s->name, buf_cstr(&path), e.msg);
+		bad.detail = buf_cstr(&detail);
+		if (run_record(x, inv, inv, s->name, &bad) == 0)
+			run_error(x, inv, s->name, bad.detail);
+		goto out;
+	}
+	buf_printf(&detail, "%s %s", s->name, buf_cstr(&path));
+	{
+		struct run_letter_record r = {x->o, s->name, buf_cstr(&detail),
+		                              buf_cstr(&task)};
+		int rc =
+		    run_update(x, inv, inv->number, run_apply_letter, &r, &e);
+
+		if (rc != STORE_OK) {
+			run_error(x, inv, s->name, e.msg);
+			goto out;
+		}
+	}
+	buf_printf(&l->why, "; wrote %s", buf_cstr(&path));
+	run_print(x, inv, l);
+	x->sum->letters++;
+out:
+	letter_free(&letter);
+	run_piece_free(&p);
+	buf_free(&name);
+	buf_free(&path);
+	buf_free(&task);
+	buf_free(&detail);
+}
+
 /* A "sending" without an outcome: resolved by the milter, or a person. */
 static void
 run_resolve(struct run_ctx *x, const struct invoice *inv,
@@ -942,7 +1087,10 @@ run_one(struct run_ctx *x, const struct invoice *inv)
 
 		l.action = letter ? "letter" : "task";
 		l.channel = policy_channel_name(d.channel);
-		run_task_step(x, inv, d.step, &l, letter);
+		if (letter)
+			run_letter_step(x, inv, d.step, &l);
+		else
+			run_task_step(x, inv, d.step, &l, false);
 	}
 	buf_free(&l.why);
 }

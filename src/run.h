@@ -15,9 +15,14 @@
  * "reminder-sent" event carrying the same Message-ID, or reported for a
  * person to decide; it is never sent again blindly.
  *
- * Task steps, and for now letter steps, are recorded as "task" events
- * (letters: "print and send by registered letter with acknowledgement of
- * receipt: SUBJECT"; the PDF letter is not written yet).
+ * Task steps are recorded as "task" events. A letter step (the formal
+ * notice) writes a PDF letter (letter.h) to OutboxDir as
+ * NUMBER-STEP-YYYY-MM-DD.pdf, atomically, then records a "letter" event
+ * ("STEP PATH") and a "task" event ("send by registered letter with
+ * acknowledgement of receipt: PATH") in one transaction; a letter that
+ * cannot be written records "letter-failed" and leaves the last step, so
+ * that the next run tries again. --dry-run writes nothing and says which
+ * file it would write.
  *
  * Nothing goes out on a day that is not a business day (weekends, French
  * public holidays, the policy's closed days), nor outside the policy's
@@ -65,7 +70,7 @@ struct run_opts {
 /* What a run did (or, dry, would do). */
 struct run_summary {
 	unsigned sent;    /* mails handed to sendmail, thanks included */
-	unsigned letters; /* letter steps (tasks to post a letter) */
+	unsigned letters; /* letters written (dry: that would be) */
 	unsigned tasks;   /* task steps, and reminders turned into tasks */
 	unsigned skipped; /* invoices with nothing to do today */
 	unsigned errors;  /* failures, and sends waiting for a person */

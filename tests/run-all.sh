@@ -20,7 +20,8 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 deps=(gcc make autoconf automake libtool pkg-config
       libmilter-dev libetpan-dev libgdbm-dev libcmocka-dev
-      libxml2-dev libpcre2-dev python3 opendkim-tools
+      libxml2-dev libpcre2-dev libpango1.0-dev libcairo2-dev fonts-dejavu-core
+      poppler-utils python3 opendkim-tools
       postfix swaks util-linux iproute2
       clang libclang-rt-14-dev groff-base man-db)
 

@@ -24,7 +24,8 @@
 	"PaymentLink, Sendmail, TimeZone, Socket, UserID, PidFile, Mailbox, "  \
 	"InternalNetworks, InternalDaemons, On-InternalError, SpoolDir, "      \
 	"MaxBodySize, SubjectTag, PlusAddressing, Guard, ReminderSender, "     \
-	"ReminderSubject, SummaryTo"
+	"ReminderSubject, SummaryTo, OutboxDir, CompanyAddress, "             \
+	"LetterPlace, Signatory"
 
 /* Parse TEXT as "relance.conf" into a fresh *C; return the error count. */
 static int
@@ -1345,6 +1346,62 @@ test_non_list_milter_key_given_twice(void **state)
 	                 "1; expected each key at most once)");
 }
 
+static void
+test_letter_keys_and_address_lines_keep_their_commas(void **state)
+{
+	struct config c;
+	struct strlist errors = STRLIST_INIT;
+
+	assert_int_equal(
+	    parse("CompanyAddress 12, rue de la Paix\n"
+	          "OutboxDir /srv/relance/outbox\n"
+	          "companyaddress \"  BP 42  \"\n"
+	          "CompanyAddress 75002 Paris Cedex 02\n"
+	          "LetterPlace Paris\n"
+	          "Signatory Marie Durand, directrice financière\n",
+	          &c, &errors),
+	    0);
+	assert_int_equal(c.company_address.n, 3);
+	assert_string_equal(c.company_address.v[0], "12, rue de la Paix");
+	assert_string_equal(c.company_address.v[1], "  BP 42  ");
+	assert_string_equal(c.company_address.v[2], "75002 Paris Cedex 02");
+	assert_string_equal(c.outbox_dir, "/srv/relance/outbox");
+	assert_string_equal(c.letter_place, "Paris");
+	assert_string_equal(c.signatory, "Marie Durand, directrice financière");
+	config_free(&c);
+}
+
+static void
+test_letter_key_errors(void **state)
+{
+	struct config c;
+	struct strlist errors = STRLIST_INIT;
+	struct buf text = BUF_INIT;
+
+	for (int i = 1; i <= 7; i++)
+		buf_printf(&text, "CompanyAddress line %d\n", i);
+	buf_puts(&text, "OutboxDir outbox\nLetterPlace Paris\n"
+	                "LetterPlace Lyon\n");
+	assert_int_equal(parse(buf_cstr(&text), &c, &errors), 3);
+	assert_string_equal(
+	    errors.v[0], "relance.conf:7: CompanyAddress \"line 7\" is one "
+	                 "line too many (at most 6) (expected one line of "
+	                 "the company's postal address, e.g. \"12, rue de la "
+	                 "Paix\" (repeat the key for each line))");
+	assert_string_equal(errors.v[1],
+	                    "relance.conf:8: OutboxDir \"outbox\" is not an "
+	                    "absolute path (expected an absolute path, e.g. "
+	                    "/var/lib/relance/outbox)");
+	assert_string_equal(
+	    errors.v[2], "relance.conf:10: key LetterPlace given twice "
+	                 "(first on line 9; expected each key at most once)");
+	assert_int_equal(c.company_address.n, 6);
+	assert_string_equal(c.outbox_dir, RELANCE_OUTBOX_DIR);
+	buf_free(&text);
+	strlist_clear(&errors);
+	config_free(&c);
+}
+
 int
 main(void)
 {
@@ -1422,6 +1479,9 @@ main(void)
 	    cmocka_unit_test(test_reminder_subject_pattern_checks),
 	    cmocka_unit_test(test_reminder_rule_needs_sender_and_subject),
 	    cmocka_unit_test(test_non_list_milter_key_given_twice),
+	    cmocka_unit_test(
+	        test_letter_keys_and_address_lines_keep_their_commas),
+	    cmocka_unit_test(test_letter_key_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

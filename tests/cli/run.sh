@@ -42,7 +42,7 @@ OUT="$work/relance.conf, $top_srcdir/policies: OK" \
 printf 'StateFile relative.db\nColour blue\n' >bad.conf
 ERR=$(cat <<EOF
 bad.conf:1: StateFile "relative.db" is not an absolute path (expected an absolute path, e.g. /var/lib/relance/relance.db)
-bad.conf:2: unknown key "Colour" (expected one of StateFile, PolicyDir, CompanyName, Sender, ReplyAddress, IBAN, BIC, PaymentLink, Sendmail, TimeZone, Socket, UserID, PidFile, Mailbox, InternalNetworks, InternalDaemons, On-InternalError, SpoolDir, MaxBodySize, SubjectTag, PlusAddressing, Guard, ReminderSender, ReminderSubject, SummaryTo)
+bad.conf:2: unknown key "Colour" (expected one of StateFile, PolicyDir, CompanyName, Sender, ReplyAddress, IBAN, BIC, PaymentLink, Sendmail, TimeZone, Socket, UserID, PidFile, Mailbox, InternalNetworks, InternalDaemons, On-InternalError, SpoolDir, MaxBodySize, SubjectTag, PlusAddressing, Guard, ReminderSender, ReminderSubject, SummaryTo, OutboxDir, CompanyAddress, LetterPlace, Signatory)
 EOF
 ) expect "a bad config names file and line, and stops" 78 \
 	"$top_builddir/src/relance" -c bad.conf list
@@ -334,6 +334,9 @@ CompanyName  Exemple SARL
 IBAN         FR7630006000011234567890189
 BIC          AGRIFRPP
 PaymentLink  https://pay.example.com/{invoice}?a={amount}
+OutboxDir    $work/outbox
+CompanyAddress 12, rue de la Paix
+CompanyAddress 75002 Paris
 EOF
 printf '%%PDF-1.4 fake\n' >F9-1.pdf
 cat >run.csv <<EOF
@@ -354,7 +357,9 @@ F2026-0104: none: invoice is cancelled
 F9-1: send courtesy (email) due 2026-11-23 to compta@morin.example: courtesy due on 2026-11-23
 dry run: 4 sent, 0 letters, 3 tasks, 1 skipped, 0 errors
 EOF
-) expect "run --dry-run: what would be done and why" 0 r run --dry-run
+)
+OUT=${OUT//WORK/$work}
+expect "run --dry-run: what would be done and why" 0 r run --dry-run
 OUT=$(cat <<'EOF'
 {"invoice":"F8-1","action":"task","step":"reminder-1","channel":"task","when":"2026-07-08","why":"PDF missing: send reminder-1 by hand (the invoice has no PDF)"}
 {"invoice":"F2026-0101","action":"task","step":"reminder-1","channel":"task","when":"2026-10-09","why":"PDF missing: send reminder-1 by hand (the invoice has no PDF)"}
@@ -366,9 +371,12 @@ OUT=$(cat <<'EOF'
 {"invoice":"F9-1","action":"send","step":"courtesy","channel":"email","when":"2026-11-23","to":["compta@morin.example"],"why":"courtesy due on 2026-11-23"}
 {"summary":true,"sent":4,"letters":0,"tasks":3,"skipped":1,"errors":0}
 EOF
-) expect "run --dry-run --json: one object per invoice" 0 \
+)
+OUT=${OUT//WORK/$work}
+expect "run --dry-run --json: one object per invoice" 0 \
 	r run --dry-run --json
 OUT="" expect "run --dry-run sends nothing" 0 cat sent.log
+OUT="" expect "run --dry-run writes no letter (not even the outbox)" 0 test ! -e outbox
 
 # The send window (calendar.policy: mon-fri 08:00-18:00, in TimeZone).
 OUT=$(cat <<'EOF'
@@ -648,6 +656,133 @@ OUT="0 sent, 0 letters, 0 tasks, 9 skipped, 0 errors" \
 ERR="relance: run: summary mail not sent: $work/fake-sendmail exited with status 75" \
 	expect "run: a summary mail that fails is reported; exit 75" 75 summary_fails
 rm fail
+
+# --- run: the formal notice as a PDF letter
+
+# Its own state file and outbox. The customer's name carries a CR LF (a
+# quoted CSV cell), its address two lines, a postcode and a town.
+# The shipped profiles make reminder-1 the first contact of an invoice
+# never chased; here the formal notice is the first step due.
+cp -r "$top_srcdir/policies" letterpol
+sed -i '/^[[:space:]]*first-contact /d' letterpol/profiles.policy
+sed -e "s|^StateFile .*|StateFile $work/letter.db|" \
+	-e "s|^PolicyDir .*|PolicyDir $work/letterpol|" \
+	-e "s|^OutboxDir .*|OutboxDir $work/letters|" relance.conf >letter.conf
+cat >>letter.conf <<'EOF'
+LetterPlace  Paris
+Signatory    "Marie Durand, directrice financière"
+EOF
+lr() { "$top_builddir/src/relance" -c "$work/letter.conf" "$@"; }
+{
+	printf 'N° facture;Client;Nom;Courriel;Montant;Devise;Date;Échéance;Profil;Langue;Adresse;CP;Ville\r\n'
+	printf 'F/7;C7;"Hélène & Fils\r\nBcc: x@evil.example";compta@helene.example;1 234,56;EUR;01/09/2026;01/10/2026;default;fr;"Bâtiment B\r\n3 allée des Cèdres";69003;Lyon\r\n'
+} >letter.csv
+OUT="letter.csv: 1 invoice: 1 new, 0 updated, 0 unchanged" \
+	expect "letter: an invoice with a postal address" 0 lr import letter.csv
+pdf=F_7-formal-notice-2026-11-23-2f6b7d19.pdf
+OUT=$(cat <<'EOF'
+F/7: letter formal-notice (letter) due 2026-11-02: formal-notice due on 2026-11-02 (skipping 4 missed steps); would write WORK/letters/PDF
+dry run: 0 sent, 1 letters, 0 tasks, 0 skipped, 0 errors
+EOF
+)
+OUT=${OUT//WORK/$work}; OUT=${OUT//PDF/$pdf}
+expect "letter: --dry-run says which file it would write" 0 lr run --dry-run
+OUT="" expect "letter: --dry-run writes nothing" 0 test ! -e letters
+OUT=$(cat <<'EOF'
+F/7: letter formal-notice (letter) due 2026-11-02: formal-notice due on 2026-11-02 (skipping 4 missed steps); wrote WORK/letters/PDF
+0 sent, 1 letters, 0 tasks, 0 skipped, 0 errors
+EOF
+)
+OUT=${OUT//WORK/$work}; OUT=${OUT//PDF/$pdf}
+expect "letter: run writes the letter" 0 sh -c 'umask 027; exec "$0" -c "$1" run' \
+	"$top_builddir/src/relance" "$work/letter.conf"
+OUT="$pdf" expect "letter: one file, no temporary left (a / in the number is no path)" 0 ls -A letters
+OUT="640" expect "letter: the file's mode follows the umask" 0 stat -c %a "letters/$pdf"
+OUT=$(cat <<'EOF'
+Exemple SARL
+12, rue de la Paix
+75002 Paris
+Hélène & Fils Bcc: x@evil.example
+Bâtiment B
+3 allée des Cèdres
+69003 Lyon
+Paris, le 23 novembre 2026
+Lettre recommandée avec accusé de réception
+Objet : Mise en demeure de payer : facture F/7
+Madame, Monsieur,
+EOF
+) expect "letter: sender, recipient, place and date, subject (pdftotext)" 0 \
+	sh -c 'pdftotext "$0" - | grep -v "^$" | head -11' "letters/$pdf"
+# The French thousands separator (U+202F) comes out of pdftotext as a space.
+nb=' '
+OUT=$(cat <<EOF
+la facture F/7 émise le 01/09/2026, d'un montant de 1${nb}234,56 EUR, échue le 01/10/2026
+la somme de 1${nb}296,34 EUR
+pénalités de retard au taux annuel de 12,15 %
+arrêtées au 23/11/2026 : 21,78 EUR
+indemnité forfaitaire pour frais de recouvrement (article D441-5 du Code de commerce) : 40,00 EUR
+IBAN FR76 3000 6000 0112 3456 7890 189, BIC AGRIFRPP, référence F/7
+salutations distinguées.
+Marie Durand, directrice financière
+Exemple SARL
+EOF
+)
+# The body's lines break where the font says: join them, then look.
+body_has() {
+	local text
+	text=$(pdftotext "$1" - | tr '\n\f' '  ' | tr -s ' ')
+	shift
+	for s in "$@"; do
+		case $text in *"$s"*) printf '%s\n' "$s" ;; *) printf 'MISSING %s\n' "$s" ;; esac
+	done
+}
+expect "letter: the body with the amounts, interest and indemnity, and the signature" 0 \
+	body_has "letters/$pdf" \
+	"la facture F/7 émise le 01/09/2026, d'un montant de 1${nb}234,56 EUR, échue le 01/10/2026" \
+	"la somme de 1${nb}296,34 EUR" \
+	"pénalités de retard au taux annuel de 12,15 %" \
+	"arrêtées au 23/11/2026 : 21,78 EUR" \
+	"indemnité forfaitaire pour frais de recouvrement (article D441-5 du Code de commerce) : 40,00 EUR" \
+	"IBAN FR76 3000 6000 0112 3456 7890 189, BIC AGRIFRPP, référence F/7" \
+	"salutations distinguées." \
+	"Marie Durand, directrice financière" \
+	"Exemple SARL"
+details() { lr show "$1" --json | grep -o '"kind":"[a-z-]*"\|"detail":"[^"]*"' | tail -4; }
+OUT=$(cat <<'EOF'
+"kind":"letter"
+"detail":"formal-notice WORK/letters/PDF"
+"kind":"task"
+"detail":"send by registered letter with acknowledgement of receipt: WORK/letters/PDF"
+EOF
+)
+OUT=${OUT//WORK/$work}; OUT=${OUT//PDF/$pdf}
+expect "letter: a letter event and a task naming the file" 0 details F/7
+OUT="0 sent, 0 letters, 0 tasks, 1 skipped, 0 errors" \
+	expect "letter: a second run the same day writes nothing" 0 \
+	sh -c '"$0" -c "$1" run | tail -1' "$top_builddir/src/relance" "$work/letter.conf"
+
+# An outbox that cannot be made: an error for the invoice, recorded, and
+# retried by the next run.
+sed -e "s|^StateFile .*|StateFile $work/broken.db|" \
+	-e "s|^OutboxDir .*|OutboxDir $work/missing/letters|" letter.conf >broken.conf
+br() { "$top_builddir/src/relance" -c "$work/broken.conf" "$@"; }
+br import letter.csv >/dev/null
+OUT=$(cat <<'EOF'
+F/7: error formal-notice: formal-notice WORK/missing/letters/PDF: cannot create WORK/missing/letters: No such file or directory; retried on the next run
+0 sent, 0 letters, 0 tasks, 0 skipped, 1 errors
+EOF
+)
+OUT=${OUT//WORK/$work}; OUT=${OUT//PDF/$pdf}
+expect "letter: an outbox that cannot be written is an error" 75 br run
+OUT='"kind":"imported" "kind":"letter-failed" ' \
+	expect "letter: letter-failed in the history" 0 \
+	sh -c '"$0" -c "$1" show F/7 --json | grep -o "\"kind\":\"[a-z-]*\"" | tr "\n" " "; echo' \
+	"$top_builddir/src/relance" "$work/broken.conf"
+mkdir missing
+OUT="0 sent, 1 letters, 0 tasks, 0 skipped, 0 errors" \
+	expect "letter: the next run writes it" 0 \
+	sh -c '"$0" -c "$1" run | tail -1' "$top_builddir/src/relance" "$work/broken.conf"
+OUT="$pdf" expect "letter: and it is there" 0 ls -A missing/letters
 
 # --- usage
 

@@ -47,6 +47,10 @@ CompanyName  Exemple SARL
 IBAN         FR7630006000011234567890189
 BIC          AGRIFRPP
 PaymentLink  https://pay.example.com/{invoice}?a={amount}
+OutboxDir    $work/outbox
+CompanyAddress "12, rue de la Paix"
+CompanyAddress "75002 Paris"
+LetterPlace  Paris
 EOF
 r() { "$relance" -c "$work/relance.conf" "$@"; }
 
