@@ -20,7 +20,10 @@
 #	6. fail-open: relance-milter killed (SIGKILL) while 200 messages flow,
 #	   restarted: all 200 arrive;
 #	7. a reminder while the state file is locked: not delayed, not lost,
-#	   its event spooled and replayed at a later connection.
+#	   its event spooled and replayed at a later connection;
+#	8. then, in a lab of its own, tests/integration/run-relance-run.sh:
+#	   `relance run` sending through this Postfix, its reminders tagged
+#	   with the PDF attached, and crashes that send nothing twice.
 #
 # Needs root (Postfix's master; the milter drops to nobody:postfix),
 # postfix (with smtp-sink and smtp-source), swaks, python3, flock
@@ -822,6 +825,27 @@ OUT='stopping: 1 internal error since start' \
 	expect "SIGTERM stops the milter, which counts its internal errors (the locked state file)" \
 	0 sh -c 'tail -n 1 "$1" | sed "s/^relance-milter\[[0-9]*\]: //"' sh \
 	"$lab/log/milter.log"
+
+# ---- 8. relance run, in a lab of its own
+
+# relance_run_checks: run-relance-run.sh, its checks counted here.
+relance_run_checks() {
+	local out status n
+	out=$(env top_srcdir="$top_srcdir" top_builddir="$top_builddir" \
+		bash "$top_srcdir/tests/integration/run-relance-run.sh" 2>&1)
+	status=$?
+	printf '%s\n' "$out" | grep -v '^[0-9]* passed, [0-9]* failed$'
+	n=$(printf '%s\n' "$out" | grep -c '^ok ')
+	pass=$((pass + n))
+	n=$(printf '%s\n' "$out" | grep -c '^FAIL ')
+	fail=$((fail + n))
+	if [ "$status" -ne 0 ] && [ "$n" -eq 0 ]; then
+		not_ok "8: run-relance-run.sh" "exit $status"
+	fi
+}
+
+lab_teardown
+relance_run_checks
 
 echo "# $(($(date +%s) - started)) s"
 finish
