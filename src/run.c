@@ -854,49 +854,27 @@ run_one(struct run_ctx *x, const struct invoice *inv)
 
 /* ---- the whole run ---- */
 
+/* ledger_walk_fn: decide and act for one invoice as the walk streams. */
 static int
-run_by_due_date(const void *a, const void *b)
+run_walk_one(const struct invoice *inv, const struct err *damaged, void *arg)
 {
-	const struct invoice *x = a, *y = b;
-	int d = date_cmp(x->due_date, y->due_date);
+	struct run_ctx *x = arg;
 
-	return d != 0 ? d : strcmp(x->number, y->number);
-}
+	if (inv == NULL) {
+		struct run_line l = {"error",   NULL, NULL,
+		                     DATE_NULL, NULL, BUF_INIT};
+		struct invoice none;
 
-/* Every invoice, read in one transaction, sorted by due date. */
-static int
-run_load(struct store *st, struct invoice **out, size_t *n, struct err *e)
-{
-	struct strlist numbers = STRLIST_INIT;
-	struct invoice *v = NULL;
-	enum store_rc rc;
-	size_t got = 0;
-
-	*out = NULL;
-	*n = 0;
-	if ((rc = store_begin(st, STORE_READ, e)) != STORE_OK)
-		return rc;
-	rc = ledger_numbers(st, &numbers, e);
-	if (rc == STORE_OK && numbers.n > 0 &&
-	    (v = calloc(numbers.n, sizeof(*v))) == NULL) {
-		err_set(e, "out of memory");
-		rc = STORE_ERR;
+		invoice_init(&none);
+		none.number = (char *)"?";
+		buf_puts(&l.why, damaged->msg);
+		run_print(x, &none, &l);
+		buf_free(&l.why);
+		x->sum->errors++;
+	} else {
+		run_one(x, inv);
 	}
-	for (size_t i = 0; rc == STORE_OK && i < numbers.n; i++)
-		if ((rc = ledger_get(st, numbers.v[i], &v[got], e)) == STORE_OK)
-			got++;
-	store_abort(st);
-	strlist_clear(&numbers);
-	if (rc != STORE_OK) {
-		for (size_t i = 0; i < got; i++)
-			invoice_free(&v[i]);
-		free(v);
-		return rc;
-	}
-	if (got > 1)
-		qsort(v, got, sizeof(*v), run_by_due_date);
-	*out = v;
-	*n = got;
+	fflush(x->o->out);
 	return 0;
 }
 
@@ -920,19 +898,11 @@ int
 run_all(const struct run_opts *o, struct run_summary *sum, struct err *e)
 {
 	struct run_ctx x = {o, sum};
-	struct invoice *v;
-	size_t n;
 	int rc;
 
 	memset(sum, 0, sizeof(*sum));
-	if ((rc = run_load(o->st, &v, &n, e)) != 0)
+	if ((rc = ledger_walk(o->st, 0, run_walk_one, &x, e)) != 0)
 		return rc;
-	for (size_t i = 0; i < n; i++) {
-		run_one(&x, &v[i]);
-		fflush(o->out);
-		invoice_free(&v[i]);
-	}
-	free(v);
 	run_print_summary(o, sum);
 	return 0;
 }

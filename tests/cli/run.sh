@@ -332,26 +332,26 @@ EOF
 r import run.csv >/dev/null
 
 OUT=$(cat <<'EOF'
+F2026-0103: thanks thanks (email) to ap@acme.example: fully paid: thank the customer
+F2026-0104: none: invoice is cancelled
+F9-1: send courtesy (email) due 2026-11-23 to compta@morin.example: courtesy due on 2026-11-23
 F8-1: letter formal-notice (letter) due 2026-07-30: formal-notice due on 2026-07-30 (skipping 4 missed steps)
 F2026-0101: letter formal-notice (letter) due 2026-11-02: formal-notice due on 2026-11-02 (skipping 4 missed steps)
 F2026-0102: thanks thanks (email) to factures@martin.example, jean.martin@martin.example: fully paid: thank the customer
-F2026-0103: thanks thanks (email) to ap@acme.example: fully paid: thank the customer
-F9-2: send reminder-1 (email) due 2026-11-23 to compta@morin.example: reminder-1 due on 2026-11-23 (skipping 1 missed step)
 F2026-0201: task courtesy (task) due 2026-11-23: PDF missing: send courtesy by hand (the invoice has no PDF)
-F2026-0104: none: invoice is cancelled
-F9-1: send courtesy (email) due 2026-11-23 to compta@morin.example: courtesy due on 2026-11-23
+F9-2: send reminder-1 (email) due 2026-11-23 to compta@morin.example: reminder-1 due on 2026-11-23 (skipping 1 missed step)
 dry run: 4 sent, 2 letters, 1 tasks, 1 skipped, 0 errors
 EOF
 ) expect "run --dry-run: what would be done and why" 0 r run --dry-run
 OUT=$(cat <<'EOF'
+{"invoice":"F2026-0103","action":"thanks","step":"thanks","channel":"email","when":null,"to":["ap@acme.example"],"why":"fully paid: thank the customer"}
+{"invoice":"F2026-0104","action":"none","step":null,"channel":null,"when":null,"why":"invoice is cancelled"}
+{"invoice":"F9-1","action":"send","step":"courtesy","channel":"email","when":"2026-11-23","to":["compta@morin.example"],"why":"courtesy due on 2026-11-23"}
 {"invoice":"F8-1","action":"letter","step":"formal-notice","channel":"letter","when":"2026-07-30","why":"formal-notice due on 2026-07-30 (skipping 4 missed steps)"}
 {"invoice":"F2026-0101","action":"letter","step":"formal-notice","channel":"letter","when":"2026-11-02","why":"formal-notice due on 2026-11-02 (skipping 4 missed steps)"}
 {"invoice":"F2026-0102","action":"thanks","step":"thanks","channel":"email","when":null,"to":["factures@martin.example","jean.martin@martin.example"],"why":"fully paid: thank the customer"}
-{"invoice":"F2026-0103","action":"thanks","step":"thanks","channel":"email","when":null,"to":["ap@acme.example"],"why":"fully paid: thank the customer"}
-{"invoice":"F9-2","action":"send","step":"reminder-1","channel":"email","when":"2026-11-23","to":["compta@morin.example"],"why":"reminder-1 due on 2026-11-23 (skipping 1 missed step)"}
 {"invoice":"F2026-0201","action":"task","step":"courtesy","channel":"task","when":"2026-11-23","why":"PDF missing: send courtesy by hand (the invoice has no PDF)"}
-{"invoice":"F2026-0104","action":"none","step":null,"channel":null,"when":null,"why":"invoice is cancelled"}
-{"invoice":"F9-1","action":"send","step":"courtesy","channel":"email","when":"2026-11-23","to":["compta@morin.example"],"why":"courtesy due on 2026-11-23"}
+{"invoice":"F9-2","action":"send","step":"reminder-1","channel":"email","when":"2026-11-23","to":["compta@morin.example"],"why":"reminder-1 due on 2026-11-23 (skipping 1 missed step)"}
 {"summary":true,"sent":4,"letters":2,"tasks":1,"skipped":1,"errors":0}
 EOF
 ) expect "run --dry-run --json: one object per invoice" 0 \
@@ -362,8 +362,8 @@ OUT="" expect "run --dry-run sends nothing" 0 cat sent.log
 touch fail
 run_fail() { r run | grep -E '^F9|sent,'; }
 OUT=$(cat <<'EOF'
-F9-2: error reminder-1: reminder-1 <run.F9-2.reminder-1.1795426200@example.com>: WORK/fake-sendmail exited with status 75; retried on the next run
 F9-1: error courtesy: courtesy <run.F9-1.courtesy.1795426200@example.com>: WORK/fake-sendmail exited with status 75; retried on the next run
+F9-2: error reminder-1: reminder-1 <run.F9-2.reminder-1.1795426200@example.com>: WORK/fake-sendmail exited with status 75; retried on the next run
 0 sent, 2 letters, 1 tasks, 1 skipped, 4 errors
 EOF
 )
@@ -377,32 +377,32 @@ OUT=null expect "run: the last step is put back" 0 \
 	"$top_builddir/src/relance" "$work/relance.conf"
 rm fail
 OUT=$(cat <<'EOF'
-F9-2: send reminder-1 (email) due 2026-11-23 to compta@morin.example: reminder-1 due on 2026-11-23 (skipping 1 missed step)
 F9-1: send courtesy (email) due 2026-11-23 to compta@morin.example: courtesy due on 2026-11-23
+F9-2: send reminder-1 (email) due 2026-11-23 to compta@morin.example: reminder-1 due on 2026-11-23 (skipping 1 missed step)
 4 sent, 0 letters, 0 tasks, 4 skipped, 0 errors
 EOF
 ) expect "run: the next run retries" 0 sh -c '"$0" -c "$1" run | grep -E "^F9|sent,"' \
 	"$top_builddir/src/relance" "$work/relance.conf"
 OUT=$(cat <<'EOF'
-argv: -oi -f factures@example.com -- factures@martin.example jean.martin@martin.example
 argv: -oi -f factures@example.com -- ap@acme.example
 argv: -oi -f factures@example.com -- compta@morin.example
+argv: -oi -f factures@example.com -- factures@martin.example jean.martin@martin.example
 argv: -oi -f factures@example.com -- compta@morin.example
 EOF
 ) expect "run: sendmail's arguments" 0 grep '^argv:' sent.log
 OUT=$(cat <<'EOF'
-Subject: Merci pour votre =?UTF-8?Q?r=C3=A8glement?= de la facture F2026-0102
-X-Relance-Invoice: F2026-0102
-X-Relance-Step: thanks
 Subject: Thank you for your payment of invoice F2026-0103
 X-Relance-Invoice: F2026-0103
+X-Relance-Step: thanks
+Subject: Facture F9-1 : =?UTF-8?Q?=C3=A9ch=C3=A9ance?= le 01/12/2026
+X-Relance-Invoice: F9-1
+X-Relance-Step: courtesy
+Subject: Merci pour votre =?UTF-8?Q?r=C3=A8glement?= de la facture F2026-0102
+X-Relance-Invoice: F2026-0102
 X-Relance-Step: thanks
 Subject: Unpaid invoice F9-2 of 20 October 2026
 X-Relance-Invoice: F9-2
 X-Relance-Step: reminder-1
-Subject: Facture F9-1 : =?UTF-8?Q?=C3=A9ch=C3=A9ance?= le 01/12/2026
-X-Relance-Invoice: F9-1
-X-Relance-Step: courtesy
 EOF
 ) expect "run: the messages' headers" 0 grep -E '^(Subject|X-Relance-[A-Za-z]*):' sent.log
 OUT='"kind":"imported" "kind":"sending" "kind":"send-failed" "kind":"sending" "kind":"sent" ' \
