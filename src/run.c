@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -493,6 +494,29 @@ run_read_pdf(const char *path, struct buf *out, struct err *e)
 	return 0;
 }
 
+/* A dry run's look at the PDF at PATH: it can be opened and is not too
+ * large, without reading it. 0, or -1 with E set as run_read_pdf would. */
+static int
+run_check_pdf(const char *path, struct err *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat sb;
+	int rc = -1;
+
+	if (fd < 0) {
+		err_set(e, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &sb) < 0)
+		err_set(e, "%s: %s", path, strerror(errno));
+	else if (S_ISREG(sb.st_mode) && sb.st_size > RUN_MAX_PDF)
+		err_set(e, "%s: too large", path);
+	else
+		rc = 0;
+	close(fd);
+	return rc;
+}
+
 static const char *
 run_value(const char *name, void *arg)
 {
@@ -602,8 +626,16 @@ run_compose(struct run_ctx *x, const struct invoice *inv,
 			err_set(e, "the invoice has no PDF");
 			return 1;
 		}
-		if (run_read_pdf(inv->pdf, &p->pdf, e) < 0)
+		if (x->o->dry_run) {
+			/* Checked, not read: the message is thrown away. */
+			if (run_check_pdf(inv->pdf, e) < 0)
+				return 1;
+			attach = false;
+		} else if (run_read_pdf(inv->pdf, &p->pdf, e) < 0) {
 			return 1;
+		}
+	}
+	if (attach) {
 		att.data = (const unsigned char *)p->pdf.data;
 		att.len = p->pdf.len;
 		m.attachment = &att;
@@ -874,7 +906,8 @@ run_walk_one(const struct invoice *inv, const struct err *damaged, void *arg)
 	} else {
 		run_one(x, inv);
 	}
-	fflush(x->o->out);
+	if (!x->o->dry_run)
+		fflush(x->o->out); /* a real run shows where it is */
 	return 0;
 }
 

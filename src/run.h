@@ -63,7 +63,9 @@ struct run_summary {
  * is read, in the state file's (hash) order, and memory does not grow
  * with their number; its guarantee holds (an invoice that exists for the
  * whole run is seen exactly once). A damaged record is an error line
- * ("?: error: ...") and the run goes on.
+ * ("?: error: ...") and the run goes on. A dry run checks that a PDF to
+ * attach can be opened and is not too large, but does not read it: the
+ * message it composes is thrown away.
  * Fills *SUM. Returns 0 when the invoices could be read (errors on single
  * invoices are counted in SUM->errors and printed), or a store_rc below
  * zero with E set when the state file could not be read at all.

@@ -527,7 +527,8 @@ store_keys(struct store *st, const char *prefix, struct strlist *keys,
 
 /* ---- walking every record in batches ---- */
 
-#define STORE_WALK_BATCH 256 /* records per read transaction, by default */
+#define STORE_WALK_BATCH 1024 /* records per read transaction, by default */
+#define STORE_WALK_CACHE 16   /* gdbm buckets cached while walking */
 
 /* The records of one batch, copied out of the file: BYTES holds, for each
  * record I, its key (NUL-terminated) at KOFF[I] and its value at VOFF[I]
@@ -537,6 +538,18 @@ struct store_batch {
 	size_t *koff, *voff, *vlen;
 	size_t n;
 };
+
+/* A walk reads each bucket once or twice: gdbm's own cache, which grows
+ * with the file by default (tens of MB for a million invoices), would
+ * only make memory grow with the number of invoices. */
+static void
+store_small_cache(struct store *st)
+{
+	size_t n = STORE_WALK_CACHE;
+
+	if (st->dbf != NULL)
+		(void)gdbm_setopt(st->dbf, GDBM_SETCACHESIZE, &n, sizeof(n));
+}
 
 /* List every key of the open transaction starting with PREFIX into FP,
  * each followed by a NUL byte. Keys holding a NUL are skipped, as in
@@ -604,6 +617,7 @@ store_next_batch(struct store *st, FILE *fp, size_t max, char **line,
 		goto out;
 	if ((rc = store_begin(st, STORE_READ, e)) != STORE_OK)
 		goto out;
+	store_small_cache(st);
 	for (size_t i = 0; i < keys.n && st->dbf != NULL; i++) {
 		size_t klen = strlen(keys.v[i]);
 		datum d = gdbm_fetch(st->dbf, store_datum(keys.v[i], klen));
@@ -661,6 +675,7 @@ store_walk(struct store *st, const char *prefix, size_t batch, store_walk_fn fn,
 	}
 	if ((rc = store_begin(st, STORE_READ, e)) != STORE_OK)
 		goto out;
+	store_small_cache(st);
 	rc = store_list_to(st, prefix, fp, e);
 	store_abort(st);
 	if (rc != STORE_OK)

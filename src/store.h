@@ -82,7 +82,7 @@ typedef int (*store_walk_fn)(const char *key, const char *val, size_t len,
 
 /*
  * store_walk -- call FN for every key starting with PREFIX, BATCH records
- * (0: a default of 256) per read transaction, releasing the file between
+ * (0: a default of 1024) per read transaction, releasing the file between
  * batches so that writers (relance-milter) wait at most one batch.
  *
  * How: one read transaction lists the matching keys into an anonymous
