@@ -273,7 +273,8 @@ static long
 compose_index(const char *name)
 {
 	for (size_t i = 0; policy_placeholders[i] != NULL; i++)
-		if (strcmp(policy_placeholders[i], name) == 0)
+		if (policy_placeholders[i][0] == name[0] &&
+		    strcmp(policy_placeholders[i], name) == 0)
 			return (long)i;
 	return -1;
 }
