@@ -63,16 +63,25 @@ buf_putc(struct buf *b, char c)
 void
 buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
+	size_t room = !b->failed && b->cap > b->len ? b->cap - b->len : 0;
 	va_list aq;
 	int n;
 
+	/* Format straight into the room left when it is enough (most
+	 * calls): one vsnprintf instead of two. */
 	va_copy(aq, ap);
-	n = vsnprintf(NULL, 0, fmt, aq);
+	n = vsnprintf(room ? b->data + b->len : NULL, room, fmt, aq);
 	va_end(aq);
 	if (n < 0) {
 		b->failed = true;
 		return;
 	}
+	if ((size_t)n < room) {
+		b->len += (size_t)n;
+		return;
+	}
+	if (room)
+		b->data[b->len] = '\0'; /* undo the cut attempt */
 	if (!buf_grow(b, (size_t)n))
 		return;
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);

@@ -104,8 +104,17 @@ compose_clean(const char *s, struct buf *out)
 
 	for (size_t i = 0; i < len;) {
 		unsigned cp;
-		size_t n = compose_utf8(p + i, len - i, &cp);
+		size_t n, run = i;
 
+		/* Printable ASCII, most of every value, goes in one piece. */
+		while (run < len && p[run] >= 0x20 && p[run] < 0x7f)
+			run++;
+		if (run > i) {
+			buf_append(out, p + i, run - i);
+			i = run;
+			continue;
+		}
+		n = compose_utf8(p + i, len - i, &cp);
 		if (n == 0) {
 			buf_puts(out, COMPOSE_REPLACEMENT);
 			i++;
@@ -264,7 +273,8 @@ static long
 compose_index(const char *name)
 {
 	for (size_t i = 0; policy_placeholders[i] != NULL; i++)
-		if (strcmp(policy_placeholders[i], name) == 0)
+		if (policy_placeholders[i][0] == name[0] &&
+		    strcmp(policy_placeholders[i], name) == 0)
 			return (long)i;
 	return -1;
 }
@@ -1111,23 +1121,32 @@ compose_qp(const char *text, struct buf *out)
 		buf_putc(out, '\n');
 }
 
-/* Append DATA[0..LEN) to OUT in base64, 76-character lines. */
+/* Append DATA[0..LEN) to OUT in base64, 76-character lines: a line at a
+ * time, not a byte at a time (a PDF is most of a reminder's bytes). */
 static void
 compose_base64(const unsigned char *data, size_t len, struct buf *out)
 {
-	for (size_t i = 0; i < len; i += 3) {
-		unsigned v = (unsigned)data[i] << 16;
+	char line[COMPOSE_B64_LINE / 3 * 4 + 1];
 
-		if (i + 1 < len)
-			v |= (unsigned)data[i + 1] << 8;
-		if (i + 2 < len)
-			v |= data[i + 2];
-		buf_putc(out, compose_b64[v >> 18 & 63]);
-		buf_putc(out, compose_b64[v >> 12 & 63]);
-		buf_putc(out, i + 1 < len ? compose_b64[v >> 6 & 63] : '=');
-		buf_putc(out, i + 2 < len ? compose_b64[v & 63] : '=');
-		if ((i + 3) % COMPOSE_B64_LINE == 0 || i + 3 >= len)
-			buf_putc(out, '\n');
+	for (size_t i = 0; i < len; i += COMPOSE_B64_LINE) {
+		size_t end = i + COMPOSE_B64_LINE < len ? i + COMPOSE_B64_LINE
+		                                        : len,
+		       n = 0;
+
+		for (size_t j = i; j < end; j += 3) {
+			unsigned v = (unsigned)data[j] << 16;
+
+			if (j + 1 < end)
+				v |= (unsigned)data[j + 1] << 8;
+			if (j + 2 < end)
+				v |= data[j + 2];
+			line[n++] = compose_b64[v >> 18 & 63];
+			line[n++] = compose_b64[v >> 12 & 63];
+			line[n++] = j + 1 < end ? compose_b64[v >> 6 & 63] : '=';
+			line[n++] = j + 2 < end ? compose_b64[v & 63] : '=';
+		}
+		line[n++] = '\n';
+		buf_append(out, line, n);
 	}
 }
 

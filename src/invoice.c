@@ -663,8 +663,13 @@ static int
 unescape(char *s, size_t len)
 {
 	struct buf out = BUF_INIT;
-	int rc = text_unescape(s, len, &out);
+	int rc;
 
+	if (memchr(s, '\\', len) == NULL) {
+		s[len] = '\0'; /* nothing escaped: most fields */
+		return 0;
+	}
+	rc = text_unescape(s, len, &out);
 	if (rc == 0 && !buf_failed(&out))
 		memcpy(s, buf_cstr(&out), out.len + 1);
 	else

@@ -169,6 +169,44 @@ ledger_numbers(struct store *st, struct strlist *out, struct err *e)
 	return rc;
 }
 
+/* What ledger_walk passes through store_walk. */
+struct walk {
+	struct store *st;
+	ledger_walk_fn fn;
+	void *arg;
+};
+
+static int
+walk_one(const char *key, const char *val, size_t len, void *arg)
+{
+	struct walk *w = arg;
+	struct invoice inv;
+	struct err e;
+	int rc;
+
+	invoice_init(&inv);
+	if (invoice_decode(val, len, &inv, &e) < 0) {
+		err_prefix(&e,
+		           "%s: invoice %s: damaged record (run relance "
+		           "fsck)",
+		           store_path(w->st), key + strlen(KEY_INVOICE));
+		invoice_free(&inv);
+		return w->fn(NULL, &e, w->arg);
+	}
+	rc = w->fn(&inv, NULL, w->arg);
+	invoice_free(&inv);
+	return rc;
+}
+
+int
+ledger_walk(struct store *st, size_t batch, ledger_walk_fn fn, void *arg,
+            struct err *e)
+{
+	struct walk w = {st, fn, arg};
+
+	return store_walk(st, KEY_INVOICE, batch, walk_one, &w, e);
+}
+
 /*
  * fsck: the expected index, rebuilt from the records, is compared with
  * what the file holds.

@@ -36,6 +36,25 @@ enum store_rc ledger_put(struct store *st, const struct invoice *inv,
 enum store_rc ledger_numbers(struct store *st, struct strlist *out,
 			     struct err *e);
 
+/* What ledger_walk calls for each invoice: INV, decoded, borrowed until
+ * it returns (invoice_copy to keep it); or INV NULL and DAMAGED saying
+ * which record cannot be decoded. Runs outside any transaction. Returns
+ * 0 to go on, anything else to stop the walk. */
+typedef int (*ledger_walk_fn)(const struct invoice *inv,
+                              const struct err *damaged, void *arg);
+
+/*
+ * ledger_walk -- call FN for every invoice, BATCH records per read
+ * transaction (0: store_walk's default): the one way to read them all
+ * without holding the file, or memory, for the whole walk. Unlike the
+ * other functions here it runs outside a transaction. Order and
+ * guarantee are store_walk's: every invoice that exists for the whole
+ * walk is seen exactly once, in the state file's (hash) order. Returns
+ * STORE_OK, STORE_BUSY or STORE_ERR (E set), or FN's non-zero result.
+ */
+int ledger_walk(struct store *st, size_t batch, ledger_walk_fn fn, void *arg,
+                struct err *e);
+
 /* ledger_lookup -- the value of index entry PREFIX KEY ("trk:", "mid:",
  * "adr:") into OUT. STORE_OK, STORE_NOTFOUND or STORE_ERR. */
 enum store_rc ledger_lookup(struct store *st, const char *prefix,

@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -534,6 +535,29 @@ run_read_pdf(const char *path, struct buf *out, struct err *e)
 	return 0;
 }
 
+/* A dry run's look at the PDF at PATH: it can be opened and is not too
+ * large, without reading it. 0, or -1 with E set as run_read_pdf would. */
+static int
+run_check_pdf(const char *path, struct err *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat sb;
+	int rc = -1;
+
+	if (fd < 0) {
+		err_set(e, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &sb) < 0)
+		err_set(e, "%s: %s", path, strerror(errno));
+	else if (S_ISREG(sb.st_mode) && sb.st_size > RUN_MAX_PDF)
+		err_set(e, "%s: too large", path);
+	else
+		rc = 0;
+	close(fd);
+	return rc;
+}
+
 static const char *
 run_value(const char *name, void *arg)
 {
@@ -643,8 +667,16 @@ run_compose(struct run_ctx *x, const struct invoice *inv,
 			err_set(e, "the invoice has no PDF");
 			return 1;
 		}
-		if (run_read_pdf(inv->pdf, &p->pdf, e) < 0)
+		if (x->o->dry_run) {
+			/* Checked, not read: the message is thrown away. */
+			if (run_check_pdf(inv->pdf, e) < 0)
+				return 1;
+			attach = false;
+		} else if (run_read_pdf(inv->pdf, &p->pdf, e) < 0) {
 			return 1;
+		}
+	}
+	if (attach) {
 		att.data = (const unsigned char *)p->pdf.data;
 		att.len = p->pdf.len;
 		m.attachment = &att;
@@ -1097,49 +1129,28 @@ run_one(struct run_ctx *x, const struct invoice *inv)
 
 /* ---- the whole run ---- */
 
+/* ledger_walk_fn: decide and act for one invoice as the walk streams. */
 static int
-run_by_due_date(const void *a, const void *b)
+run_walk_one(const struct invoice *inv, const struct err *damaged, void *arg)
 {
-	const struct invoice *x = a, *y = b;
-	int d = date_cmp(x->due_date, y->due_date);
+	struct run_ctx *x = arg;
 
-	return d != 0 ? d : strcmp(x->number, y->number);
-}
+	if (inv == NULL) {
+		struct run_line l = {"error",   NULL, NULL,
+		                     DATE_NULL, NULL, BUF_INIT};
+		struct invoice none;
 
-/* Every invoice, read in one transaction, sorted by due date. */
-static int
-run_load(struct store *st, struct invoice **out, size_t *n, struct err *e)
-{
-	struct strlist numbers = STRLIST_INIT;
-	struct invoice *v = NULL;
-	enum store_rc rc;
-	size_t got = 0;
-
-	*out = NULL;
-	*n = 0;
-	if ((rc = store_begin(st, STORE_READ, e)) != STORE_OK)
-		return rc;
-	rc = ledger_numbers(st, &numbers, e);
-	if (rc == STORE_OK && numbers.n > 0 &&
-	    (v = calloc(numbers.n, sizeof(*v))) == NULL) {
-		err_set(e, "out of memory");
-		rc = STORE_ERR;
+		invoice_init(&none);
+		none.number = (char *)"?";
+		buf_puts(&l.why, damaged->msg);
+		run_print(x, &none, &l);
+		buf_free(&l.why);
+		x->sum->errors++;
+	} else {
+		run_one(x, inv);
 	}
-	for (size_t i = 0; rc == STORE_OK && i < numbers.n; i++)
-		if ((rc = ledger_get(st, numbers.v[i], &v[got], e)) == STORE_OK)
-			got++;
-	store_abort(st);
-	strlist_clear(&numbers);
-	if (rc != STORE_OK) {
-		for (size_t i = 0; i < got; i++)
-			invoice_free(&v[i]);
-		free(v);
-		return rc;
-	}
-	if (got > 1)
-		qsort(v, got, sizeof(*v), run_by_due_date);
-	*out = v;
-	*n = got;
+	if (!x->o->dry_run)
+		fflush(x->o->out); /* a real run shows where it is */
 	return 0;
 }
 
@@ -1163,19 +1174,11 @@ int
 run_all(const struct run_opts *o, struct run_summary *sum, struct err *e)
 {
 	struct run_ctx x = {o, sum};
-	struct invoice *v;
-	size_t n;
 	int rc;
 
 	memset(sum, 0, sizeof(*sum));
-	if ((rc = run_load(o->st, &v, &n, e)) != 0)
+	if ((rc = ledger_walk(o->st, 0, run_walk_one, &x, e)) != 0)
 		return rc;
-	for (size_t i = 0; i < n; i++) {
-		run_one(&x, &v[i]);
-		fflush(o->out);
-		invoice_free(&v[i]);
-	}
-	free(v);
 	run_print_summary(o, sum);
 	return 0;
 }

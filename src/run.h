@@ -79,6 +79,13 @@ struct run_summary {
 /*
  * run_all -- process every invoice of O->st once, printing one line (or
  * JSON object) per invoice to O->out, then the summary line (or object).
+ * Invoices stream through ledger_walk: each is decided and acted on as it
+ * is read, in the state file's (hash) order, and memory does not grow
+ * with their number; its guarantee holds (an invoice that exists for the
+ * whole run is seen exactly once). A damaged record is an error line
+ * ("?: error: ...") and the run goes on. A dry run checks that a PDF to
+ * attach can be opened and is not too large, but does not read it: the
+ * message it composes is thrown away.
  * Fills *SUM. Returns 0 when the invoices could be read (errors on single
  * invoices are counted in SUM->errors and printed), or a store_rc below
  * zero with E set when the state file could not be read at all.

@@ -605,6 +605,187 @@ store_keys(struct store *st, const char *prefix, struct strlist *keys,
 	return STORE_OK;
 }
 
+/* ---- walking every record in batches ---- */
+
+#define STORE_WALK_BATCH 1024 /* records per read transaction, by default */
+#define STORE_WALK_CACHE 16   /* gdbm buckets cached while walking */
+
+/* The records of one batch, copied out of the file: BYTES holds, for each
+ * record I, its key (NUL-terminated) at KOFF[I] and its value at VOFF[I]
+ * (VLEN[I] bytes, then a NUL). */
+struct store_batch {
+	struct buf bytes;
+	size_t *koff, *voff, *vlen;
+	size_t n;
+};
+
+/* A walk reads each bucket once or twice: gdbm's own cache, which grows
+ * with the file by default (tens of MB for a million invoices), would
+ * only make memory grow with the number of invoices. */
+static void
+store_small_cache(struct store *st)
+{
+	size_t n = STORE_WALK_CACHE;
+
+	if (st->dbf != NULL)
+		(void)gdbm_setopt(st->dbf, GDBM_SETCACHESIZE, &n, sizeof(n));
+}
+
+/* List every key of the open transaction starting with PREFIX into FP,
+ * each followed by a NUL byte. Keys holding a NUL are skipped, as in
+ * store_keys. */
+static enum store_rc
+store_list_to(struct store *st, const char *prefix, FILE *fp, struct err *e)
+{
+	size_t plen = strlen(prefix);
+	datum k;
+
+	if (st->dbf == NULL)
+		return STORE_OK;
+	for (k = gdbm_firstkey(st->dbf); k.dptr != NULL;) {
+		datum next;
+		size_t klen = (size_t)k.dsize;
+
+		if (klen >= plen && memcmp(k.dptr, prefix, plen) == 0 &&
+		    memchr(k.dptr, '\0', klen) == NULL &&
+		    (fwrite(k.dptr, 1, klen, fp) != klen ||
+		     putc('\0', fp) == EOF)) {
+			free(k.dptr);
+			err_set(e,
+			        "%s: cannot list the keys: temporary file: %s",
+			        st->path, strerror(errno));
+			return STORE_ERR;
+		}
+		next = gdbm_nextkey(st->dbf, k);
+		free(k.dptr);
+		k = next;
+	}
+	if (gdbm_last_errno(st->dbf) != GDBM_ITEM_NOT_FOUND) {
+		store_db_error(st, e, "cannot list the keys");
+		return STORE_ERR;
+	}
+	return STORE_OK;
+}
+
+/* Read the next batch of at most MAX keys from FP and fetch their records
+ * in one read transaction into B (reset first). Keys gone since they were
+ * listed are left out. STORE_OK (B->n is 0 at the end of the list),
+ * STORE_BUSY or STORE_ERR. */
+static enum store_rc
+store_next_batch(struct store *st, FILE *fp, size_t max, char **line,
+                 size_t *linecap, struct store_batch *b, struct err *e)
+{
+	struct strlist keys = STRLIST_INIT;
+	enum store_rc rc = STORE_OK;
+	ssize_t got;
+
+	buf_reset(&b->bytes);
+	b->n = 0;
+	while (keys.n < max && (got = getdelim(line, linecap, '\0', fp)) > 0)
+		if (strlist_add(&keys, *line) < 0) {
+			err_set(e, "%s: no memory for a batch of keys",
+			        st->path);
+			strlist_clear(&keys);
+			return STORE_ERR;
+		}
+	if (ferror(fp)) {
+		err_set(e, "%s: cannot read the list of keys back: %s",
+		        st->path, strerror(errno));
+		rc = STORE_ERR;
+	}
+	if (rc != STORE_OK || keys.n == 0)
+		goto out;
+	if ((rc = store_begin(st, STORE_READ, e)) != STORE_OK)
+		goto out;
+	store_small_cache(st);
+	for (size_t i = 0; i < keys.n && st->dbf != NULL; i++) {
+		size_t klen = strlen(keys.v[i]);
+		datum d = gdbm_fetch(st->dbf, store_datum(keys.v[i], klen));
+
+		if (d.dptr == NULL) {
+			if (gdbm_last_errno(st->dbf) == GDBM_ITEM_NOT_FOUND)
+				continue; /* deleted since it was listed */
+			store_key_error(st, e, "read", keys.v[i]);
+			rc = STORE_ERR;
+			break;
+		}
+		b->koff[b->n] = b->bytes.len;
+		buf_append(&b->bytes, keys.v[i], klen + 1);
+		b->voff[b->n] = b->bytes.len;
+		b->vlen[b->n] = (size_t)d.dsize;
+		buf_append(&b->bytes, d.dptr, (size_t)d.dsize);
+		buf_putc(&b->bytes, '\0');
+		free(d.dptr);
+		b->n++;
+	}
+	store_abort(st);
+	if (rc == STORE_OK && buf_failed(&b->bytes)) {
+		err_set(e, "%s: no memory for a batch of records", st->path);
+		rc = STORE_ERR;
+	}
+out:
+	strlist_clear(&keys);
+	return rc;
+}
+
+int
+store_walk(struct store *st, const char *prefix, size_t batch, store_walk_fn fn,
+           void *arg, struct err *e)
+{
+	struct store_batch b = {BUF_INIT, NULL, NULL, NULL, 0};
+	char *line = NULL;
+	size_t linecap = 0;
+	FILE *fp;
+	int rc;
+
+	if (batch == 0)
+		batch = STORE_WALK_BATCH;
+	if ((fp = tmpfile()) == NULL) {
+		err_set(e, "%s: cannot list the keys: temporary file: %s",
+		        st->path, strerror(errno));
+		return STORE_ERR;
+	}
+	b.koff = calloc(batch, sizeof(*b.koff));
+	b.voff = calloc(batch, sizeof(*b.voff));
+	b.vlen = calloc(batch, sizeof(*b.vlen));
+	if (b.koff == NULL || b.voff == NULL || b.vlen == NULL) {
+		err_set(e, "%s: no memory for a batch", st->path);
+		rc = STORE_ERR;
+		goto out;
+	}
+	if ((rc = store_begin(st, STORE_READ, e)) != STORE_OK)
+		goto out;
+	store_small_cache(st);
+	rc = store_list_to(st, prefix, fp, e);
+	store_abort(st);
+	if (rc != STORE_OK)
+		goto out;
+	if (fflush(fp) != 0 || fseek(fp, 0, SEEK_SET) != 0) {
+		err_set(e, "%s: cannot list the keys: temporary file: %s",
+		        st->path, strerror(errno));
+		rc = STORE_ERR;
+		goto out;
+	}
+	for (;;) {
+		rc = store_next_batch(st, fp, batch, &line, &linecap, &b, e);
+		if (rc != STORE_OK || b.n == 0)
+			break;
+		for (size_t i = 0; rc == 0 && i < b.n; i++)
+			rc = fn(b.bytes.data + b.koff[i],
+			        b.bytes.data + b.voff[i], b.vlen[i], arg);
+		if (rc != 0)
+			break;
+	}
+out:
+	fclose(fp);
+	free(line);
+	free(b.koff);
+	free(b.voff);
+	free(b.vlen);
+	buf_free(&b.bytes);
+	return rc;
+}
+
 /* Close the file and leave the transaction. */
 static void
 store_end(struct store *st)

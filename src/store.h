@@ -73,6 +73,37 @@ enum store_rc store_del(struct store *st, const char *key, struct err *e);
 enum store_rc store_keys(struct store *st, const char *prefix,
                          struct strlist *keys, struct err *e);
 
+/* What store_walk calls for each record: KEY and its value
+ * VAL[0..LEN), borrowed until it returns. It runs outside any transaction
+ * (it may begin its own, read or write, on the same handle). Returns 0 to
+ * go on, anything else to stop the walk (store_walk then returns it). */
+typedef int (*store_walk_fn)(const char *key, const char *val, size_t len,
+                             void *arg);
+
+/*
+ * store_walk -- call FN for every key starting with PREFIX, BATCH records
+ * (0: a default of 1024) per read transaction, releasing the file between
+ * batches so that writers (relance-milter) wait at most one batch.
+ *
+ * How: one read transaction lists the matching keys into an anonymous
+ * temporary file (tmpfile(3): memory does not grow with the number of
+ * keys); then each batch, in its own read transaction, fetches its keys
+ * by name and copies the records; FN is called on them after that
+ * transaction ends. gdbm_nextkey is never carried from one transaction
+ * to the next: a writer in between may split a bucket or, deleting a key,
+ * move the keys after it in the bucket, and a cursor kept across that
+ * would skip keys or see some twice.
+ *
+ * The guarantee: every key that exists for the whole walk is seen exactly
+ * once, with its value as of its batch; a key created during the walk is
+ * not seen (the listing is done), one deleted during it may or may not
+ * be. Order: gdbm's hash order (stable for an unchanged file, not
+ * meaningful). Must be called outside a transaction. Returns STORE_OK,
+ * STORE_BUSY or STORE_ERR (E set), or FN's non-zero result.
+ */
+int store_walk(struct store *st, const char *prefix, size_t batch,
+               store_walk_fn fn, void *arg, struct err *e);
+
 /* store_commit -- end a transaction: for writes, flush to disk (one fsync,
  * by gdbm_close); close; release the mutex. STORE_OK or STORE_ERR. */
 enum store_rc store_commit(struct store *st, struct err *e);

@@ -1429,6 +1429,179 @@ test_recover_of_a_missing_file_has_nothing_to_do(void **state)
 	store_free(st);
 }
 
+/* ---- store_walk ---- */
+
+#define WALK_KEYS 3000
+
+/* What the walk callbacks see and do. */
+struct walker {
+	struct store *st;
+	unsigned *seen;   /* per "inv:N": how many times */
+	size_t calls;     /* records seen */
+	size_t stop_at;   /* return 7 at this call (0: never) */
+	bool churn;       /* write between batches: adds, deletes */
+	unsigned churned; /* "new:" keys added by the churn */
+};
+
+static int
+walk_count(const char *key, const char *val, size_t len, void *arg)
+{
+	struct walker *w = arg;
+	unsigned n;
+
+	w->calls++;
+	if (strncmp(key, "inv:", 4) != 0 || sscanf(key + 4, "%u", &n) != 1 ||
+	    n >= WALK_KEYS * 2)
+		return 99; /* a key it was not asked for */
+	if (len != strlen(key) || memcmp(val, key, len) != 0)
+		return 98; /* the value is the key */
+	w->seen[n]++;
+	if (w->stop_at != 0 && w->calls == w->stop_at)
+		return 7;
+	if (w->churn && w->calls % 16 == 0) {
+		/* Outside any transaction: a writer gets in between two
+		 * batches, adds keys (gdbm splits buckets) and deletes
+		 * "inv:" keys the walk has not reached yet or has passed. */
+		struct err e;
+		char k[32];
+
+		if (store_begin(w->st, STORE_WRITE, &e) != STORE_OK)
+			return 97;
+		for (int i = 0; i < 40; i++) {
+			snprintf(k, sizeof(k), "new:%u", w->churned++);
+			if (store_put(w->st, k, k, strlen(k), &e) != STORE_OK)
+				return 96;
+		}
+		/* Odd numbers above WALK_KEYS are deleted as the walk goes:
+		 * they do not exist for the whole walk. */
+		snprintf(k, sizeof(k), "inv:%zu",
+		         (size_t)WALK_KEYS + 1 + 2 * (w->calls / 16));
+		store_del(w->st, k, &e);
+		/* A new "inv:" key, created during the walk: never seen
+		 * (walk_count fails on numbers from 2 * WALK_KEYS on). */
+		snprintf(k, sizeof(k), "inv:%zu",
+		         (size_t)WALK_KEYS * 2 + w->calls / 16);
+		if (store_put(w->st, k, k, strlen(k), &e) != STORE_OK)
+			return 94;
+		if (store_commit(w->st, &e) != STORE_OK)
+			return 95;
+	}
+	return 0;
+}
+
+static struct store *
+walk_fill(const struct fixture *fx, unsigned n)
+{
+	struct store *st = store_new(fx->path, 0);
+	struct err e;
+	char k[32];
+
+	assert_non_null(st);
+	assert_int_equal(store_begin(st, STORE_WRITE, &e), STORE_OK);
+	for (unsigned i = 0; i < n; i++) {
+		snprintf(k, sizeof(k), "inv:%u", i);
+		assert_int_equal(store_put(st, k, k, strlen(k), &e), STORE_OK);
+	}
+	assert_int_equal(store_put(st, "trk:X", "y", 1, &e), STORE_OK);
+	assert_int_equal(store_commit(st, &e), STORE_OK);
+	return st;
+}
+
+static void
+test_walk_sees_every_key_once_in_batches(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *st = walk_fill(fx, WALK_KEYS);
+	struct walker w = {
+	    st, calloc(WALK_KEYS * 2, sizeof(unsigned)), 0, 0, false, 0};
+	struct err e;
+
+	assert_non_null(w.seen);
+	assert_int_equal(store_walk(st, "inv:", 7, walk_count, &w, &e), 0);
+	assert_int_equal(w.calls, WALK_KEYS);
+	for (unsigned i = 0; i < WALK_KEYS; i++)
+		assert_int_equal(w.seen[i], 1);
+	free(w.seen);
+	store_free(st);
+}
+
+static void
+test_walk_with_writers_between_batches_sees_old_keys_once(void **state)
+{
+	struct fixture *fx = *state;
+	/* inv:0 .. inv:2*WALK_KEYS-1: the upper odd ones get deleted. */
+	struct store *st = walk_fill(fx, WALK_KEYS * 2);
+	struct walker w = {
+	    st, calloc(WALK_KEYS * 2, sizeof(unsigned)), 0, 0, true, 0};
+	struct err e;
+	unsigned deleted = 0;
+
+	assert_non_null(w.seen);
+	assert_int_equal(store_walk(st, "inv:", 16, walk_count, &w, &e), 0);
+	assert_true(w.churned > 4000); /* enough to split many buckets */
+	for (unsigned i = 0; i < WALK_KEYS * 2; i++) {
+		bool doomed = i > WALK_KEYS && i % 2 == 1;
+
+		if (!doomed)
+			assert_int_equal(w.seen[i], 1);
+		else
+			assert_true(w.seen[i] <= 1);
+		deleted += doomed && w.seen[i] == 0;
+	}
+	assert_true(deleted > 0); /* some were gone before their batch */
+	free(w.seen);
+	store_free(st);
+}
+
+static void
+test_walk_stops_when_the_callback_says_so(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *st = walk_fill(fx, 100);
+	struct walker w = {
+	    st, calloc(WALK_KEYS * 2, sizeof(unsigned)), 0, 30, false, 0};
+	struct err e;
+
+	assert_non_null(w.seen);
+	assert_int_equal(store_walk(st, "inv:", 8, walk_count, &w, &e), 7);
+	assert_int_equal(w.calls, 30);
+	/* Nothing left open: a write goes through at once. */
+	assert_int_equal(store_begin(st, STORE_WRITE, &e), STORE_OK);
+	store_abort(st);
+	free(w.seen);
+	store_free(st);
+}
+
+static void
+test_walk_of_missing_file_sees_nothing(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *st = store_new(fx->path, 0);
+	struct walker w = {st, NULL, 0, 0, false, 0};
+	struct err e;
+
+	assert_int_equal(store_walk(st, "inv:", 0, walk_count, &w, &e), 0);
+	assert_int_equal(w.calls, 0);
+	assert_int_equal(access(fx->path, F_OK), -1);
+	store_free(st);
+}
+
+static void
+test_walk_inside_a_transaction_is_refused(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *st = walk_fill(fx, 3);
+	struct walker w = {st, NULL, 0, 0, false, 0};
+	struct err e;
+
+	assert_int_equal(store_begin(st, STORE_READ, &e), STORE_OK);
+	assert_int_equal(store_walk(st, "inv:", 0, walk_count, &w, &e),
+	                 STORE_ERR);
+	assert_non_null(strstr(e.msg, "already open"));
+	store_abort(st);
+	store_free(st);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -1469,6 +1642,11 @@ main(void)
 	    T(test_recover_of_a_broken_header_says_to_restore),
 	    T(test_recover_of_an_empty_file_says_to_restore),
 	    T(test_recover_of_a_missing_file_has_nothing_to_do),
+	    T(test_walk_sees_every_key_once_in_batches),
+	    T(test_walk_with_writers_between_batches_sees_old_keys_once),
+	    T(test_walk_stops_when_the_callback_says_so),
+	    T(test_walk_of_missing_file_sees_nothing),
+	    T(test_walk_inside_a_transaction_is_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

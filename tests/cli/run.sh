@@ -347,28 +347,28 @@ EOF
 r import run.csv >/dev/null
 
 OUT=$(cat <<'EOF'
+F2026-0103: thanks thanks (email) to ap@acme.example: fully paid: thank the customer
+F2026-0104: none: invoice is cancelled
+F9-1: send courtesy (email) due 2026-11-23 to compta@morin.example: courtesy due on 2026-11-23
 F8-1: task reminder-1 (task) due 2026-07-08: PDF missing: send reminder-1 by hand (the invoice has no PDF)
 F2026-0101: task reminder-1 (task) due 2026-10-09: PDF missing: send reminder-1 by hand (the invoice has no PDF)
 F2026-0102: thanks thanks (email) to factures@martin.example, jean.martin@martin.example: fully paid: thank the customer
-F2026-0103: thanks thanks (email) to ap@acme.example: fully paid: thank the customer
-F9-2: send reminder-1 (email) due 2026-11-23 to compta@morin.example: reminder-1 due on 2026-11-23 (skipping 1 missed step)
 F2026-0201: task courtesy (task) due 2026-11-23: PDF missing: send courtesy by hand (the invoice has no PDF)
-F2026-0104: none: invoice is cancelled
-F9-1: send courtesy (email) due 2026-11-23 to compta@morin.example: courtesy due on 2026-11-23
+F9-2: send reminder-1 (email) due 2026-11-23 to compta@morin.example: reminder-1 due on 2026-11-23 (skipping 1 missed step)
 dry run: 4 sent, 0 letters, 3 tasks, 1 skipped, 0 errors
 EOF
 )
 OUT=${OUT//WORK/$work}
 expect "run --dry-run: what would be done and why" 0 r run --dry-run
 OUT=$(cat <<'EOF'
+{"invoice":"F2026-0103","action":"thanks","step":"thanks","channel":"email","when":null,"to":["ap@acme.example"],"why":"fully paid: thank the customer"}
+{"invoice":"F2026-0104","action":"none","step":null,"channel":null,"when":null,"why":"invoice is cancelled"}
+{"invoice":"F9-1","action":"send","step":"courtesy","channel":"email","when":"2026-11-23","to":["compta@morin.example"],"why":"courtesy due on 2026-11-23"}
 {"invoice":"F8-1","action":"task","step":"reminder-1","channel":"task","when":"2026-07-08","why":"PDF missing: send reminder-1 by hand (the invoice has no PDF)"}
 {"invoice":"F2026-0101","action":"task","step":"reminder-1","channel":"task","when":"2026-10-09","why":"PDF missing: send reminder-1 by hand (the invoice has no PDF)"}
 {"invoice":"F2026-0102","action":"thanks","step":"thanks","channel":"email","when":null,"to":["factures@martin.example","jean.martin@martin.example"],"why":"fully paid: thank the customer"}
-{"invoice":"F2026-0103","action":"thanks","step":"thanks","channel":"email","when":null,"to":["ap@acme.example"],"why":"fully paid: thank the customer"}
-{"invoice":"F9-2","action":"send","step":"reminder-1","channel":"email","when":"2026-11-23","to":["compta@morin.example"],"why":"reminder-1 due on 2026-11-23 (skipping 1 missed step)"}
 {"invoice":"F2026-0201","action":"task","step":"courtesy","channel":"task","when":"2026-11-23","why":"PDF missing: send courtesy by hand (the invoice has no PDF)"}
-{"invoice":"F2026-0104","action":"none","step":null,"channel":null,"when":null,"why":"invoice is cancelled"}
-{"invoice":"F9-1","action":"send","step":"courtesy","channel":"email","when":"2026-11-23","to":["compta@morin.example"],"why":"courtesy due on 2026-11-23"}
+{"invoice":"F9-2","action":"send","step":"reminder-1","channel":"email","when":"2026-11-23","to":["compta@morin.example"],"why":"reminder-1 due on 2026-11-23 (skipping 1 missed step)"}
 {"summary":true,"sent":4,"letters":0,"tasks":3,"skipped":1,"errors":0}
 EOF
 )
@@ -380,10 +380,10 @@ OUT="" expect "run --dry-run writes no letter (not even the outbox)" 0 test ! -e
 
 # The send window (calendar.policy: mon-fri 08:00-18:00, in TimeZone).
 OUT=$(cat <<'EOF'
-F2026-0102: wait thanks (email): skipped: outside the send window (mon-fri 08:00-18:00 Europe/Paris); fully paid: thank the customer
 F2026-0103: wait thanks (email): skipped: outside the send window (mon-fri 08:00-18:00 Europe/Paris); fully paid: thank the customer
-F9-2: wait reminder-1 (email): skipped: outside the send window (mon-fri 08:00-18:00 Europe/Paris); reminder-1 due on 2026-11-23 (skipping 1 missed step)
 F9-1: wait courtesy (email): skipped: outside the send window (mon-fri 08:00-18:00 Europe/Paris); courtesy due on 2026-11-23
+F2026-0102: wait thanks (email): skipped: outside the send window (mon-fri 08:00-18:00 Europe/Paris); fully paid: thank the customer
+F9-2: wait reminder-1 (email): skipped: outside the send window (mon-fri 08:00-18:00 Europe/Paris); reminder-1 due on 2026-11-23 (skipping 1 missed step)
 dry run: 0 sent, 0 letters, 0 tasks, 8 skipped, 0 errors
 EOF
 ) expect "run --dry-run outside the send window: skipped, with the reason" 0 \
@@ -403,9 +403,9 @@ EOF
 	sh -c '"$0" -c "$1" run --dry-run --time 17:59 | tail -1' \
 	"$top_builddir/src/relance" "$work/relance.conf"
 OUT=$(cat <<'EOF'
+F9-1: wait courtesy until 2026-11-30: 2026-11-28 is not a business day (Saturday)
 F2026-0102: wait thanks (email) until 2026-11-30: 2026-11-28 is not a business day (Saturday)
 F9-2: wait reminder-1 until 2026-11-30: 2026-11-28 is not a business day (Saturday)
-F9-1: wait courtesy until 2026-11-30: 2026-11-28 is not a business day (Saturday)
 dry run: 0 sent, 0 letters, 0 tasks, 8 skipped, 0 errors
 EOF
 ) expect "run --dry-run on a Saturday: nothing goes out" 0 \
@@ -422,8 +422,8 @@ cp -r "$top_srcdir"/policies/* closedpol/
 printf '\tclosed 2026-11-23\n\tclosed 2026-12-24 to 2027-01-01\n' >>closedpol/calendar.policy
 sed "s|^PolicyDir .*|PolicyDir $work/closedpol|" relance.conf >closed.conf
 OUT=$(cat <<'EOF'
-F9-2: wait courtesy until 2026-11-24: 2026-11-23 is not a business day (closed)
 F9-1: wait courtesy until 2026-11-24: courtesy not due before 2026-11-24
+F9-2: wait courtesy until 2026-11-24: 2026-11-23 is not a business day (closed)
 dry run: 0 sent, 0 letters, 0 tasks, 8 skipped, 0 errors
 EOF
 ) expect "run --dry-run on a closed day of the policy: nothing goes out" 0 \
@@ -436,8 +436,8 @@ OUT='relance: run: bad time "9h30" (expected HH:MM, 00:00 to 23:59)' \
 touch fail
 run_fail() { r run | grep -E '^F9|sent,'; }
 OUT=$(cat <<'EOF'
-F9-2: error reminder-1: reminder-1 <run.F9-2.reminder-1.1795426200@example.com>: WORK/fake-sendmail exited with status 75; retried on the next run
 F9-1: error courtesy: courtesy <run.F9-1.courtesy.1795426200@example.com>: WORK/fake-sendmail exited with status 75; retried on the next run
+F9-2: error reminder-1: reminder-1 <run.F9-2.reminder-1.1795426200@example.com>: WORK/fake-sendmail exited with status 75; retried on the next run
 0 sent, 0 letters, 3 tasks, 1 skipped, 4 errors
 EOF
 )
@@ -451,32 +451,32 @@ OUT=null expect "run: the last step is put back" 0 \
 	"$top_builddir/src/relance" "$work/relance.conf"
 rm fail
 OUT=$(cat <<'EOF'
-F9-2: send reminder-1 (email) due 2026-11-23 to compta@morin.example: reminder-1 due on 2026-11-23 (skipping 1 missed step)
 F9-1: send courtesy (email) due 2026-11-23 to compta@morin.example: courtesy due on 2026-11-23
+F9-2: send reminder-1 (email) due 2026-11-23 to compta@morin.example: reminder-1 due on 2026-11-23 (skipping 1 missed step)
 4 sent, 0 letters, 0 tasks, 4 skipped, 0 errors
 EOF
 ) expect "run: the next run retries" 0 sh -c '"$0" -c "$1" run | grep -E "^F9|sent,"' \
 	"$top_builddir/src/relance" "$work/relance.conf"
 OUT=$(cat <<'EOF'
-argv: -oi -f factures@example.com -- factures@martin.example jean.martin@martin.example
 argv: -oi -f factures@example.com -- ap@acme.example
 argv: -oi -f factures@example.com -- compta@morin.example
+argv: -oi -f factures@example.com -- factures@martin.example jean.martin@martin.example
 argv: -oi -f factures@example.com -- compta@morin.example
 EOF
 ) expect "run: sendmail's arguments" 0 grep '^argv:' sent.log
 OUT=$(cat <<'EOF'
-Subject: Merci pour votre =?UTF-8?Q?r=C3=A8glement?= de la facture F2026-0102
-X-Relance-Invoice: F2026-0102
-X-Relance-Step: thanks
 Subject: Thank you for your payment of invoice F2026-0103
 X-Relance-Invoice: F2026-0103
+X-Relance-Step: thanks
+Subject: Facture F9-1 : =?UTF-8?Q?=C3=A9ch=C3=A9ance?= le 01/12/2026
+X-Relance-Invoice: F9-1
+X-Relance-Step: courtesy
+Subject: Merci pour votre =?UTF-8?Q?r=C3=A8glement?= de la facture F2026-0102
+X-Relance-Invoice: F2026-0102
 X-Relance-Step: thanks
 Subject: Unpaid invoice F9-2 of 20 October 2026
 X-Relance-Invoice: F9-2
 X-Relance-Step: reminder-1
-Subject: Facture F9-1 : =?UTF-8?Q?=C3=A9ch=C3=A9ance?= le 01/12/2026
-X-Relance-Invoice: F9-1
-X-Relance-Step: courtesy
 EOF
 ) expect "run: the messages' headers" 0 grep -E '^(Subject|X-Relance-[A-Za-z]*):' sent.log
 OUT='"kind":"imported" "kind":"sending" "kind":"send-failed" "kind":"sending" "kind":"sent" ' \
@@ -590,15 +590,15 @@ rs() {
 }
 : >sent.log
 OUT=$(cat <<'EOF2'
+F2026-0103: none: invoice is paid
+F.7-1: wait reminder-1 until 2026-12-10: reminder-1 not due before 2026-12-10
+F2026-0104: none: invoice is cancelled
+F9-1: wait reminder-1 until 2026-12-09: reminder-1 not due before 2026-12-09
 F8-1: wait formal-notice until 2026-11-30: gap of 5 days after the previous step (reminder-1 on 2026-11-23)
 F2026-0101: wait formal-notice until 2026-11-30: gap of 5 days after the previous step (reminder-1 on 2026-11-23)
 F2026-0102: none: invoice is paid
-F2026-0103: none: invoice is paid
-F9-2: wait reminder-2 until 2026-11-30: reminder-2 not due before 2026-11-30
 F2026-0201: thanks thanks (email) to etudes@sge.example: fully paid: thank the customer
-F2026-0104: none: invoice is cancelled
-F9-1: wait reminder-1 until 2026-12-09: reminder-1 not due before 2026-12-09
-F.7-1: wait reminder-1 until 2026-12-10: reminder-1 not due before 2026-12-10
+F9-2: wait reminder-2 until 2026-11-30: reminder-2 not due before 2026-11-30
 1 sent, 0 letters, 0 tasks, 8 skipped, 0 errors
 EOF2
 ) expect "run with SummaryTo: the same lines on standard output" 0 rs run
@@ -620,21 +620,21 @@ MIME-Version: 1.0
 Content-Type: text/plain; charset=utf-8
 Content-Transfer-Encoding: quoted-printable
 
+F2026-0103: none: invoice is paid
+F.7-1: wait reminder-1 until 2026-12-10: reminder-1 not due before 2026-12-=
+10
+F2026-0104: none: invoice is cancelled
+F9-1: wait reminder-1 until 2026-12-09: reminder-1 not due before 2026-12-0=
+9
 F8-1: wait formal-notice until 2026-11-30: gap of 5 days after the previous=
  step (reminder-1 on 2026-11-23)
 F2026-0101: wait formal-notice until 2026-11-30: gap of 5 days after the pr=
 evious step (reminder-1 on 2026-11-23)
 F2026-0102: none: invoice is paid
-F2026-0103: none: invoice is paid
-F9-2: wait reminder-2 until 2026-11-30: reminder-2 not due before 2026-11-3=
-0
 F2026-0201: thanks thanks (email) to etudes@sge.example: fully paid: thank =
 the customer
-F2026-0104: none: invoice is cancelled
-F9-1: wait reminder-1 until 2026-12-09: reminder-1 not due before 2026-12-0=
-9
-F.7-1: wait reminder-1 until 2026-12-10: reminder-1 not due before 2026-12-=
-10
+F9-2: wait reminder-2 until 2026-11-30: reminder-2 not due before 2026-11-3=
+0
 1 sent, 0 letters, 0 tasks, 8 skipped, 0 errors
 EOF2
 ) expect "run with SummaryTo: the summary mail, headers and body" 0 \
