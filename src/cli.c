@@ -1935,6 +1935,63 @@ cmd_done(struct cli *c, int argc, char **argv)
 	return status;
 }
 
+/*
+ * confirm: a person's answer for a send that `relance run` could not
+ * settle (a crash between "sending" and "sent", not seen by the milter).
+ */
+static int
+cmd_confirm(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"note", required_argument, NULL, 'n'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
+	char step[POLICY_NAME_MAX + 1];
+	const char *note = NULL;
+	struct invoice inv;
+	enum store_rc rc;
+	struct err e;
+	bool sent;
+	int ch, status = 0;
+
+	while ((ch = next_opt(c, argc, argv, "n:h", opts)) != -1)
+		note = optarg;
+	if (argc - optind != 2 || (strcmp(argv[optind + 1], "sent") != 0 &&
+	                           strcmp(argv[optind + 1], "not-sent") != 0))
+		die_usage(c, "expected an invoice, then sent or not-sent");
+	sent = strcmp(argv[optind + 1], "sent") == 0;
+	if (note != NULL && (text_has_ctl(note) || *note == '\0' ||
+	                     strlen(note) > TASK_MAX_NOTE))
+		die_usage(c, "--note must be one line of 1 to %d bytes",
+		          TASK_MAX_NOTE);
+	if ((rc = store_begin(c->st, STORE_WRITE, &e)) != STORE_OK)
+		return store_failed(c, rc, &e);
+	rc = ledger_get(c->st, argv[optind], &inv, &e);
+	if (rc != STORE_OK) {
+		store_abort(c->st);
+		if (rc == STORE_NOTFOUND)
+			warnx_(c, "no invoice %s", argv[optind]);
+		return rc == STORE_NOTFOUND ? EX_DATAERR
+		                            : store_failed(c, rc, &e);
+	}
+	if (run_settle(&inv, sent, c->now, c->actor, note, step, sizeof(step),
+	               &e) < 0) {
+		warnx_(c, "%s", e.msg);
+		status = EX_DATAERR;
+		store_abort(c->st);
+	} else if ((rc = ledger_put(c->st, &inv, &e)) != STORE_OK) {
+		status = store_failed(c, rc, &e);
+		store_abort(c->st);
+	} else if ((rc = store_commit(c->st, &e)) != STORE_OK) {
+		status = store_failed(c, rc, &e);
+	}
+	if (status == 0)
+		printf("%s: %s\n", inv.number,
+		       inv.events[inv.nevents - 1].detail);
+	invoice_free(&inv);
+	return status;
+}
+
 static const struct command commands[] = {
     {"import", cmd_import, "import FILE.csv",
      "Read open invoices from an accounting export (CSV) into the state\n"
@@ -1989,6 +2046,13 @@ static const struct command commands[] = {
      "(not on --dry-run).\n"
      "Exit 0, or 75 when an invoice needs another run or a person, or\n"
      "the summary mail was not sent.\n"},
+    {"confirm", cmd_confirm, "confirm INVOICE sent|not-sent [--note TEXT]",
+     "Answer for a send that relance run reports as needing a person\n"
+     "(\"was reminder-1 sent?\": the run stopped between handing the mail\n"
+     "to sendmail and recording it, and relance-milter did not see it go\n"
+     "out). Look for its Message-ID in the mail log, then: sent records\n"
+     "it as sent; not-sent records it as failed and puts the last step\n"
+     "back, so that the next run sends it again.\n"},
     {"tasks", cmd_tasks, "tasks [--all] [--json]",
      "List the open tasks for a person (phone calls, letters to post,\n"
      "reminders to send by hand, addresses to check), oldest first, with\n"

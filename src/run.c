@@ -1225,3 +1225,71 @@ out:
 	buf_free(&msg);
 	return rc;
 }
+
+/* The step sent before INV's event BEFORE and its day, from the last "sent"
+ * (relance run) or "reminder-sent" (relance-milter) before it: NULL when
+ * none. The step is the event detail's first word, copied into STEP. */
+static const char *
+run_step_before(const struct invoice *inv, size_t before, char *step,
+                size_t stepsize, struct date *day)
+{
+	for (size_t i = before; i-- > 0;) {
+		const struct invoice_event *ev = &inv->events[i];
+		size_t len;
+
+		if (ev->kind == NULL || ev->detail == NULL ||
+		    (strcmp(ev->kind, "sent") != 0 &&
+		     strcmp(ev->kind, "reminder-sent") != 0))
+			continue;
+		len = strcspn(ev->detail, " ");
+		if (len == 0 || len >= stepsize)
+			continue;
+		memcpy(step, ev->detail, len);
+		step[len] = '\0';
+		*day = run_day_of(ev->time, NULL);
+		return step;
+	}
+	return NULL;
+}
+
+int
+run_settle(struct invoice *inv, bool sent, int64_t now, const char *actor,
+           const char *note, char *step, size_t stepsize, struct err *e)
+{
+	const struct invoice_event *ev = run_pending(inv);
+	char mid[COMPOSE_MAX_MSGID + 1], prev[POLICY_NAME_MAX + 1];
+	struct date prev_day = DATE_NULL;
+	const char *back = NULL;
+	int rc;
+
+	if (ev == NULL) {
+		err_set(e, "invoice %s has no send waiting for an answer",
+		        inv->number);
+		return -1;
+	}
+	if (run_parse_sending(ev->detail, step, stepsize, mid, sizeof(mid)) <
+	    0) {
+		err_set(e,
+		        "invoice %s: its \"sending\" event is damaged (%.80s): "
+		        "look at its history",
+		        inv->number, ev->detail ? ev->detail : "");
+		return -1;
+	}
+	if (!sent)
+		back = run_step_before(inv, (size_t)(ev - inv->events), prev,
+		                       sizeof(prev), &prev_day);
+	rc = invoice_add_event(
+	    inv, now,
+	    sent ? (strcmp(step, RUN_THANKS) == 0 ? "thanks" : "sent")
+	         : "send-failed",
+	    actor, "%s %s: %s%s%s", step, mid,
+	    sent ? "sent (a person's answer)"
+	         : "not sent (a person's answer); retried on the next run",
+	    note ? "; note: " : "", note ? note : "");
+	if (rc < 0 || (!sent && strcmp(step, RUN_THANKS) != 0 &&
+	               run_set_step(inv, back, prev_day) < 0)) {
+		err_set(e, "out of memory");
+		return -1;
+	}
+	return 0;
+}

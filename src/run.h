@@ -43,6 +43,7 @@
 #include "conf.h"
 #include "date.h"
 #include "err.h"
+#include "invoice.h"
 #include "policy.h"
 #include "store.h"
 
@@ -134,5 +135,19 @@ bool run_confirmed(const struct invoice *inv, const char *mid);
  */
 int run_mail_summary(const struct run_opts *o, const struct run_summary *sum,
                      const char *text, struct err *e);
+
+/*
+ * run_settle -- a person's answer for INV's "sending" left without an
+ * outcome (run_pending), which `relance run` reports as needing a person:
+ * SENT true records "sent" ("thanks" for a thanks) for its Message-ID;
+ * false records "send-failed" and puts the last step back to the step sent
+ * before it (from the history's last "sent" or "reminder-sent"), so that
+ * the next run sends it again. Events are by ACTOR at NOW, with NOTE (may
+ * be NULL) appended. Returns 0 and copies the step into STEP (size
+ * STEPSIZE), or -1 with E set: nothing waits for an answer (INV
+ * unchanged), or no memory (INV must then not be written).
+ */
+int run_settle(struct invoice *inv, bool sent, int64_t now, const char *actor,
+               const char *note, char *step, size_t stepsize, struct err *e);
 
 #endif

@@ -489,6 +489,56 @@ OUT="0 sent, 0 letters, 0 tasks, 8 skipped, 0 errors" \
 	expect "run: a second run the same day sends nothing" 0 \
 	sh -c '"$0" -c "$1" run | tail -1' "$top_builddir/src/relance" "$work/relance.conf"
 
+# --- confirm: a person answers for a send left without an outcome
+
+# Its own state file; a sendmail that takes the message, then kills the
+# run that called it (a crash between "sending" and "sent", which no
+# milter saw).
+cat >crash-sendmail <<'EOF'
+#!/bin/sh
+dir=$(dirname "$0")
+printf 'argv: %s\n' "$*" >>"$dir/crash.log"
+cat >>"$dir/crash.log"
+[ -e "$dir/crash" ] && kill -9 "$PPID"
+exit 0
+EOF
+chmod +x crash-sendmail
+sed -e "s|^StateFile .*|StateFile $work/confirm.db|" \
+	-e "s|^Sendmail .*|Sendmail $work/crash-sendmail|" relance.conf >confirm.conf
+cr() { "$top_builddir/src/relance" -c "$work/confirm.conf" "$@"; }
+cat >confirm.csv <<EOF
+N° facture;Client;Nom;Courriel;Montant;Devise;Date;Échéance;Profil;Langue;Fichier
+F9-7;C9;Fleurs Morin;compta@morin.example;150,00;EUR;01/11/2026;01/12/2026;default;fr;$work/F9-1.pdf
+EOF
+cr import confirm.csv >/dev/null
+touch crash
+crashed_run() { cr run >/dev/null 2>&1; echo "exit $?"; }
+OUT="exit 137" expect "confirm: the run dies after handing the mail over" 0 crashed_run
+rm crash
+OUT=$(cat <<'EOF'
+F9-7: error courtesy: needs a person: was courtesy sent? (Message-ID <run.F9-7.courtesy.1795426200@example.com>)
+0 sent, 0 letters, 0 tasks, 0 skipped, 1 errors
+EOF
+) expect "confirm: the next run asks a person, sends nothing" 75 cr run
+OUT="F9-7: courtesy <run.F9-7.courtesy.1795426200@example.com>: not sent (a person's answer); retried on the next run; note: absent du journal de Postfix" \
+	expect "confirm not-sent" 0 cr confirm F9-7 not-sent --note "absent du journal de Postfix"
+ERR="relance: confirm: invoice F9-7 has no send waiting for an answer" \
+	expect "confirm: nothing left to answer" 65 cr confirm F9-7 sent
+OUT=$(cat <<'EOF'
+F9-7: send courtesy (email) due 2026-11-23 to compta@morin.example: courtesy due on 2026-11-23
+1 sent, 0 letters, 0 tasks, 0 skipped, 0 errors
+EOF
+) expect "confirm: the next run sends it again" 0 cr run
+OUT=2 expect "confirm: two copies handed over in all, one per answer" 0 \
+	grep -c '^argv:' crash.log
+ERR=$(cat <<'EOF'
+relance: confirm: expected an invoice, then sent or not-sent
+usage: relance confirm INVOICE sent|not-sent [--note TEXT]
+EOF
+) expect "confirm: a bad answer" 64 cr confirm F9-7 maybe
+ERR="relance: confirm: no invoice F404" \
+	expect "confirm: an unknown invoice" 65 cr confirm F404 sent
+
 # --- tasks
 
 # The run above left three tasks, all at 10:30: reminders to send by hand
