@@ -13,6 +13,14 @@
  * "-----Original Message-----", "-------- Message d'origine --------",
  * "-------- Original Message --------", "Begin forwarded message:",
  * Apple Mail's and Thunderbird's forms; and the signature after "-- ".
+ * Legal disclaimers and a system's boilerplate ("Ce message et ses pièces
+ * jointes sont confidentiels...", "If you have received this in error",
+ * "Merci de ne pas y répondre") go to neither part: Outlook writes them
+ * under the signature without a "-- ", and their "litige" or "dispute" is
+ * not the customer's word. A paragraph of the new text is one when it
+ * holds two of their typical phrases (confidentiality, recipient, error,
+ * printing, environment, do not reply, generated automatically...), never
+ * the first paragraph; a paragraph after one that holds one phrase too.
  * Everything after the first quote marker is quoted text, except in a
  * bottom-posted reply (nothing written above an attribution that '>' lines
  * follow), where the lines without '>' below are the customer's.
@@ -24,8 +32,8 @@
 
 /* quote_split -- append the new text of TEXT (UTF-8, LF line ends) to
  * FRESH, and the quoted part (attribution, quoted lines, Outlook blocks)
- * to QUOTED; the signature goes to neither. Leading '>' markers are
- * removed from quoted lines. */
+ * to QUOTED; the signature and disclaimers go to neither. Leading '>'
+ * markers are removed from quoted lines. */
 void quote_split(const char *text, struct buf *fresh, struct buf *quoted);
 
 #endif

@@ -423,6 +423,54 @@ test_sentence_starting_like_a_mobile_signature_is_kept(void **state)
 }
 
 static void
+test_disclaimer_under_the_signature_is_dropped(void **state)
+{
+	check_split("Bonjour,\n\nBien reçu, je transmets au service "
+	            "comptable.\n\nCordialement,\nSophie\n\n"
+	            "Ce message et ses pièces jointes sont confidentiels et "
+	            "établis à l’attention exclusive de leurs\n"
+	            "destinataires. Tout litige relève du Tribunal de "
+	            "commerce.\n\n"
+	            "De : Exemple SARL <factures@example.com>\n"
+	            "Envoyé : lundi 23 novembre 2026 10:12\n"
+	            "Objet : Facture\n\nBonjour,\n",
+	            "Bonjour,\n\nBien reçu, je transmets au service "
+	            "comptable.\n\nCordialement,\nSophie\n",
+	            "De : Exemple SARL <factures@example.com>\n"
+	            "Envoyé : lundi 23 novembre 2026 10:12\n"
+	            "Objet : Facture\n\nBonjour,\n");
+	check_split("Payment sent today.\n\nJohn\n\n"
+	            "This email is CONFIDENTIAL and intended solely for the "
+	            "addressee.\n\nNothing after it.\n",
+	            "Payment sent today.\n\nJohn\n\nNothing after it.\n", "");
+}
+
+static void
+test_boilerplate_and_the_paragraph_it_runs_into_are_dropped(void **state)
+{
+	/* Two phrases make a disclaimer; after it, one is enough. */
+	check_split("AVIS DE VIREMENT\n\nMontant 4 356,00 EUR\n\n"
+	            "Ce message vous est adressé automatiquement. Merci de ne "
+	            "pas y répondre.\n\n"
+	            "Pour toute réclamation, adressez-vous au donneur "
+	            "d’ordre. Document confidentiel.\n",
+	            "AVIS DE VIREMENT\n\nMontant 4 356,00 EUR\n", "");
+}
+
+static void
+test_what_only_looks_like_a_disclaimer_is_kept(void **state)
+{
+	/* One phrase is not a disclaimer; the first paragraph never is. */
+	check_split("Bonjour,\n\nLe destinataire de la facture a changé : "
+	            "merci de la renvoyer à compta@x.example.\n",
+	            "Bonjour,\n\nLe destinataire de la facture a changé : "
+	            "merci de la renvoyer à compta@x.example.\n",
+	            "");
+	check_split("Do not reply to the confidential notice: we paid.\n",
+	            "Do not reply to the confidential notice: we paid.\n", "");
+}
+
+static void
 test_crlf_line_ends_are_tolerated(void **state)
 {
 	check_split("Réglé.\r\n\r\nFrom: A\r\nSent: B\r\n> x\r\n", "Réglé.\n",
@@ -511,6 +559,10 @@ main(void)
 	    cmocka_unit_test(test_mobile_signatures_are_dropped),
 	    cmocka_unit_test(
 	        test_sentence_starting_like_a_mobile_signature_is_kept),
+	    cmocka_unit_test(test_disclaimer_under_the_signature_is_dropped),
+	    cmocka_unit_test(
+	        test_boilerplate_and_the_paragraph_it_runs_into_are_dropped),
+	    cmocka_unit_test(test_what_only_looks_like_a_disclaimer_is_kept),
 	    cmocka_unit_test(test_crlf_line_ends_are_tolerated),
 	    cmocka_unit_test(test_invalid_utf8_passes_through),
 	    cmocka_unit_test(test_appends_to_what_the_buffers_hold),
