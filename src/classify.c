@@ -462,14 +462,15 @@ sentence_start(const char *s, size_t len, size_t at)
 	return stop;
 }
 
-/* A date stated in S from FROM that starts before UNTIL. */
+/* A date stated in S from FROM that starts before UNTIL, looked forward
+ * to (a promise's: extract_date_future). */
 static bool
 date_between(struct ctx *c, const char *s, size_t from, size_t until,
              struct date *out)
 {
 	size_t at;
 
-	return extract_date(s + from, c->ref, out, &at, NULL) == 0 &&
+	return extract_date_future(s + from, c->ref, out, &at, NULL) == 0 &&
 	       from + at < until;
 }
 
@@ -1007,8 +1008,9 @@ promise_date(struct ctx *c, const struct hit *h)
 		start = sentence_start(s, len, h->start);
 		if (date_between(c, s, h->start, end, &d) ||
 		    date_between(c, s, start, end, &d) ||
-		    extract_date_after(buf_cstr(&c->fresh), c->promise_cues,
-		                       c->ref, &d) == 0) {
+		    extract_date_after_future(buf_cstr(&c->fresh),
+		                              c->promise_cues, c->ref,
+		                              &d) == 0) {
 			c->out->promise_date = d;
 			return true;
 		}
