@@ -385,6 +385,35 @@ quote_is_dashed(struct quote_span s)
 	return false;
 }
 
+/* Is S a forward's marker: "---------- Forwarded message ---------",
+ * "-------- Message transféré --------", "Begin forwarded message:",
+ * "Début du message réexpédié :"? */
+static bool
+quote_is_forward(struct quote_span s)
+{
+	static const char *const names[] = {
+	    "message transfere", "forwarded message", "message transmis", NULL};
+	size_t lead = 0, trail = 0;
+
+	s = quote_trim(s);
+	if (quote_equal(s, "begin forwarded message :") ||
+	    quote_equal(s, "begin forwarded message:") ||
+	    quote_equal(s, "debut du message reexpedie :") ||
+	    quote_equal(s, "debut du message reexpedie:"))
+		return true;
+	while (lead < s.n && s.p[lead] == '-')
+		lead++;
+	while (trail < s.n - lead && s.p[s.n - 1 - trail] == '-')
+		trail++;
+	if (lead < 2 || trail < 2)
+		return false;
+	s = (struct quote_span){s.p + lead, s.n - lead - trail};
+	for (int i = 0; names[i] != NULL; i++)
+		if (quote_equal(s, names[i]))
+			return true;
+	return false;
+}
+
 /* Is S a line of UNDERSCORES_MIN or more underscores? */
 static bool
 quote_is_underscores(struct quote_span s)
@@ -681,4 +710,56 @@ quote_split(const char *text, struct buf *fresh, struct buf *quoted)
 	quote_drop_disclaimers(fresh, fs.start);
 out:
 	buf_free(&folded);
+}
+
+bool
+quote_forward(const char *quoted, struct buf *from, struct buf *body)
+{
+	struct buf folded = BUF_INIT;
+	struct quote_cursor c;
+	struct quote_line l;
+	bool headers = false, found = false, more;
+	size_t from_start = from->len;
+
+	text_fold(quoted, &folded);
+	if (buf_failed(&folded))
+		goto out;
+	c = (struct quote_cursor){quoted, buf_cstr(&folded)};
+	if (!quote_next_line(&c, &l) ||
+	    !quote_is_forward((struct quote_span){l.f, l.flen}))
+		goto out;
+	while ((more = quote_next_line(&c, &l)) && quote_is_blank(l.f, l.flen))
+		;
+	for (; more; more = quote_next_line(&c, &l)) {
+		struct quote_span f = {l.f, l.flen};
+		enum quote_header h = quote_header_name(f);
+		const char *colon;
+
+		if (h == HEADER_NONE)
+			break;
+		headers = true;
+		if (h == HEADER_FROM && from->len == from_start &&
+		    (colon = memchr(l.o, ':', l.olen)) != NULL) {
+			struct quote_span v = quote_trim((struct quote_span){
+			    colon + 1, l.olen - (size_t)(colon + 1 - l.o)});
+
+			buf_append(from, v.p, v.n);
+		}
+	}
+	if (!headers || from->len == from_start) {
+		from->len = from_start;
+		if (from->data != NULL)
+			from->data[from_start] = '\0';
+		goto out;
+	}
+	while (more && quote_is_blank(l.f, l.flen))
+		more = quote_next_line(&c, &l);
+	for (; more; more = quote_next_line(&c, &l)) {
+		buf_append(body, l.o, l.olen);
+		buf_putc(body, '\n');
+	}
+	found = true;
+out:
+	buf_free(&folded);
+	return found;
 }

@@ -28,6 +28,8 @@
 #ifndef RELANCE_QUOTE_H
 #define RELANCE_QUOTE_H
 
+#include <stdbool.h>
+
 #include "buf.h"
 
 /* quote_split -- append the new text of TEXT (UTF-8, LF line ends) to
@@ -35,5 +37,15 @@
  * to QUOTED; the signature and disclaimers go to neither. Leading '>'
  * markers are removed from quoted lines. */
 void quote_split(const char *text, struct buf *fresh, struct buf *quoted);
+
+/* quote_forward -- when QUOTED (the quoted part quote_split gave) is a
+ * forwarded message ("---------- Forwarded message ---------", "Begin
+ * forwarded message:", "-------- Message transféré --------" then its
+ * header block), append the value of its From: / De : header to FROM and
+ * its text after the header block to BODY, and return true; else false,
+ * FROM and BODY unchanged. A customer who forwards a bank's notice makes
+ * its words theirs; the caller decides whose mail it was (ours, quoted,
+ * must not count). */
+bool quote_forward(const char *quoted, struct buf *from, struct buf *body);
 
 #endif

@@ -1572,10 +1572,64 @@ test_names(void **state)
 	assert_string_equal(classify_signal_name(SIGNAL_INVOICE + 1), "?");
 }
 
+/* ------------------------------------------------------------------ */
+/* Forwards                                                           */
+
+static void
+test_forwarded_bank_notice_is_the_customers_word(void **state)
+{
+	struct mime_message m;
+	struct classify_result r;
+
+	msg_reply(&m, "Virement F2026-0042",
+	          "Voici la confirmation de la banque.\n\n"
+	          "---------- Forwarded message ---------\n"
+	          "De : Banque <notif@banque.example>\n"
+	          "Subject: Votre virement\n\n"
+	          "Votre virement de 1 250,00 EUR a bien été envoyé.\n");
+	run(&m, NULL, &r);
+	assert_string_equal(classify_name(r.class), "remittance");
+	assert_int_equal(r.namounts, 1);
+	assert_int_equal(r.amounts[0], 125000);
+	classify_free(&r);
+	msg_free(&m);
+}
+
+static void
+test_our_reminder_forwarded_back_never_counts(void **state)
+{
+	struct mime_message m;
+	struct classify_result r;
+
+	/* From our mailbox, or carrying our tracking ID: ours. */
+	msg_reply(&m, "TR: Facture F2026-0042",
+	          "Pour info.\n\n"
+	          "-------- Message transféré --------\n"
+	          "De : Exemple SARL <factures@example.com>\n"
+	          "Objet : Facture impayée F2026-0042\n\n"
+	          "Si votre paiement a été envoyé, ignorez ce message.\n");
+	run(&m, NULL, &r);
+	assert_string_equal(classify_name(r.class), "reply");
+	classify_free(&r);
+	msg_free(&m);
+	msg_reply(&m, "TR: Facture F2026-0042",
+	          "Pour info.\n\n"
+	          "-------- Message transféré --------\n"
+	          "De : Claire <claire@ailleurs.example>\n"
+	          "Objet : Facture [Réf. R-7K3Q9WXMT]\n\n"
+	          "Si votre paiement a été envoyé, ignorez ce message.\n");
+	run(&m, NULL, &r);
+	assert_string_equal(classify_name(r.class), "reply");
+	classify_free(&r);
+	msg_free(&m);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_forwarded_bank_notice_is_the_customers_word),
+	    cmocka_unit_test(test_our_reminder_forwarded_back_never_counts),
 	    cmocka_unit_test(test_dsn_failed_is_a_permanent_bounce),
 	    cmocka_unit_test(test_dsn_delayed_is_a_transient_bounce),
 	    cmocka_unit_test(test_dsn_prefers_the_failed_recipient),

@@ -470,6 +470,52 @@ test_what_only_looks_like_a_disclaimer_is_kept(void **state)
 	            "Do not reply to the confidential notice: we paid.\n", "");
 }
 
+/* quote_forward on QUOTED: true with WANT_FROM and WANT_BODY, or false
+ * (WANT_FROM NULL). */
+static void
+check_forward(const char *quoted, const char *want_from, const char *want_body)
+{
+	struct buf from = BUF_INIT, body = BUF_INIT;
+
+	assert_int_equal(quote_forward(quoted, &from, &body),
+	                 want_from != NULL);
+	assert_string_equal(buf_cstr(&from), want_from ? want_from : "");
+	assert_string_equal(buf_cstr(&body), want_body ? want_body : "");
+	buf_free(&from);
+	buf_free(&body);
+}
+
+static void
+test_forwarded_message_gives_its_sender_and_text(void **state)
+{
+	check_forward("---------- Forwarded message ---------\n"
+	              "De : Banque Kobalt <notif@kobalt.example>\n"
+	              "Date: mar. 24 nov. 2026 à 09:31\n"
+	              "Subject: Votre virement a été envoyé\n"
+	              "To: <hugo@gmail.com>\n\n\nBonjour Hugo,\nVotre virement "
+	              "a bien été envoyé.\n",
+	              "Banque Kobalt <notif@kobalt.example>",
+	              "Bonjour Hugo,\nVotre virement a bien été envoyé.\n");
+	check_forward("Begin forwarded message:\n\nFrom: Stripe "
+	              "<receipts@stripe.example>\nSubject: Your receipt\n\n"
+	              "Amount paid\n",
+	              "Stripe <receipts@stripe.example>", "Amount paid\n");
+}
+
+static void
+test_a_reply_or_a_marker_without_headers_is_no_forward(void **state)
+{
+	check_forward("Le lun. 23 nov. 2026 à 10:12, X <x@y.example> a écrit "
+	              ":\nBonjour\n",
+	              NULL, NULL);
+	check_forward("-----Original Message-----\nFrom: X <x@y.example>\n"
+	              "Sent: Monday\n\nHello\n",
+	              NULL, NULL);
+	check_forward("---------- Forwarded message ---------\nBonjour\n", NULL,
+	              NULL);
+	check_forward("", NULL, NULL);
+}
+
 static void
 test_crlf_line_ends_are_tolerated(void **state)
 {
@@ -563,6 +609,9 @@ main(void)
 	    cmocka_unit_test(
 	        test_boilerplate_and_the_paragraph_it_runs_into_are_dropped),
 	    cmocka_unit_test(test_what_only_looks_like_a_disclaimer_is_kept),
+	    cmocka_unit_test(test_forwarded_message_gives_its_sender_and_text),
+	    cmocka_unit_test(
+	        test_a_reply_or_a_marker_without_headers_is_no_forward),
 	    cmocka_unit_test(test_crlf_line_ends_are_tolerated),
 	    cmocka_unit_test(test_invalid_utf8_passes_through),
 	    cmocka_unit_test(test_appends_to_what_the_buffers_hold),
