@@ -830,9 +830,23 @@ test_promise_end_of_month_and_english_dates(void **state)
 
 	msg_reply(&m, "RE: Facture", "Le règlement sera fait fin du mois.\n");
 	run(&m, NULL, &r);
-	assert_class(&r, CLASSIFY_PROMISE, "fr keyword promise", "fin du mois",
-	             "fr");
+	assert_class(&r, CLASSIFY_PROMISE, "fr pattern promise",
+	             "règlement sera fait fin du mois", "fr");
 	assert_date(r.promise_date, 2026, 11, 30);
+	classify_free(&r);
+	msg_free(&m);
+	/* A time alone, without a word of paying, promises nothing. */
+	msg_reply(&m, "RE: Facture F2026-0042",
+	          "Je suis en déplacement jusqu'à la fin du mois, je "
+	          "regarde à mon retour.\n");
+	run(&m, NULL, &r);
+	assert_int_equal(r.class, CLASSIFY_REPLY);
+	classify_free(&r);
+	msg_free(&m);
+	msg_reply(&m, "RE: Unpaid invoice F2026-0042",
+	          "I'm away until the end of next week, I'll check then.\n");
+	run(&m, NULL, &r);
+	assert_int_equal(r.class, CLASSIFY_REPLY);
 	classify_free(&r);
 	msg_free(&m);
 	msg_reply(&m, "RE: Unpaid invoice",
