@@ -462,14 +462,15 @@ sentence_start(const char *s, size_t len, size_t at)
 	return stop;
 }
 
-/* A date stated in S from FROM that starts before UNTIL. */
+/* A date stated in S from FROM that starts before UNTIL, looked forward
+ * to (a promise's: extract_date_future). */
 static bool
 date_between(struct ctx *c, const char *s, size_t from, size_t until,
              struct date *out)
 {
 	size_t at;
 
-	return extract_date(s + from, c->ref, out, &at, NULL) == 0 &&
+	return extract_date_future(s + from, c->ref, out, &at, NULL) == 0 &&
 	       from + at < until;
 }
 
@@ -1007,8 +1008,9 @@ promise_date(struct ctx *c, const struct hit *h)
 		start = sentence_start(s, len, h->start);
 		if (date_between(c, s, h->start, end, &d) ||
 		    date_between(c, s, start, end, &d) ||
-		    extract_date_after(buf_cstr(&c->fresh), c->promise_cues,
-		                       c->ref, &d) == 0) {
+		    extract_date_after_future(buf_cstr(&c->fresh),
+		                              c->promise_cues, c->ref,
+		                              &d) == 0) {
 			c->out->promise_date = d;
 			return true;
 		}
@@ -1067,6 +1069,65 @@ decide_signals(struct ctx *c)
 	c->nomem |= buf_failed(&rule);
 	evidence(c, buf_cstr(&rule), s->value, strlen(s->value), NULL);
 	buf_free(&rule);
+}
+
+/* ------------------------------------------------------------------ */
+/* Forwards                                                           */
+
+/* The address in a From value: between '<' and '>', else the value. */
+static void
+from_address(const char *v, struct buf *out)
+{
+	const char *lt = strrchr(v, '<'), *gt;
+
+	if (lt != NULL && (gt = strchr(lt, '>')) != NULL) {
+		buf_append(out, lt + 1, (size_t)(gt - lt - 1));
+		return;
+	}
+	v += strspn(v, " \t");
+	buf_append(out, v, strcspn(v, " \t"));
+}
+
+/*
+ * A customer who forwards a third party's mail (the bank's "Votre virement
+ * a été envoyé", a payment system's receipt) with a line of their own
+ * makes its words theirs: its new text joins the customer's. Not when it
+ * was ours (sent from one of our mailboxes, or carrying a tracking ID):
+ * our reminder, forwarded back, must never count.
+ */
+static void
+forwarded_content(struct ctx *c)
+{
+	struct buf from = BUF_INIT, addr = BUF_INIT, body = BUF_INIT,
+	           fresh = BUF_INIT, quoted = BUF_INIT;
+	struct strlist ids = STRLIST_INIT;
+	bool ours = false;
+
+	if (!quote_forward(buf_cstr(&c->quoted), &from, &body))
+		goto out;
+	from_address(buf_cstr(&from), &addr);
+	for (size_t k = 0; c->o->mailboxes != NULL && k < c->o->mailboxes->n;
+	     k++)
+		ours =
+		    ours || our_mailbox(buf_cstr(&addr), c->o->mailboxes->v[k]);
+	if (ours || track_find(buf_cstr(&c->quoted), &ids) > 0)
+		goto out;
+	quote_split(buf_cstr(&body), &fresh, &quoted);
+	if (fresh.len > 0) {
+		if (c->fresh.len > 0)
+			buf_putc(&c->fresh, '\n');
+		buf_append(&c->fresh, fresh.data, fresh.len);
+	}
+out:
+	c->nomem |= buf_failed(&from) || buf_failed(&addr) ||
+	            buf_failed(&body) || buf_failed(&fresh) ||
+	            buf_failed(&quoted);
+	strlist_clear(&ids);
+	buf_free(&from);
+	buf_free(&addr);
+	buf_free(&body);
+	buf_free(&fresh);
+	buf_free(&quoted);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1247,6 +1308,8 @@ classify_message(const struct mime_message *m, const struct policy *p,
 	quote_split(body, &c.fresh, &c.quoted);
 	if (buf_failed(&c.fresh) || buf_failed(&c.quoted))
 		c.nomem = true;
+	if (!c.nomem)
+		forwarded_content(&c);
 	ctext_init(&c, &c.subject, m->subject != NULL ? m->subject : "");
 	ctext_init(&c, &c.body, body);
 	ctext_init(&c, &c.news, buf_cstr(&c.fresh));

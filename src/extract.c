@@ -29,6 +29,7 @@
 #define MAX_IN_DAYS    365 /* "dans N jours": N at most */
 #define AMOUNT_CHARS   48  /* longest amount, "1 234 567 890 123,45" */
 #define YEARLESS_TRIES 9   /* years to try for "29/02" without a year */
+#define NEAR_DAYS      120 /* "near future" for a promised date */
 
 /* The folded text, and where each of its bytes came from. */
 struct ftext {
@@ -37,6 +38,7 @@ struct ftext {
 	size_t n;         /* bytes in f */
 	size_t *map;      /* n + 1 offsets into orig; map[n] is its length */
 	struct buf fb;
+	bool future; /* a date looked forward to: see near_reading */
 };
 
 /* A date found at [start, end) of the folded text. */
@@ -101,7 +103,7 @@ ftext_init(struct ftext *t, const char *text)
 	size_t len = strlen(text), i = 0;
 	const unsigned char *p = (const unsigned char *)text;
 
-	*t = (struct ftext){text, NULL, 0, NULL, BUF_INIT};
+	*t = (struct ftext){text, NULL, 0, NULL, BUF_INIT, false};
 	if (len >= SIZE_MAX / sizeof(size_t))
 		return -1;
 	t->map = malloc((len + 1) * sizeof(size_t));
@@ -505,6 +507,38 @@ year_after(const struct ftext *t, size_t i, size_t *end)
 
 /* ---- matchers: each tries one form of date at I ---- */
 
+/* Does D fall within NEAR_DAYS days on or after REF? */
+static bool
+near_future(struct date d, struct date ref)
+{
+	long k = date_diff(d, ref);
+
+	return k >= 0 && k <= NEAR_DAYS;
+}
+
+/*
+ * A numeric date A/B read day first gave *D. In a date looked forward to
+ * (T->future), when B/A is a valid date too, read month first, it is
+ * taken instead if only it falls in the near future: "12/10" promised on
+ * 23 November 2026 by an American is 10 December, not 12 October 2027;
+ * "05/01" stays 5 January. YEAR is 0 for a date without one.
+ */
+static void
+near_reading(const struct ftext *t, int a, int b, int year, struct date ref,
+             struct date *d)
+{
+	struct date alt;
+
+	if (!t->future || a == b || a > 12 || b > 12)
+		return;
+	if (year != 0)
+		alt = (struct date){year, a, b};
+	else if (!yearless(b, a, ref, &alt))
+		return;
+	if (date_valid(alt) && near_future(alt, ref) && !near_future(*d, ref))
+		*d = alt;
+}
+
 /* "15/12/2026", "15/12/26", "15/12", "15.12.2026", "15-12-2026",
  * "2026-12-15". */
 static enum found
@@ -543,11 +577,38 @@ match_numeric(const struct ftext *t, size_t i, struct date ref, struct match *m)
 		d = (struct date){nc == 2 ? 2000 + c : c, b, a};
 		if (!date_valid(d))
 			return FOUND_NONE;
+		near_reading(t, a, b, d.year, ref, &d);
 		m->d = d;
 		m->end = l;
 		return FOUND_DATE;
 	}
 	if (sep != '/' || !number_end_ok(t, k) || !yearless(a, b, ref, &m->d))
+		return FOUND_NONE;
+	near_reading(t, a, b, 0, ref, &m->d);
+	m->end = k;
+	return FOUND_DATE;
+}
+
+/* "04-Dec-2026", "4-dec-26", "04-Dec" (payment portals, ERPs). */
+static enum found
+match_dashed_month(const struct ftext *t, size_t i, struct date ref,
+                   struct match *m)
+{
+	int day, month, year, n;
+	size_t j, k, l;
+
+	if (!number_start_ok(t, i) || (n = digits(t, i, &day, &j)) < 1 ||
+	    n > 2 || t->f[j] != '-' || (month = month_at(t, j + 1, &k)) == 0)
+		return FOUND_NONE;
+	if (t->f[k] == '-' && is_digit(t->f[k + 1])) {
+		n = digits(t, k + 1, &year, &l);
+		if ((n != 2 && n != 4) || !number_end_ok(t, l))
+			return FOUND_NONE;
+		m->d = (struct date){n == 2 ? 2000 + year : year, month, day};
+		m->end = l;
+		return date_valid(m->d) ? FOUND_DATE : FOUND_NONE;
+	}
+	if (!number_end_ok(t, k) || !yearless(day, month, ref, &m->d))
 		return FOUND_NONE;
 	m->end = k;
 	return FOUND_DATE;
@@ -949,7 +1010,8 @@ match_at(const struct ftext *t, size_t i, struct date ref, struct match *m)
 	enum found r;
 
 	if (is_digit(t->f[i])) {
-		if (match_numeric(t, i, ref, m) == FOUND_DATE)
+		if (match_numeric(t, i, ref, m) == FOUND_DATE ||
+		    match_dashed_month(t, i, ref, m) == FOUND_DATE)
 			return FOUND_DATE;
 		return match_day_month(t, i, ref, m);
 	}
@@ -985,9 +1047,10 @@ scan(const struct ftext *t, size_t from, size_t to, struct date ref,
 	return false;
 }
 
-int
-extract_date(const char *text, struct date ref, struct date *out, size_t *at,
-             size_t *len)
+/* extract_date, for a date looked forward to when FUTURE. */
+static int
+first_date(const char *text, struct date ref, bool future, struct date *out,
+           size_t *at, size_t *len)
 {
 	struct ftext t;
 	struct match m;
@@ -996,6 +1059,7 @@ extract_date(const char *text, struct date ref, struct date *out, size_t *at,
 
 	if (!date_valid(ref) || ftext_init(&t, text) < 0)
 		return -1;
+	t.future = future;
 	if (scan(&t, 0, t.n, ref, &m, &i)) {
 		*out = m.d;
 		if (at != NULL)
@@ -1072,8 +1136,23 @@ cue_at(const struct ftext *t, size_t i, const char *const *cues, size_t *end)
 }
 
 int
-extract_date_after(const char *text, const char *const *cues, struct date ref,
-                   struct date *out)
+extract_date(const char *text, struct date ref, struct date *out, size_t *at,
+             size_t *len)
+{
+	return first_date(text, ref, false, out, at, len);
+}
+
+int
+extract_date_future(const char *text, struct date ref, struct date *out,
+                    size_t *at, size_t *len)
+{
+	return first_date(text, ref, true, out, at, len);
+}
+
+/* extract_date_after, for a date looked forward to when FUTURE. */
+static int
+date_after(const char *text, const char *const *cues, struct date ref,
+           bool future, struct date *out)
 {
 	struct ftext t;
 	struct match m;
@@ -1082,6 +1161,7 @@ extract_date_after(const char *text, const char *const *cues, struct date ref,
 
 	if (!date_valid(ref) || ftext_init(&t, text) < 0)
 		return -1;
+	t.future = future;
 	for (size_t i = 0; i < t.n && rc < 0; i++) {
 		if (!word_start(&t, i) || !cue_at(&t, i, cues, &end) ||
 		    end <= done)
@@ -1097,6 +1177,20 @@ extract_date_after(const char *text, const char *const *cues, struct date ref,
 	}
 	ftext_free(&t);
 	return rc;
+}
+
+int
+extract_date_after(const char *text, const char *const *cues, struct date ref,
+                   struct date *out)
+{
+	return date_after(text, cues, ref, false, out);
+}
+
+int
+extract_date_after_future(const char *text, const char *const *cues,
+                          struct date ref, struct date *out)
+{
+	return date_after(text, cues, ref, true, out);
 }
 
 /* ---- amounts ---- */

@@ -17,7 +17,8 @@
 
 /* extract_date -- the first date stated in TEXT, resolved against REF:
  * "15/12/2026", "15/12", "2026-12-15", "le 15 décembre", "15 déc.",
- * "December 15", "15th December", "Dec 15, 2026", "vendredi" / "Friday"
+ * "December 15", "15th December", "Dec 15, 2026", "04-Dec-2026",
+ * "vendredi" / "Friday"
  * (the next such day after REF), "demain" / "tomorrow", "la semaine
  * prochaine" / "next week" (Monday of next week), "fin du mois" / "end of
  * (the) month" / "by end of month" (last day of REF's month, or of the
@@ -29,12 +30,26 @@
 int extract_date(const char *text, struct date ref, struct date *out,
 		 size_t *at, size_t *len);
 
+/* extract_date_future -- like extract_date, for a date the writer looks
+ * forward to (a promised payment): a numeric date that reads as a valid
+ * date both day first and month first ("12/10", "05/01/2027") is read
+ * month first when only that reading falls within 120 days on or after
+ * REF (an American's "12/10" written in November is 10 December), else
+ * day first as always. */
+int extract_date_future(const char *text, struct date ref, struct date *out,
+			size_t *at, size_t *len);
+
 /* extract_date_after -- like extract_date, but only the first date found
  * after one of the CUES (NULL-terminated phrases, folded: lower case, no
  * accents) within the same sentence: e.g. cues {"de retour", "back on",
  * "jusqu'au", "until", NULL} for an out-of-office return date. */
 int extract_date_after(const char *text, const char *const *cues,
 		       struct date ref, struct date *out);
+
+/* extract_date_after_future -- extract_date_after, reading numeric dates
+ * as extract_date_future does. */
+int extract_date_after_future(const char *text, const char *const *cues,
+			      struct date ref, struct date *out);
 
 /* extract_amounts -- the amounts of money stated in TEXT, in minor units
  * of two decimals ("1 234,56 €", "EUR 1,234.56", "1234.56 euros",

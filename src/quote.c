@@ -27,6 +27,7 @@
 #define ATTRIBUTION_MAX_BYTES 400 /* longer is prose, not a client's line */
 #define MOBILE_SIG_MAX_BYTES  80
 #define UNDERSCORES_MIN       20 /* Outlook writes 32 */
+#define DISCLAIMER_MARKS      2  /* typical phrases that make one */
 
 /* QUOTE_INTERLEAVED: a bottom-posted or interleaved reply: the customer
  * wrote nothing above an attribution that '>' lines follow, so the lines
@@ -384,6 +385,35 @@ quote_is_dashed(struct quote_span s)
 	return false;
 }
 
+/* Is S a forward's marker: "---------- Forwarded message ---------",
+ * "-------- Message transféré --------", "Begin forwarded message:",
+ * "Début du message réexpédié :"? */
+static bool
+quote_is_forward(struct quote_span s)
+{
+	static const char *const names[] = {
+	    "message transfere", "forwarded message", "message transmis", NULL};
+	size_t lead = 0, trail = 0;
+
+	s = quote_trim(s);
+	if (quote_equal(s, "begin forwarded message :") ||
+	    quote_equal(s, "begin forwarded message:") ||
+	    quote_equal(s, "debut du message reexpedie :") ||
+	    quote_equal(s, "debut du message reexpedie:"))
+		return true;
+	while (lead < s.n && s.p[lead] == '-')
+		lead++;
+	while (trail < s.n - lead && s.p[s.n - 1 - trail] == '-')
+		trail++;
+	if (lead < 2 || trail < 2)
+		return false;
+	s = (struct quote_span){s.p + lead, s.n - lead - trail};
+	for (int i = 0; names[i] != NULL; i++)
+		if (quote_equal(s, names[i]))
+			return true;
+	return false;
+}
+
 /* Is S a line of UNDERSCORES_MIN or more underscores? */
 static bool
 quote_is_underscores(struct quote_span s)
@@ -516,6 +546,130 @@ quote_opens_bottom_post(const struct quote_line *l, struct quote_cursor c,
 	       quote_is_attribution(l, c) && quote_next_is_marked(c);
 }
 
+/* How many phrases typical of a legal disclaimer or of a system's
+ * boilerplate the folded paragraph S holds (line ends read as blanks). */
+static int
+quote_disclaimer_marks(struct quote_span s)
+{
+	/* Folded; matched at a word start, a ' ' standing for blanks and a
+	 * '\'' for either apostrophe (quote_prefix). */
+	static const char *const marks[] = {"confidentiel",
+	                                    "destinataire",
+	                                    "par erreur",
+	                                    "diffusion",
+	                                    "non autorise",
+	                                    "interdit",
+	                                    "tenue responsable",
+	                                    "tenu responsable",
+	                                    "integrite de ce message",
+	                                    "imprime",
+	                                    "environnement",
+	                                    "ne pas repondre",
+	                                    "ne pas y repondre",
+	                                    "ne repondez pas",
+	                                    "automatiquement",
+	                                    "confidential",
+	                                    "intended recipient",
+	                                    "intended solely",
+	                                    "intended only",
+	                                    "if you have received this",
+	                                    "in error",
+	                                    "unauthori",
+	                                    "prohibited",
+	                                    "disclaimer",
+	                                    "privileged",
+	                                    "virus",
+	                                    "do not reply",
+	                                    "not monitored",
+	                                    "automatically generated",
+	                                    "generated automatically",
+	                                    "environment",
+	                                    "before printing",
+	                                    "before you print",
+	                                    "notify the sender",
+	                                    "liability",
+	                                    NULL};
+	int n = 0;
+
+	for (int k = 0; marks[k] != NULL; k++)
+		for (size_t i = 0; i < s.n; i++) {
+			struct quote_span at = {s.p + i, s.n - i};
+
+			if ((i == 0 || !isalnum((unsigned char)s.p[i - 1])) &&
+			    quote_prefix(at, marks[k], NULL)) {
+				n++;
+				break;
+			}
+		}
+	return n;
+}
+
+/*
+ * Drop the disclaimers from the new text, FRESH from byte START on: a
+ * paragraph (lines between blank lines) other than the first that holds
+ * DISCLAIMER_MARKS or more of the typical phrases, and after it every
+ * paragraph that still holds one ("Tout litige ..." on its own). Outlook
+ * puts them under the signature without a "-- ", and their "litige",
+ * "paiement", "dispute" are not the customer's words.
+ */
+static void
+quote_drop_disclaimers(struct buf *fresh, size_t start)
+{
+	struct buf kept = BUF_INIT, folded = BUF_INIT, mark = BUF_INIT;
+	const char *p, *end, *next;
+	bool first = true, dropping = false, dropped = false;
+
+	if (fresh->failed || fresh->len <= start)
+		return;
+	p = fresh->data + start;
+	end = fresh->data + fresh->len;
+	for (; p < end; p = next) {
+		const char *sep = strstr(p, "\n\n");
+		size_t n =
+		    sep != NULL ? (size_t)(sep - p) + 1 : (size_t)(end - p);
+		int marks;
+
+		next = sep != NULL ? sep + 2 : end;
+		buf_reset(&folded);
+		buf_append(&folded, p, n);
+		if (buf_failed(&folded))
+			break;
+		for (size_t i = 0; i < folded.len; i++)
+			if (folded.data[i] == '\n')
+				folded.data[i] = ' ';
+		text_fold(buf_cstr(&folded), &mark);
+		marks = buf_failed(&mark)
+		            ? 0
+		            : quote_disclaimer_marks((struct quote_span){
+		                  buf_cstr(&mark), mark.len});
+		buf_reset(&mark);
+		if (quote_is_blank(p, n - (p[n - 1] == '\n'))) {
+			if (!dropping)
+				buf_append(&kept, p, n);
+			continue;
+		}
+		if (!first &&
+		    (marks >= DISCLAIMER_MARKS || (dropping && marks > 0))) {
+			dropping = dropped = true;
+			continue;
+		}
+		dropping = false;
+		if (kept.len > 0)
+			buf_putc(&kept, '\n');
+		buf_append(&kept, p, n);
+		first = false;
+	}
+	if (dropped && !buf_failed(&kept) && !buf_failed(&folded)) {
+		fresh->len = start;
+		buf_append(fresh, buf_cstr(&kept), kept.len);
+		if (fresh->data != NULL)
+			fresh->data[fresh->len] = '\0';
+	}
+	buf_free(&kept);
+	buf_free(&folded);
+	buf_free(&mark);
+}
+
 void
 quote_split(const char *text, struct buf *fresh, struct buf *quoted)
 {
@@ -553,6 +707,59 @@ quote_split(const char *text, struct buf *fresh, struct buf *quoted)
 		else if (!quote_is_mobile_signature(&l))
 			quote_put(&fs, l.o, l.olen);
 	}
+	quote_drop_disclaimers(fresh, fs.start);
 out:
 	buf_free(&folded);
+}
+
+bool
+quote_forward(const char *quoted, struct buf *from, struct buf *body)
+{
+	struct buf folded = BUF_INIT;
+	struct quote_cursor c;
+	struct quote_line l;
+	bool headers = false, found = false, more;
+	size_t from_start = from->len;
+
+	text_fold(quoted, &folded);
+	if (buf_failed(&folded))
+		goto out;
+	c = (struct quote_cursor){quoted, buf_cstr(&folded)};
+	if (!quote_next_line(&c, &l) ||
+	    !quote_is_forward((struct quote_span){l.f, l.flen}))
+		goto out;
+	while ((more = quote_next_line(&c, &l)) && quote_is_blank(l.f, l.flen))
+		;
+	for (; more; more = quote_next_line(&c, &l)) {
+		struct quote_span f = {l.f, l.flen};
+		enum quote_header h = quote_header_name(f);
+		const char *colon;
+
+		if (h == HEADER_NONE)
+			break;
+		headers = true;
+		if (h == HEADER_FROM && from->len == from_start &&
+		    (colon = memchr(l.o, ':', l.olen)) != NULL) {
+			struct quote_span v = quote_trim((struct quote_span){
+			    colon + 1, l.olen - (size_t)(colon + 1 - l.o)});
+
+			buf_append(from, v.p, v.n);
+		}
+	}
+	if (!headers || from->len == from_start) {
+		from->len = from_start;
+		if (from->data != NULL)
+			from->data[from_start] = '\0';
+		goto out;
+	}
+	while (more && quote_is_blank(l.f, l.flen))
+		more = quote_next_line(&c, &l);
+	for (; more; more = quote_next_line(&c, &l)) {
+		buf_append(body, l.o, l.olen);
+		buf_putc(body, '\n');
+	}
+	found = true;
+out:
+	buf_free(&folded);
+	return found;
 }

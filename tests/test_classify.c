@@ -830,9 +830,23 @@ test_promise_end_of_month_and_english_dates(void **state)
 
 	msg_reply(&m, "RE: Facture", "Le règlement sera fait fin du mois.\n");
 	run(&m, NULL, &r);
-	assert_class(&r, CLASSIFY_PROMISE, "fr keyword promise", "fin du mois",
-	             "fr");
+	assert_class(&r, CLASSIFY_PROMISE, "fr pattern promise",
+	             "règlement sera fait fin du mois", "fr");
 	assert_date(r.promise_date, 2026, 11, 30);
+	classify_free(&r);
+	msg_free(&m);
+	/* A time alone, without a word of paying, promises nothing. */
+	msg_reply(&m, "RE: Facture F2026-0042",
+	          "Je suis en déplacement jusqu'à la fin du mois, je "
+	          "regarde à mon retour.\n");
+	run(&m, NULL, &r);
+	assert_int_equal(r.class, CLASSIFY_REPLY);
+	classify_free(&r);
+	msg_free(&m);
+	msg_reply(&m, "RE: Unpaid invoice F2026-0042",
+	          "I'm away until the end of next week, I'll check then.\n");
+	run(&m, NULL, &r);
+	assert_int_equal(r.class, CLASSIFY_REPLY);
 	classify_free(&r);
 	msg_free(&m);
 	msg_reply(&m, "RE: Unpaid invoice",
@@ -1572,10 +1586,64 @@ test_names(void **state)
 	assert_string_equal(classify_signal_name(SIGNAL_INVOICE + 1), "?");
 }
 
+/* ------------------------------------------------------------------ */
+/* Forwards                                                           */
+
+static void
+test_forwarded_bank_notice_is_the_customers_word(void **state)
+{
+	struct mime_message m;
+	struct classify_result r;
+
+	msg_reply(&m, "Virement F2026-0042",
+	          "Voici la confirmation de la banque.\n\n"
+	          "---------- Forwarded message ---------\n"
+	          "De : Banque <notif@banque.example>\n"
+	          "Subject: Votre virement\n\n"
+	          "Votre virement de 1 250,00 EUR a bien été envoyé.\n");
+	run(&m, NULL, &r);
+	assert_string_equal(classify_name(r.class), "remittance");
+	assert_int_equal(r.namounts, 1);
+	assert_int_equal(r.amounts[0], 125000);
+	classify_free(&r);
+	msg_free(&m);
+}
+
+static void
+test_our_reminder_forwarded_back_never_counts(void **state)
+{
+	struct mime_message m;
+	struct classify_result r;
+
+	/* From our mailbox, or carrying our tracking ID: ours. */
+	msg_reply(&m, "TR: Facture F2026-0042",
+	          "Pour info.\n\n"
+	          "-------- Message transféré --------\n"
+	          "De : Exemple SARL <factures@example.com>\n"
+	          "Objet : Facture impayée F2026-0042\n\n"
+	          "Si votre paiement a été envoyé, ignorez ce message.\n");
+	run(&m, NULL, &r);
+	assert_string_equal(classify_name(r.class), "reply");
+	classify_free(&r);
+	msg_free(&m);
+	msg_reply(&m, "TR: Facture F2026-0042",
+	          "Pour info.\n\n"
+	          "-------- Message transféré --------\n"
+	          "De : Claire <claire@ailleurs.example>\n"
+	          "Objet : Facture [Réf. R-7K3Q9WXMT]\n\n"
+	          "Si votre paiement a été envoyé, ignorez ce message.\n");
+	run(&m, NULL, &r);
+	assert_string_equal(classify_name(r.class), "reply");
+	classify_free(&r);
+	msg_free(&m);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_forwarded_bank_notice_is_the_customers_word),
+	    cmocka_unit_test(test_our_reminder_forwarded_back_never_counts),
 	    cmocka_unit_test(test_dsn_failed_is_a_permanent_bounce),
 	    cmocka_unit_test(test_dsn_delayed_is_a_transient_bounce),
 	    cmocka_unit_test(test_dsn_prefers_the_failed_recipient),

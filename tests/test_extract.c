@@ -68,6 +68,67 @@ test_numeric_dates_are_day_first(void **state)
 	assert_string_equal(date_of("le 12/03/2027"), "2027-03-12");
 }
 
+/* The date looked forward to in TEXT (extract_date_future), or "none". */
+static const char *
+future_of(const char *text)
+{
+	static char out[11];
+	struct date d;
+
+	if (extract_date_future(text, REF, &d, NULL, NULL) < 0)
+		return "none";
+	date_format(d, out);
+	return out;
+}
+
+static void
+test_future_date_prefers_the_near_reading(void **state)
+{
+	/* Both readings valid, only month first near: an American's. */
+	assert_string_equal(future_of("payment run on 12/10"), "2026-12-10");
+	assert_string_equal(future_of("on 12/10/2026"), "2026-12-10");
+	assert_string_equal(date_of("on 12/10"), "2027-10-12");
+	/* Day first near (or both near): day first, as always. */
+	assert_string_equal(future_of("le 10/12"), "2026-12-10");
+	assert_string_equal(future_of("le 05/01"), "2027-01-05");
+	assert_string_equal(future_of("le 02/12"), "2026-12-02");
+	/* Only one reading valid, or neither near: day first. */
+	assert_string_equal(future_of("le 15/12"), "2026-12-15");
+	assert_string_equal(future_of("le 11/06"), "2027-06-11");
+	assert_string_equal(future_of("le 10/10"), "2027-10-10");
+	assert_string_equal(future_of("rien"), "none");
+}
+
+static void
+test_future_date_after_a_cue(void **state)
+{
+	static const char *const cues[] = {"payment run on", NULL};
+	struct date d;
+	char got[11];
+
+	assert_int_equal(extract_date_after_future("Our payment run on 12/10.",
+	                                           cues, REF, &d),
+	                 0);
+	date_format(d, got);
+	assert_string_equal(got, "2026-12-10");
+	assert_int_equal(
+	    extract_date_after("Our payment run on 12/10.", cues, REF, &d), 0);
+	date_format(d, got);
+	assert_string_equal(got, "2027-10-12");
+}
+
+static void
+test_day_dash_month_abbreviation(void **state)
+{
+	assert_string_equal(date_of("Scheduled payment date: 04-Dec-2026"),
+	                    "2026-12-04");
+	assert_string_equal(date_of("due 4-jan-27"), "2027-01-04");
+	assert_string_equal(date_of("due 15-Sep"), "2027-09-15");
+	check_span("Date: 04-Dec-2026.", "2026-12-04", "04-Dec-2026");
+	assert_string_equal(date_of("ref 04-Dec-2026X"), "none");
+	assert_string_equal(date_of("31-Feb-2026"), "none");
+}
+
 static void
 test_two_digit_year_is_this_century(void **state)
 {
@@ -817,6 +878,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_numeric_dates_are_day_first),
+	    cmocka_unit_test(test_future_date_prefers_the_near_reading),
+	    cmocka_unit_test(test_future_date_after_a_cue),
+	    cmocka_unit_test(test_day_dash_month_abbreviation),
 	    cmocka_unit_test(test_two_digit_year_is_this_century),
 	    cmocka_unit_test(test_iso_and_dotted_and_dashed_dates),
 	    cmocka_unit_test(

@@ -423,6 +423,100 @@ test_sentence_starting_like_a_mobile_signature_is_kept(void **state)
 }
 
 static void
+test_disclaimer_under_the_signature_is_dropped(void **state)
+{
+	check_split("Bonjour,\n\nBien reçu, je transmets au service "
+	            "comptable.\n\nCordialement,\nSophie\n\n"
+	            "Ce message et ses pièces jointes sont confidentiels et "
+	            "établis à l’attention exclusive de leurs\n"
+	            "destinataires. Tout litige relève du Tribunal de "
+	            "commerce.\n\n"
+	            "De : Exemple SARL <factures@example.com>\n"
+	            "Envoyé : lundi 23 novembre 2026 10:12\n"
+	            "Objet : Facture\n\nBonjour,\n",
+	            "Bonjour,\n\nBien reçu, je transmets au service "
+	            "comptable.\n\nCordialement,\nSophie\n",
+	            "De : Exemple SARL <factures@example.com>\n"
+	            "Envoyé : lundi 23 novembre 2026 10:12\n"
+	            "Objet : Facture\n\nBonjour,\n");
+	check_split("Payment sent today.\n\nJohn\n\n"
+	            "This email is CONFIDENTIAL and intended solely for the "
+	            "addressee.\n\nNothing after it.\n",
+	            "Payment sent today.\n\nJohn\n\nNothing after it.\n", "");
+}
+
+static void
+test_boilerplate_and_the_paragraph_it_runs_into_are_dropped(void **state)
+{
+	/* Two phrases make a disclaimer; after it, one is enough. */
+	check_split("AVIS DE VIREMENT\n\nMontant 4 356,00 EUR\n\n"
+	            "Ce message vous est adressé automatiquement. Merci de ne "
+	            "pas y répondre.\n\n"
+	            "Pour toute réclamation, adressez-vous au donneur "
+	            "d’ordre. Document confidentiel.\n",
+	            "AVIS DE VIREMENT\n\nMontant 4 356,00 EUR\n", "");
+}
+
+static void
+test_what_only_looks_like_a_disclaimer_is_kept(void **state)
+{
+	/* One phrase is not a disclaimer; the first paragraph never is. */
+	check_split("Bonjour,\n\nLe destinataire de la facture a changé : "
+	            "merci de la renvoyer à compta@x.example.\n",
+	            "Bonjour,\n\nLe destinataire de la facture a changé : "
+	            "merci de la renvoyer à compta@x.example.\n",
+	            "");
+	check_split("Do not reply to the confidential notice: we paid.\n",
+	            "Do not reply to the confidential notice: we paid.\n", "");
+}
+
+/* quote_forward on QUOTED: true with WANT_FROM and WANT_BODY, or false
+ * (WANT_FROM NULL). */
+static void
+check_forward(const char *quoted, const char *want_from, const char *want_body)
+{
+	struct buf from = BUF_INIT, body = BUF_INIT;
+
+	assert_int_equal(quote_forward(quoted, &from, &body),
+	                 want_from != NULL);
+	assert_string_equal(buf_cstr(&from), want_from ? want_from : "");
+	assert_string_equal(buf_cstr(&body), want_body ? want_body : "");
+	buf_free(&from);
+	buf_free(&body);
+}
+
+static void
+test_forwarded_message_gives_its_sender_and_text(void **state)
+{
+	check_forward("---------- Forwarded message ---------\n"
+	              "De : Banque Kobalt <notif@kobalt.example>\n"
+	              "Date: mar. 24 nov. 2026 à 09:31\n"
+	              "Subject: Votre virement a été envoyé\n"
+	              "To: <hugo@gmail.com>\n\n\nBonjour Hugo,\nVotre virement "
+	              "a bien été envoyé.\n",
+	              "Banque Kobalt <notif@kobalt.example>",
+	              "Bonjour Hugo,\nVotre virement a bien été envoyé.\n");
+	check_forward("Begin forwarded message:\n\nFrom: Stripe "
+	              "<receipts@stripe.example>\nSubject: Your receipt\n\n"
+	              "Amount paid\n",
+	              "Stripe <receipts@stripe.example>", "Amount paid\n");
+}
+
+static void
+test_a_reply_or_a_marker_without_headers_is_no_forward(void **state)
+{
+	check_forward("Le lun. 23 nov. 2026 à 10:12, X <x@y.example> a écrit "
+	              ":\nBonjour\n",
+	              NULL, NULL);
+	check_forward("-----Original Message-----\nFrom: X <x@y.example>\n"
+	              "Sent: Monday\n\nHello\n",
+	              NULL, NULL);
+	check_forward("---------- Forwarded message ---------\nBonjour\n", NULL,
+	              NULL);
+	check_forward("", NULL, NULL);
+}
+
+static void
 test_crlf_line_ends_are_tolerated(void **state)
 {
 	check_split("Réglé.\r\n\r\nFrom: A\r\nSent: B\r\n> x\r\n", "Réglé.\n",
@@ -511,6 +605,13 @@ main(void)
 	    cmocka_unit_test(test_mobile_signatures_are_dropped),
 	    cmocka_unit_test(
 	        test_sentence_starting_like_a_mobile_signature_is_kept),
+	    cmocka_unit_test(test_disclaimer_under_the_signature_is_dropped),
+	    cmocka_unit_test(
+	        test_boilerplate_and_the_paragraph_it_runs_into_are_dropped),
+	    cmocka_unit_test(test_what_only_looks_like_a_disclaimer_is_kept),
+	    cmocka_unit_test(test_forwarded_message_gives_its_sender_and_text),
+	    cmocka_unit_test(
+	        test_a_reply_or_a_marker_without_headers_is_no_forward),
 	    cmocka_unit_test(test_crlf_line_ends_are_tolerated),
 	    cmocka_unit_test(test_invalid_utf8_passes_through),
 	    cmocka_unit_test(test_appends_to_what_the_buffers_hold),

@@ -6,9 +6,10 @@
  * The input becomes a C string (cut at its first NUL), as the callers pass
  * one. The reference day is taken from the first two bytes, so the corpus
  * steers it across months and years. Besides "no crash, no leak", checks
- * what callers rely on: neither part of a split is longer than the text
- * plus one newline per line, a date found is a real day inside the text,
- * and no more amounts come back than asked for.
+ * what callers rely on: neither part of a split (nor of a forward) is
+ * longer than the text plus one newline per line, a forward has a
+ * sender and leaves nothing behind when there is none, a date found is a real
+ * day inside the text, and no more amounts come back than asked for.
  */
 #include "config.h"
 
@@ -35,6 +36,13 @@ fuzz_split(const char *text, size_t len)
 		abort();
 	buf_free(&fresh);
 	buf_free(&quoted);
+	/* The text itself as a quoted part that may be a forward. */
+	if (quote_forward(text, &fresh, &quoted)
+	        ? fresh.len == 0 || fresh.len + quoted.len > len + lines
+	        : fresh.len + quoted.len > 0)
+		abort();
+	buf_free(&fresh);
+	buf_free(&quoted);
 }
 
 static void
@@ -49,6 +57,12 @@ fuzz_dates(const char *text, size_t len, struct date ref)
 	    (!date_valid(d) || n == 0 || at + n > len))
 		abort();
 	if (extract_date_after(text, cues, ref, &d) == 0 && !date_valid(d))
+		abort();
+	if (extract_date_future(text, ref, &d, &at, &n) == 0 &&
+	    (!date_valid(d) || n == 0 || at + n > len))
+		abort();
+	if (extract_date_after_future(text, cues, ref, &d) == 0 &&
+	    !date_valid(d))
 		abort();
 }
 
