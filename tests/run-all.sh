@@ -8,7 +8,7 @@
 # the distribution tarball (make distcheck) and runs every fuzz target for a
 # short, bounded time.
 #
-#   tests/run-all.sh            everything
+#   tests/run-all.sh            everything (tests/survive in its short form)
 #   FUZZ_SECONDS=1800 tests/run-all.sh    with the long fuzz runs
 #
 # Exits non-zero when any stage fails; the last line says how many passed.
@@ -88,6 +88,8 @@ stage "build and test under ASan+UBSan" build_and_check _build/sanitizers \
 stage "relance-milter inside a real Postfix (tests/integration)" \
 	env top_srcdir="$top" top_builddir="$top/_build/plain" \
 	tests/integration/run.sh
+stage "crashes, faults and hostile mail, short form (tests/survive)" \
+	tests/survive/run.sh
 stage "make distcheck" make -C _build/plain -j"$jobs" distcheck \
 	DISTCHECK_CONFIGURE_FLAGS=--enable-werror
 stage "fuzz (${FUZZ_SECONDS:-10} s a target)" \
