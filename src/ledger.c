@@ -14,6 +14,8 @@
 #define KEY_TRACKING "trk:"
 #define KEY_MESSAGE "mid:"
 #define KEY_ADDRESS "adr:"
+#define KEY_CUSTOMER "cus:"
+#define KEY_CUSTOMER_DONE "meta:cus-index" /* the cus: index is complete */
 #define KEY_DAMAGED "damaged:"
 
 /* PREFIX followed by KEY (lower-cased for addresses) into OUT. */
@@ -94,21 +96,27 @@ has_line(const char *list, const char *item)
 	return false;
 }
 
-/* Add CUSTOMER to the customers of ADDRESS. */
+/* Add the line ITEM to the list PREFIX KEY (adr:, cus:) unless it holds
+ * it already. */
 static enum store_rc
-add_address(struct store *st, const char *address, const char *customer,
-	    struct err *e)
+add_line(struct store *st, const char *prefix, const char *key,
+         const char *item, struct err *e)
 {
 	struct buf val = BUF_INIT;
 	enum store_rc rc;
 
-	rc = ledger_lookup(st, KEY_ADDRESS, address, &val, e);
-	if (rc == STORE_ERR || (rc == STORE_OK && has_line(val.data, customer)))
+	rc = ledger_lookup(st, prefix, key, &val, e);
+	if (rc == STORE_ERR || (rc == STORE_OK && has_line(val.data, item)))
 		goto out;
 	if (val.len > 0)
 		buf_putc(&val, '\n');
-	buf_puts(&val, customer);
-	rc = put_string(st, KEY_ADDRESS, address, buf_cstr(&val), e);
+	buf_puts(&val, item);
+	if (buf_failed(&val)) {
+		err_set(e, "out of memory");
+		rc = STORE_ERR;
+		goto out;
+	}
+	rc = put_string(st, prefix, key, buf_cstr(&val), e);
 out:
 	buf_free(&val);
 	return rc == STORE_NOTFOUND ? STORE_OK : rc;
@@ -126,10 +134,10 @@ put_indexes(struct store *st, const struct invoice *inv, struct err *e)
 			       inv->number, e) != STORE_OK)
 			return STORE_ERR;
 	for (size_t i = 0; i < inv->contacts.n; i++)
-		if (add_address(st, inv->contacts.v[i], inv->customer, e) !=
-		    STORE_OK)
+		if (add_line(st, KEY_ADDRESS, inv->contacts.v[i], inv->customer,
+		             e) != STORE_OK)
 			return STORE_ERR;
-	return STORE_OK;
+	return add_line(st, KEY_CUSTOMER, inv->customer, inv->number, e);
 }
 
 enum store_rc
@@ -170,6 +178,161 @@ ledger_numbers(struct store *st, struct strlist *out, struct err *e)
 }
 
 /*
+ * The customer index: built from (customer, number) pairs, sorted and
+ * grouped, so that a pass over N invoices costs N log N, whatever the
+ * number of customers.
+ */
+
+struct cus_pair {
+	char *customer, *number;
+};
+
+struct cus_pairs {
+	struct cus_pair *v;
+	size_t n, cap;
+};
+
+static int
+cus_pairs_add(struct cus_pairs *p, const char *customer, const char *number)
+{
+	struct cus_pair *v = p->v, pair;
+
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? 2 * p->cap : 64;
+
+		if ((v = realloc(p->v, cap * sizeof(*v))) == NULL)
+			return -1;
+		p->v = v;
+		p->cap = cap;
+	}
+	pair.customer = strdup(customer);
+	pair.number = strdup(number);
+	if (pair.customer == NULL || pair.number == NULL) {
+		free(pair.customer);
+		free(pair.number);
+		return -1;
+	}
+	p->v[p->n++] = pair;
+	return 0;
+}
+
+static void
+cus_pairs_free(struct cus_pairs *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->v[i].customer);
+		free(p->v[i].number);
+	}
+	free(p->v);
+	p->v = NULL;
+	p->n = p->cap = 0;
+}
+
+static int
+cus_pair_cmp(const void *a, const void *b)
+{
+	const struct cus_pair *x = a, *y = b;
+	int c = strcmp(x->customer, y->customer);
+
+	return c != 0 ? c : strcmp(x->number, y->number);
+}
+
+/* The (customer, number) of every readable record into P, only those of
+ * customer ONLY unless it is NULL. Damaged records are skipped: fsck
+ * reports them, ledger_get refuses them. */
+static enum store_rc
+cus_scan(struct store *st, const char *only, struct cus_pairs *p, struct err *e)
+{
+	struct strlist keys = STRLIST_INIT;
+	struct buf val = BUF_INIT;
+	enum store_rc rc;
+	struct err why;
+
+	rc = store_keys(st, KEY_INVOICE, &keys, e);
+	for (size_t i = 0; rc == STORE_OK && i < keys.n; i++) {
+		const char *number = keys.v[i] + strlen(KEY_INVOICE);
+		struct invoice inv;
+
+		if ((rc = store_get(st, keys.v[i], &val, e)) != STORE_OK)
+			break;
+		if (invoice_decode(val.data ? val.data : "", val.len, &inv,
+		                   &why) == 0 &&
+		    strcmp(inv.number, number) == 0 &&
+		    (only == NULL || strcmp(inv.customer, only) == 0) &&
+		    cus_pairs_add(p, inv.customer, number) < 0) {
+			err_set(e, "out of memory");
+			rc = STORE_ERR;
+		}
+		invoice_free(&inv);
+	}
+	buf_free(&val);
+	strlist_clear(&keys);
+	return rc == STORE_NOTFOUND ? STORE_ERR : rc;
+}
+
+/* Sort P and group it into the cus: entries it makes: KEYS (sorted) and
+ * their VALS (numbers, sorted, one a line). 0, or -1 on no memory. */
+static int
+cus_group(struct cus_pairs *p, struct strlist *keys, struct strlist *vals)
+{
+	struct buf k = BUF_INIT, v = BUF_INIT;
+	int rc = 0;
+
+	if (p->n > 0)
+		qsort(p->v, p->n, sizeof(*p->v), cus_pair_cmp);
+	for (size_t i = 0; rc == 0 && i < p->n;) {
+		size_t j = i;
+
+		make_key(&k, KEY_CUSTOMER, p->v[i].customer);
+		buf_reset(&v);
+		for (; j < p->n &&
+		       strcmp(p->v[j].customer, p->v[i].customer) == 0;
+		     j++) {
+			if (j > i)
+				buf_putc(&v, '\n');
+			buf_puts(&v, p->v[j].number);
+		}
+		if (buf_failed(&k) || buf_failed(&v) ||
+		    strlist_add(keys, buf_cstr(&k)) < 0 ||
+		    strlist_add(vals, buf_cstr(&v)) < 0)
+			rc = -1;
+		i = j;
+	}
+	buf_free(&k);
+	buf_free(&v);
+	return rc;
+}
+
+/* The lines of LIST, sorted, one a line, into OUT; with UNIQUE, each
+ * once. 0, or -1 on no memory. */
+static int
+sorted_lines(const char *list, bool unique, struct buf *out)
+{
+	struct strlist lines = STRLIST_INIT;
+	int rc = 0;
+
+	buf_reset(out);
+	for (const char *p = list; rc == 0 && *p != '\0';) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+
+		rc = strlist_addn(&lines, p, len);
+		p += len + (nl != NULL);
+	}
+	strlist_sort(&lines);
+	for (size_t i = 0, put = 0; rc == 0 && i < lines.n; i++) {
+		if (unique && (*lines.v[i] == '\0' ||
+		               (i > 0 && strcmp(lines.v[i - 1], lines.v[i]) == 0)))
+			continue;
+		if (put++ > 0)
+			buf_putc(out, '\n');
+		buf_puts(out, lines.v[i]);
+	}
+	strlist_clear(&lines);
+	return rc < 0 || buf_failed(out) ? -1 : 0;
+}
+
+/*
  * fsck: the expected index, rebuilt from the records, is compared with
  * what the file holds.
  */
@@ -182,6 +345,7 @@ struct fsck {
 	struct strlist want_keys; /* expected index keys ... */
 	struct strlist want_vals; /* ... and their values, same order */
 	struct err *e;
+	struct cus_pairs cus; /* (customer, number) of every good record */
 };
 
 static void fsck_note(struct fsck *f, const char *fmt, ...)
@@ -256,7 +420,7 @@ fsck_want_invoice(struct fsck *f, const struct invoice *inv)
 		if (fsck_want(f, KEY_ADDRESS, inv->contacts.v[i],
 			      inv->customer) < 0)
 			return -1;
-	return 0;
+	return cus_pairs_add(&f->cus, inv->customer, inv->number);
 }
 
 /* Move a damaged record aside so that it is kept for a person to read. */
@@ -318,6 +482,27 @@ fsck_records(struct fsck *f)
 	return rc;
 }
 
+/* True when the index value HAVE says what WANT does: for the lists of
+ * adr: (in the order of the writes, not of the records) the same lines in
+ * any order. -1 on no memory. */
+static int
+fsck_same(const char *prefix, const char *have, const char *want)
+{
+	struct buf a = BUF_INIT, b = BUF_INIT;
+	int rc;
+
+	if (strcmp(prefix, KEY_ADDRESS) != 0)
+		return strcmp(have, want) == 0;
+	if (sorted_lines(have, false, &a) < 0 ||
+	    sorted_lines(want, false, &b) < 0)
+		rc = -1;
+	else
+		rc = strcmp(buf_cstr(&a), buf_cstr(&b)) == 0;
+	buf_free(&a);
+	buf_free(&b);
+	return rc;
+}
+
 /* Compare the file's index entries under PREFIX with the expected ones. */
 static enum store_rc
 fsck_index(struct fsck *f, const char *prefix)
@@ -329,16 +514,23 @@ fsck_index(struct fsck *f, const char *prefix)
 	rc = store_keys(f->st, prefix, &keys, f->e);
 	for (size_t i = 0; rc == STORE_OK && i < keys.n; i++) {
 		long at = strlist_find(&f->want_keys, keys.v[i]);
+		int same = 0;
 
 		rc = store_get(f->st, keys.v[i], &val, f->e);
 		if (rc != STORE_OK)
 			break;
+		if (at >= 0 && (same = fsck_same(prefix, buf_cstr(&val),
+						 f->want_vals.v[at])) < 0) {
+			err_set(f->e, "out of memory");
+			rc = STORE_ERR;
+			break;
+		}
 		if (at < 0) {
 			fsck_note(f, "%s points to no invoice%s", keys.v[i],
 				  f->repair ? " (removed)" : "");
 			if (f->repair)
 				rc = store_del(f->st, keys.v[i], f->e);
-		} else if (strcmp(buf_cstr(&val), f->want_vals.v[at]) != 0) {
+		} else if (!same) {
 			fsck_note(f, "%s is wrong%s", keys.v[i],
 				  f->repair ? " (rebuilt)" : "");
 			if (f->repair)
@@ -375,11 +567,163 @@ fsck_missing(struct fsck *f)
 	return rc;
 }
 
+static int
+cus_key_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Make the file's cus: entries those of the pairs P (sorted here): write
+ * the missing and wrong ones, remove those of no customer. With F, each
+ * difference is reported, and fixed only when F->repair; without F, all
+ * are fixed silently. A stored list in another order is not wrong.
+ */
+static enum store_rc
+cus_sync(struct store *st, struct cus_pairs *p, struct fsck *f, struct err *e)
+{
+	struct strlist want_keys = STRLIST_INIT, want_vals = STRLIST_INIT,
+	               have = STRLIST_INIT;
+	struct buf val = BUF_INIT, sorted = BUF_INIT;
+	bool fix = f == NULL || f->repair;
+	enum store_rc rc = STORE_OK;
+
+	if (cus_group(p, &want_keys, &want_vals) < 0)
+		goto nomem;
+	for (size_t i = 0; rc == STORE_OK && i < want_keys.n; i++) {
+		const char *k = want_keys.v[i], *want = want_vals.v[i];
+
+		rc = store_get(st, k, &val, e);
+		if (rc == STORE_OK) {
+			if (sorted_lines(buf_cstr(&val), false, &sorted) < 0)
+				goto nomem;
+			if (strcmp(buf_cstr(&sorted), want) == 0)
+				continue;
+		}
+		if (rc == STORE_ERR)
+			break;
+		if (f != NULL)
+			fsck_note(f, "%s is %s%s", k,
+			          rc == STORE_OK ? "wrong" : "missing",
+			          fix ? " (rebuilt)" : "");
+		rc = fix ? store_put(st, k, want, strlen(want), e) : STORE_OK;
+	}
+	if (rc == STORE_OK)
+		rc = store_keys(st, KEY_CUSTOMER, &have, e);
+	for (size_t i = 0; rc == STORE_OK && i < have.n; i++) {
+		if (want_keys.n > 0 &&
+		    bsearch(&have.v[i], want_keys.v, want_keys.n,
+		            sizeof(*want_keys.v), cus_key_cmp) != NULL)
+			continue;
+		if (f != NULL)
+			fsck_note(f, "%s points to no invoice%s", have.v[i],
+			          fix ? " (removed)" : "");
+		if (fix)
+			rc = store_del(st, have.v[i], e);
+	}
+	goto out;
+nomem:
+	err_set(e, "out of memory");
+	rc = STORE_ERR;
+out:
+	strlist_clear(&want_keys);
+	strlist_clear(&want_vals);
+	strlist_clear(&have);
+	buf_free(&val);
+	buf_free(&sorted);
+	return rc == STORE_NOTFOUND ? STORE_OK : rc;
+}
+
+/*
+ * Add the numbers of the pairs P (sorted here) to the file's cus: entries,
+ * keeping what they list already: an invoice whose record is damaged stays
+ * listed, so that its customer's readers meet the damage (and say so)
+ * rather than miss the invoice. Only fsck makes the entries exact.
+ */
+static enum store_rc
+cus_merge(struct store *st, struct cus_pairs *p, struct err *e)
+{
+	struct strlist want_keys = STRLIST_INIT, want_vals = STRLIST_INIT;
+	struct buf val = BUF_INIT, both = BUF_INIT, old = BUF_INIT,
+	           merged = BUF_INIT;
+	enum store_rc rc = STORE_OK;
+
+	if (cus_group(p, &want_keys, &want_vals) < 0)
+		goto nomem;
+	for (size_t i = 0; rc == STORE_OK && i < want_keys.n; i++) {
+		const char *k = want_keys.v[i], *want = want_vals.v[i];
+
+		rc = store_get(st, k, &val, e);
+		if (rc == STORE_NOTFOUND) {
+			rc = store_put(st, k, want, strlen(want), e);
+			continue;
+		}
+		if (rc != STORE_OK)
+			break;
+		buf_reset(&both);
+		buf_printf(&both, "%s\n%s", buf_cstr(&val), want);
+		if (buf_failed(&both) ||
+		    sorted_lines(buf_cstr(&val), true, &old) < 0 ||
+		    sorted_lines(buf_cstr(&both), true, &merged) < 0)
+			goto nomem;
+		if (strcmp(buf_cstr(&old), buf_cstr(&merged)) != 0)
+			rc = store_put(st, k, buf_cstr(&merged), merged.len, e);
+	}
+	goto out;
+nomem:
+	err_set(e, "out of memory");
+	rc = STORE_ERR;
+out:
+	strlist_clear(&want_keys);
+	strlist_clear(&want_vals);
+	buf_free(&val);
+	buf_free(&both);
+	buf_free(&old);
+	buf_free(&merged);
+	return rc;
+}
+
+/* Set the marker that says the cus: index is complete. */
+static enum store_rc
+cus_done(struct store *st, struct err *e)
+{
+	return store_put(st, KEY_CUSTOMER_DONE, "1", 1, e);
+}
+
+/* The customer index: checked when complete, built (with REPAIR) when it
+ * never was. */
+static enum store_rc
+fsck_customers(struct fsck *f)
+{
+	struct buf val = BUF_INIT;
+	enum store_rc rc;
+
+	rc = store_get(f->st, KEY_CUSTOMER_DONE, &val, f->e);
+	buf_free(&val);
+	if (rc == STORE_OK)
+		return cus_sync(f->st, &f->cus, f, f->e);
+	if (rc != STORE_NOTFOUND)
+		return rc;
+	if (strlist_add(f->report,
+	                f->repair ? "customer index (cus:) built"
+	                          : "customer index (cus:) not built yet (fsck, "
+	                            "import or the first staff contact builds "
+	                            "it)") < 0) {
+		err_set(f->e, "out of memory");
+		return STORE_ERR;
+	}
+	if (!f->repair)
+		return STORE_OK;
+	rc = cus_sync(f->st, &f->cus, NULL, f->e);
+	return rc == STORE_OK ? cus_done(f->st, f->e) : rc;
+}
+
 enum store_rc
 ledger_fsck(struct store *st, bool repair, struct strlist *report,
 	    unsigned *problems, struct err *e)
 {
-	struct fsck f = {st, repair, report, 0, STRLIST_INIT, STRLIST_INIT, e};
+	struct fsck f = {st, repair, report, 0, STRLIST_INIT, STRLIST_INIT, e,
+			 {NULL, 0, 0}};
 	static const char *const prefixes[] = {KEY_TRACKING, KEY_MESSAGE,
 					       KEY_ADDRESS};
 	enum store_rc rc;
@@ -389,8 +733,77 @@ ledger_fsck(struct store *st, bool repair, struct strlist *report,
 		rc = fsck_index(&f, prefixes[i]);
 	if (rc == STORE_OK)
 		rc = fsck_missing(&f);
+	if (rc == STORE_OK)
+		rc = fsck_customers(&f);
 	strlist_clear(&f.want_keys);
 	strlist_clear(&f.want_vals);
+	cus_pairs_free(&f.cus);
 	*problems = f.problems;
 	return rc;
+}
+
+enum store_rc
+ledger_customer_index(struct store *st, bool *built, struct err *e)
+{
+	struct cus_pairs pairs = {NULL, 0, 0};
+	struct buf val = BUF_INIT;
+	enum store_rc rc;
+
+	if (built != NULL)
+		*built = false;
+	rc = store_get(st, KEY_CUSTOMER_DONE, &val, e);
+	buf_free(&val);
+	if (rc != STORE_NOTFOUND)
+		return rc;
+	rc = cus_scan(st, NULL, &pairs, e);
+	if (rc == STORE_OK)
+		rc = cus_merge(st, &pairs, e);
+	if (rc == STORE_OK)
+		rc = cus_done(st, e);
+	if (rc == STORE_OK && built != NULL)
+		*built = true;
+	cus_pairs_free(&pairs);
+	return rc;
+}
+
+enum store_rc
+ledger_customer_numbers(struct store *st, const char *customer,
+                        struct strlist *out, struct err *e)
+{
+	struct cus_pairs pairs = {NULL, 0, 0};
+	struct strlist found = STRLIST_INIT;
+	struct buf val = BUF_INIT;
+	enum store_rc rc;
+
+	rc = store_get(st, KEY_CUSTOMER_DONE, &val, e);
+	if (rc == STORE_OK) {
+		rc = ledger_lookup(st, KEY_CUSTOMER, customer, &val, e);
+		for (const char *p = val.data;
+		     rc == STORE_OK && p != NULL && *p != '\0';) {
+			const char *nl = strchr(p, '\n');
+			size_t len = nl ? (size_t)(nl - p) : strlen(p);
+
+			if (len > 0 && strlist_addn(&found, p, len) < 0)
+				goto nomem;
+			p += len + (nl != NULL);
+		}
+	} else if (rc == STORE_NOTFOUND) {
+		rc = cus_scan(st, customer, &pairs, e);
+		for (size_t i = 0; rc == STORE_OK && i < pairs.n; i++)
+			if (strlist_add(&found, pairs.v[i].number) < 0)
+				goto nomem;
+	}
+	strlist_sort(&found);
+	for (size_t i = 0; rc == STORE_OK && i < found.n; i++)
+		if (strlist_add(out, found.v[i]) < 0)
+			goto nomem;
+	goto out;
+nomem:
+	err_set(e, "out of memory");
+	rc = STORE_ERR;
+out:
+	cus_pairs_free(&pairs);
+	strlist_clear(&found);
+	buf_free(&val);
+	return rc == STORE_NOTFOUND ? STORE_OK : rc;
 }
