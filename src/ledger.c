@@ -96,8 +96,7 @@ has_line(const char *list, const char *item)
 	return false;
 }
 
-/* Add the line ITEM to the list PREFIX KEY (adr:, cus:) unless it holds
- * it already. */
+/* Add the line ITEM to the list PREFIX KEY unless it holds it already. */
 static enum store_rc
 add_line(struct store *st, const char *prefix, const char *key,
          const char *item, struct err *e)
@@ -122,6 +121,162 @@ out:
 	return rc == STORE_NOTFOUND ? STORE_OK : rc;
 }
 
+/*
+ * The customer index keeps each customer's numbers in chunks of at most
+ * CUS_CHUNK lines, "cus:CUSTOMER", then "cus:CUSTOMER\n1", "\n2"...,
+ * so that adding an invoice rewrites one small value: gdbm does not reuse
+ * the space of a value that grows, and rewriting a customer's whole list
+ * at each new invoice made the file grow with the square of its size.
+ */
+#define CUS_CHUNK 128
+
+/* The key of chunk I of CUSTOMER's entry into K. */
+static void
+cus_key(struct buf *k, const char *customer, size_t i)
+{
+	make_key(k, KEY_CUSTOMER, customer);
+	if (i > 0)
+		buf_printf(k, "\n%zu", i);
+}
+
+static size_t
+count_lines(const char *list)
+{
+	size_t n = *list != '\0';
+
+	for (; *list != '\0'; list++)
+		n += *list == '\n';
+	return n;
+}
+
+/* The non-empty lines of LIST appended to OUT. 0, or -1 on no memory. */
+static int
+split_lines(const char *list, struct strlist *out)
+{
+	for (const char *p = list; *p != '\0';) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+
+		if (len > 0 && strlist_addn(out, p, len) < 0)
+			return -1;
+		p += len + (nl != NULL);
+	}
+	return 0;
+}
+
+/* The numbers CUSTOMER's chunks list, appended to LINES; how many chunks
+ * there are (up to the first missing one) into *NCHUNKS. */
+static enum store_rc
+cus_read(struct store *st, const char *customer, struct strlist *lines,
+         size_t *nchunks, struct err *e)
+{
+	struct buf k = BUF_INIT, v = BUF_INIT;
+	enum store_rc rc;
+	size_t i = 0;
+
+	for (;; i++) {
+		cus_key(&k, customer, i);
+		if ((rc = store_get(st, buf_cstr(&k), &v, e)) != STORE_OK)
+			break;
+		if (buf_failed(&k) || split_lines(buf_cstr(&v), lines) < 0) {
+			err_set(e, "out of memory");
+			rc = STORE_ERR;
+			break;
+		}
+	}
+	*nchunks = i;
+	buf_free(&k);
+	buf_free(&v);
+	return rc == STORE_NOTFOUND ? STORE_OK : rc;
+}
+
+/* Add NUMBER to CUSTOMER's entry unless it lists it: to its last chunk,
+ * or to a new one when the last is full. */
+static enum store_rc
+cus_add(struct store *st, const char *customer, const char *number,
+        struct err *e)
+{
+	struct buf k = BUF_INIT, v = BUF_INIT, last = BUF_INIT;
+	enum store_rc rc;
+	size_t i = 0;
+
+	for (;; i++) {
+		cus_key(&k, customer, i);
+		if ((rc = store_get(st, buf_cstr(&k), &v, e)) != STORE_OK)
+			break;
+		if (has_line(buf_cstr(&v), number))
+			goto out;
+		buf_reset(&last);
+		buf_puts(&last, buf_cstr(&v));
+	}
+	if (rc != STORE_NOTFOUND)
+		goto out;
+	if (i > 0 && count_lines(buf_cstr(&last)) < CUS_CHUNK) {
+		cus_key(&k, customer, i - 1);
+		buf_putc(&last, '\n');
+		buf_puts(&last, number);
+	} else {
+		cus_key(&k, customer, i);
+		buf_reset(&last);
+		buf_puts(&last, number);
+	}
+	if (buf_failed(&k) || buf_failed(&last)) {
+		err_set(e, "out of memory");
+		rc = STORE_ERR;
+		goto out;
+	}
+	rc = store_put(st, buf_cstr(&k), last.data, last.len, e);
+out:
+	buf_free(&k);
+	buf_free(&v);
+	buf_free(&last);
+	return rc;
+}
+
+/* Write LIST (numbers, one a line) as CUSTOMER's entry, in chunks, and
+ * remove the chunks past them up to OLD_NCHUNKS. */
+static enum store_rc
+cus_write(struct store *st, const char *customer, const char *list,
+          size_t old_nchunks, struct err *e)
+{
+	struct strlist lines = STRLIST_INIT;
+	struct buf k = BUF_INIT, v = BUF_INIT;
+	enum store_rc rc = STORE_OK;
+	size_t i;
+
+	if (split_lines(list, &lines) < 0)
+		goto nomem;
+	for (i = 0; rc == STORE_OK && i * CUS_CHUNK < lines.n; i++) {
+		buf_reset(&v);
+		for (size_t j = i * CUS_CHUNK;
+		     j < lines.n && j < (i + 1) * CUS_CHUNK; j++) {
+			if (j > i * CUS_CHUNK)
+				buf_putc(&v, '\n');
+			buf_puts(&v, lines.v[j]);
+		}
+		cus_key(&k, customer, i);
+		if (buf_failed(&k) || buf_failed(&v))
+			goto nomem;
+		rc = store_put(st, buf_cstr(&k), v.data, v.len, e);
+	}
+	for (; rc == STORE_OK && i < old_nchunks; i++) {
+		cus_key(&k, customer, i);
+		if (buf_failed(&k))
+			goto nomem;
+		if ((rc = store_del(st, buf_cstr(&k), e)) == STORE_NOTFOUND)
+			rc = STORE_OK;
+	}
+	goto out;
+nomem:
+	err_set(e, "out of memory");
+	rc = STORE_ERR;
+out:
+	strlist_clear(&lines);
+	buf_free(&k);
+	buf_free(&v);
+	return rc;
+}
+
 static enum store_rc
 put_indexes(struct store *st, const struct invoice *inv, struct err *e)
 {
@@ -137,7 +292,7 @@ put_indexes(struct store *st, const struct invoice *inv, struct err *e)
 		if (add_line(st, KEY_ADDRESS, inv->contacts.v[i], inv->customer,
 		             e) != STORE_OK)
 			return STORE_ERR;
-	return add_line(st, KEY_CUSTOMER, inv->customer, inv->number, e);
+	return cus_add(st, inv->customer, inv->number, e);
 }
 
 enum store_rc
@@ -270,12 +425,13 @@ cus_scan(struct store *st, const char *only, struct cus_pairs *p, struct err *e)
 	return rc == STORE_NOTFOUND ? STORE_ERR : rc;
 }
 
-/* Sort P and group it into the cus: entries it makes: KEYS (sorted) and
- * their VALS (numbers, sorted, one a line). 0, or -1 on no memory. */
+/* Sort P and group it by customer: CUSTOMERS (sorted) and their VALS
+ * (numbers, sorted, one a line). 0, or -1 on no memory. */
 static int
-cus_group(struct cus_pairs *p, struct strlist *keys, struct strlist *vals)
+cus_group(struct cus_pairs *p, struct strlist *customers,
+          struct strlist *vals)
 {
-	struct buf k = BUF_INIT, v = BUF_INIT;
+	struct buf v = BUF_INIT;
 	int rc = 0;
 
 	if (p->n > 0)
@@ -283,7 +439,6 @@ cus_group(struct cus_pairs *p, struct strlist *keys, struct strlist *vals)
 	for (size_t i = 0; rc == 0 && i < p->n;) {
 		size_t j = i;
 
-		make_key(&k, KEY_CUSTOMER, p->v[i].customer);
 		buf_reset(&v);
 		for (; j < p->n &&
 		       strcmp(p->v[j].customer, p->v[i].customer) == 0;
@@ -292,13 +447,12 @@ cus_group(struct cus_pairs *p, struct strlist *keys, struct strlist *vals)
 				buf_putc(&v, '\n');
 			buf_puts(&v, p->v[j].number);
 		}
-		if (buf_failed(&k) || buf_failed(&v) ||
-		    strlist_add(keys, buf_cstr(&k)) < 0 ||
+		if (buf_failed(&v) ||
+		    strlist_add(customers, p->v[i].customer) < 0 ||
 		    strlist_add(vals, buf_cstr(&v)) < 0)
 			rc = -1;
 		i = j;
 	}
-	buf_free(&k);
 	buf_free(&v);
 	return rc;
 }
@@ -568,9 +722,52 @@ fsck_missing(struct fsck *f)
 }
 
 static int
-cus_key_cmp(const void *a, const void *b)
+cus_customer_cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The lines of LINES, sorted, joined into OUT. */
+static void
+cus_join(struct strlist *lines, struct buf *out)
+{
+	strlist_sort(lines);
+	buf_reset(out);
+	for (size_t i = 0; i < lines->n; i++) {
+		if (i > 0)
+			buf_putc(out, '\n');
+		buf_puts(out, lines->v[i]);
+	}
+}
+
+/* Whether the cus: key KEY is one of the expected CUSTOMERS' chunks (VALS
+ * says how many each has). -1 on no memory. */
+static int
+cus_key_wanted(const char *key, const struct strlist *customers,
+               const struct strlist *vals)
+{
+	const char *name = key + strlen(KEY_CUSTOMER);
+	const char *nl = strchr(name, '\n');
+	char *customer = strndup(name, nl ? (size_t)(nl - name) : strlen(name));
+	char *const *at;
+	unsigned long i = 0;
+	char *end = NULL;
+
+	if (customer == NULL)
+		return -1;
+	at = customers->n == 0 ? NULL
+	                       : bsearch(&customer, customers->v, customers->n,
+	                                 sizeof(*customers->v),
+	                                 cus_customer_cmp);
+	free(customer);
+	if (at == NULL)
+		return 0;
+	if (nl != NULL) {
+		i = strtoul(nl + 1, &end, 10);
+		if (i == 0 || *end != '\0' || !isdigit((unsigned char)nl[1]))
+			return 0;
+	}
+	return i * CUS_CHUNK < count_lines(vals->v[at - customers->v]);
 }
 
 /*
@@ -582,55 +779,64 @@ cus_key_cmp(const void *a, const void *b)
 static enum store_rc
 cus_sync(struct store *st, struct cus_pairs *p, struct fsck *f, struct err *e)
 {
-	struct strlist want_keys = STRLIST_INIT, want_vals = STRLIST_INIT,
-	               have = STRLIST_INIT;
-	struct buf val = BUF_INIT, sorted = BUF_INIT;
+	struct strlist customers = STRLIST_INIT, vals = STRLIST_INIT,
+	               lines = STRLIST_INIT, keys = STRLIST_INIT;
+	struct buf have = BUF_INIT, shown = BUF_INIT;
 	bool fix = f == NULL || f->repair;
 	enum store_rc rc = STORE_OK;
+	size_t nchunks;
+	int wanted;
 
-	if (cus_group(p, &want_keys, &want_vals) < 0)
+	if (cus_group(p, &customers, &vals) < 0)
 		goto nomem;
-	for (size_t i = 0; rc == STORE_OK && i < want_keys.n; i++) {
-		const char *k = want_keys.v[i], *want = want_vals.v[i];
-
-		rc = store_get(st, k, &val, e);
-		if (rc == STORE_OK) {
-			if (sorted_lines(buf_cstr(&val), false, &sorted) < 0)
-				goto nomem;
-			if (strcmp(buf_cstr(&sorted), want) == 0)
-				continue;
-		}
-		if (rc == STORE_ERR)
+	for (size_t i = 0; rc == STORE_OK && i < customers.n; i++) {
+		strlist_clear(&lines);
+		rc = cus_read(st, customers.v[i], &lines, &nchunks, e);
+		if (rc != STORE_OK)
 			break;
-		if (f != NULL)
-			fsck_note(f, "%s is %s%s", k,
-			          rc == STORE_OK ? "wrong" : "missing",
-			          fix ? " (rebuilt)" : "");
-		rc = fix ? store_put(st, k, want, strlen(want), e) : STORE_OK;
-	}
-	if (rc == STORE_OK)
-		rc = store_keys(st, KEY_CUSTOMER, &have, e);
-	for (size_t i = 0; rc == STORE_OK && i < have.n; i++) {
-		if (want_keys.n > 0 &&
-		    bsearch(&have.v[i], want_keys.v, want_keys.n,
-		            sizeof(*want_keys.v), cus_key_cmp) != NULL)
+		cus_join(&lines, &have);
+		if (buf_failed(&have))
+			goto nomem;
+		if (nchunks > 0 && strcmp(buf_cstr(&have), vals.v[i]) == 0)
 			continue;
 		if (f != NULL)
-			fsck_note(f, "%s points to no invoice%s", have.v[i],
-			          fix ? " (removed)" : "");
+			fsck_note(f, "%s%s is %s%s", KEY_CUSTOMER,
+			          customers.v[i], nchunks ? "wrong" : "missing",
+			          fix ? " (rebuilt)" : "");
 		if (fix)
-			rc = store_del(st, have.v[i], e);
+			rc = cus_write(st, customers.v[i], vals.v[i], nchunks,
+			               e);
+	}
+	if (rc == STORE_OK)
+		rc = store_keys(st, KEY_CUSTOMER, &keys, e);
+	for (size_t i = 0; rc == STORE_OK && i < keys.n; i++) {
+		if ((wanted = cus_key_wanted(keys.v[i], &customers, &vals)) < 0)
+			goto nomem;
+		if (wanted)
+			continue;
+		buf_reset(&shown);
+		for (const char *c = keys.v[i]; *c != '\0'; c++)
+			if (*c == '\n')
+				buf_puts(&shown, " part ");
+			else
+				buf_putc(&shown, *c);
+		if (f != NULL)
+			fsck_note(f, "%s points to no invoice%s",
+			          buf_cstr(&shown), fix ? " (removed)" : "");
+		if (fix)
+			rc = store_del(st, keys.v[i], e);
 	}
 	goto out;
 nomem:
 	err_set(e, "out of memory");
 	rc = STORE_ERR;
 out:
-	strlist_clear(&want_keys);
-	strlist_clear(&want_vals);
-	strlist_clear(&have);
-	buf_free(&val);
-	buf_free(&sorted);
+	strlist_clear(&customers);
+	strlist_clear(&vals);
+	strlist_clear(&lines);
+	strlist_clear(&keys);
+	buf_free(&have);
+	buf_free(&shown);
 	return rc == STORE_NOTFOUND ? STORE_OK : rc;
 }
 
@@ -643,40 +849,40 @@ out:
 static enum store_rc
 cus_merge(struct store *st, struct cus_pairs *p, struct err *e)
 {
-	struct strlist want_keys = STRLIST_INIT, want_vals = STRLIST_INIT;
-	struct buf val = BUF_INIT, both = BUF_INIT, old = BUF_INIT,
+	struct strlist customers = STRLIST_INIT, vals = STRLIST_INIT,
+	               lines = STRLIST_INIT;
+	struct buf have = BUF_INIT, both = BUF_INIT, old = BUF_INIT,
 	           merged = BUF_INIT;
 	enum store_rc rc = STORE_OK;
+	size_t nchunks;
 
-	if (cus_group(p, &want_keys, &want_vals) < 0)
+	if (cus_group(p, &customers, &vals) < 0)
 		goto nomem;
-	for (size_t i = 0; rc == STORE_OK && i < want_keys.n; i++) {
-		const char *k = want_keys.v[i], *want = want_vals.v[i];
-
-		rc = store_get(st, k, &val, e);
-		if (rc == STORE_NOTFOUND) {
-			rc = store_put(st, k, want, strlen(want), e);
-			continue;
-		}
+	for (size_t i = 0; rc == STORE_OK && i < customers.n; i++) {
+		strlist_clear(&lines);
+		rc = cus_read(st, customers.v[i], &lines, &nchunks, e);
 		if (rc != STORE_OK)
 			break;
+		cus_join(&lines, &have);
 		buf_reset(&both);
-		buf_printf(&both, "%s\n%s", buf_cstr(&val), want);
-		if (buf_failed(&both) ||
-		    sorted_lines(buf_cstr(&val), true, &old) < 0 ||
+		buf_printf(&both, "%s\n%s", buf_cstr(&have), vals.v[i]);
+		if (buf_failed(&have) || buf_failed(&both) ||
+		    sorted_lines(buf_cstr(&have), true, &old) < 0 ||
 		    sorted_lines(buf_cstr(&both), true, &merged) < 0)
 			goto nomem;
-		if (strcmp(buf_cstr(&old), buf_cstr(&merged)) != 0)
-			rc = store_put(st, k, buf_cstr(&merged), merged.len, e);
+		if (nchunks == 0 || strcmp(buf_cstr(&old), buf_cstr(&merged)))
+			rc = cus_write(st, customers.v[i], buf_cstr(&merged),
+			               nchunks, e);
 	}
 	goto out;
 nomem:
 	err_set(e, "out of memory");
 	rc = STORE_ERR;
 out:
-	strlist_clear(&want_keys);
-	strlist_clear(&want_vals);
-	buf_free(&val);
+	strlist_clear(&customers);
+	strlist_clear(&vals);
+	strlist_clear(&lines);
+	buf_free(&have);
 	buf_free(&both);
 	buf_free(&old);
 	buf_free(&merged);
@@ -777,16 +983,9 @@ ledger_customer_numbers(struct store *st, const char *customer,
 
 	rc = store_get(st, KEY_CUSTOMER_DONE, &val, e);
 	if (rc == STORE_OK) {
-		rc = ledger_lookup(st, KEY_CUSTOMER, customer, &val, e);
-		for (const char *p = val.data;
-		     rc == STORE_OK && p != NULL && *p != '\0';) {
-			const char *nl = strchr(p, '\n');
-			size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		size_t nchunks;
 
-			if (len > 0 && strlist_addn(&found, p, len) < 0)
-				goto nomem;
-			p += len + (nl != NULL);
-		}
+		rc = cus_read(st, customer, &found, &nchunks, e);
 	} else if (rc == STORE_NOTFOUND) {
 		rc = cus_scan(st, customer, &pairs, e);
 		for (size_t i = 0; rc == STORE_OK && i < pairs.n; i++)

@@ -7,7 +7,9 @@
  *	trk:ID		tracking ID -> invoice number
  *	mid:MESSAGE-ID	Message-ID of a reminder -> invoice number
  *	adr:ADDRESS	contact address (lower case) -> customer ids, one a line
- *	cus:CUSTOMER	customer id -> its invoice numbers, one a line
+ *	cus:CUSTOMER	customer id -> its invoice numbers, one a line, at
+ *			most 128; then "cus:CUSTOMER\n1", "\n2"... hold
+ *			the next 128 each (adding one rewrites one chunk)
  *	meta:cus-index	present once the cus: index is complete (see below)
  *
  * The invoice record is always written first and the indexes after it, so

@@ -426,6 +426,7 @@ test_customer_with_many_invoices(void **state)
 {
 	struct fixture *f = *state;
 	struct strlist report = STRLIST_INIT, l = STRLIST_INIT;
+	struct buf v = BUF_INIT;
 	struct err e;
 	char number[16];
 
@@ -450,11 +451,41 @@ test_customer_with_many_invoices(void **state)
 	assert_string_equal(l.v[1999], "F02998");
 	for (size_t i = 1; i < l.n; i++)
 		assert_true(strcmp(l.v[i - 1], l.v[i]) < 0);
+	/* In chunks of 128: 2000 numbers make 16. */
+	assert_int_equal(store_begin(f->st, STORE_READ, &e), STORE_OK);
+	assert_int_equal(ledger_lookup(f->st, "cus:", "BIG", &v, &e),
+			 STORE_OK);
+	assert_int_equal(strlen(buf_cstr(&v)), 128 * 7 - 1);
+	assert_int_equal(store_get(f->st, "cus:BIG\n15", &v, &e), STORE_OK);
+	assert_int_equal(strlen(buf_cstr(&v)), 2000 % 128 * 7 - 1);
+	assert_int_equal(store_get(f->st, "cus:BIG\n16", &v, &e),
+			 STORE_NOTFOUND);
+	store_abort(f->st);
 	/* Written in another order than fsck rebuilds it: not a fault. */
 	assert_lookup(f, "adr:", "ap@big.example", "SMALL\nBIG");
 	assert_int_equal(fsck(f, false, &report), 0);
 	assert_int_equal(report.n, 0);
+	/* A chunk lost, one left over. */
+	assert_int_equal(store_begin(f->st, STORE_WRITE, &e), STORE_OK);
+	assert_int_equal(store_del(f->st, "cus:BIG\n3", &e), STORE_OK);
+	assert_int_equal(store_commit(f->st, &e), STORE_OK);
+	raw_put(f, "cus:SMALL\n9", "F00003");
+	assert_int_equal(fsck(f, false, &report), 2);
+	assert_string_equal(report.v[0], "cus:BIG is wrong");
+	assert_string_equal(report.v[1],
+			    "cus:SMALL part 9 points to no invoice");
+	strlist_clear(&report);
+	assert_int_equal(fsck(f, true, &report), 2);
+	strlist_clear(&report);
+	assert_int_equal(fsck(f, false, &report), 0);
 	strlist_clear(&l);
+	assert_int_equal(store_begin(f->st, STORE_READ, &e), STORE_OK);
+	assert_int_equal(ledger_customer_numbers(f->st, "BIG", &l, &e),
+			 STORE_OK);
+	store_abort(f->st);
+	assert_int_equal(l.n, 2000);
+	strlist_clear(&l);
+	buf_free(&v);
 }
 
 int
