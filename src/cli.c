@@ -1017,6 +1017,9 @@ import_write(struct cli *c, const char *file, const struct import_result *r)
 
 	if ((rc = store_begin(c->st, STORE_WRITE, &e)) != STORE_OK)
 		return store_failed(c, rc, &e);
+	/* A file older than the customer index gets it here, once, rather
+	 * than in the milter at the first staff contact (ledger.h). */
+	rc = ledger_customer_index(c->st, NULL, &e);
 	for (size_t i = 0; rc == STORE_OK && i < r->n; i++)
 		rc = import_one(c, file, &r->invoices[i], &counts, &e);
 	if (rc == STORE_OK)

@@ -7,11 +7,32 @@
  *	trk:ID		tracking ID -> invoice number
  *	mid:MESSAGE-ID	Message-ID of a reminder -> invoice number
  *	adr:ADDRESS	contact address (lower case) -> customer ids, one a line
+ *	cus:CUSTOMER	customer id -> its invoice numbers, one a line, at
+ *			most 128; then "cus:CUSTOMER\n1", "\n2"... hold
+ *			the next 128 each (adding one rewrites one chunk)
+ *	meta:cus-index	present once the cus: index is complete (see below)
  *
  * The invoice record is always written first and the indexes after it, so
  * a crash between two writes can only leave an index entry missing or
  * pointing nowhere, never an invoice without its record; ledger_fsck
  * rebuilds every index from the records.
+ *
+ * The customer index (cus:) only ever grows on ledger_put: an invoice
+ * whose customer changes (an import that corrects it) stays listed under
+ * its old customer too, and an invoice set aside by fsck stays listed. So
+ * a cus: entry is a list of candidates: whoever reads it reads each
+ * invoice and re-checks inv.customer, and skips numbers with no record.
+ * ledger_fsck reports such stale entries and rewrites them exactly.
+ *
+ * State files written before the customer index existed have no cus:
+ * keys, and ones written since may have some but not all. The marker
+ * meta:cus-index says the index is complete; it is set only by
+ * ledger_customer_index (after a full pass over the records), which
+ * `relance import`, `relance fsck` and the first staff contact the milter
+ * records call, so an upgrade needs no manual step: the first of them
+ * pays for one pass over the file, once. Without the marker,
+ * ledger_customer_numbers falls back to that pass, and ledger_fsck does
+ * not check the cus: entries (there is nothing to trust yet).
  *
  * All functions run inside a transaction the caller began (store_begin).
  */
@@ -60,10 +81,32 @@ int ledger_walk(struct store *st, size_t batch, ledger_walk_fn fn, void *arg,
 enum store_rc ledger_lookup(struct store *st, const char *prefix,
 			    const char *key, struct buf *out, struct err *e);
 
+/* ledger_customer_numbers -- the numbers of the invoices of CUSTOMER,
+ * appended to OUT, sorted: candidates, which the caller re-checks (see
+ * above: a number may now belong to another customer, or have no record).
+ * Reads cus:CUSTOMER when the index is complete; otherwise (no marker)
+ * reads every invoice record, skipping damaged ones. STORE_OK (OUT may
+ * be unchanged: no invoice) or STORE_ERR. */
+enum store_rc ledger_customer_numbers(struct store *st, const char *customer,
+				      struct strlist *out, struct err *e);
+
+/* ledger_customer_index -- make sure the customer index is complete:
+ * when meta:cus-index is missing, add every invoice to the cus: entry of
+ * its customer (one pass over the records; what the entries list already
+ * is kept, so that an invoice whose record is damaged stays listed and
+ * its readers meet the damage; fsck makes the entries exact) and set the
+ * marker. A write transaction is needed (a read one will do once the
+ * marker is set). *BUILT (may be NULL) tells whether it had to. STORE_OK
+ * or STORE_ERR. */
+enum store_rc ledger_customer_index(struct store *st, bool *built,
+				    struct err *e);
+
 /* ledger_fsck -- check every record and index entry; with REPAIR (the
  * transaction must be a write) fix what can be fixed: damaged records are
  * moved aside under "damaged:inv:NUMBER", indexes rebuilt from records.
- * One line per finding is appended to REPORT; *PROBLEMS counts them. */
+ * One line per finding is appended to REPORT; *PROBLEMS counts them.
+ * A customer index never built (a file older than it, see above) is not
+ * a finding: a line says so and, with REPAIR, that it was built. */
 enum store_rc ledger_fsck(struct store *st, bool repair,
 			  struct strlist *report, unsigned *problems,
 			  struct err *e);

@@ -414,42 +414,68 @@ spool_unpaid(enum invoice_state s)
 	       s == INVOICE_DISPUTED;
 }
 
-/* A contact: every unpaid invoice of the customers of the recipients. */
+/* A contact for the invoices of CUSTOMER (from the customer index): every
+ * unpaid one still of that customer. RES gathers what was done. */
+static enum store_rc
+spool_contact_customer(struct store *st, const char *customer,
+                       const struct spool_event *ev, enum spool_result *res,
+                       struct err *e)
+{
+	struct strlist numbers = STRLIST_INIT;
+	enum store_rc rc;
+
+	rc = ledger_customer_numbers(st, customer, &numbers, e);
+	for (size_t i = 0; rc == STORE_OK && i < numbers.n; i++) {
+		struct invoice inv;
+		enum spool_result one;
+
+		rc = ledger_get(st, numbers.v[i], &inv, e);
+		if (rc == STORE_NOTFOUND) { /* set aside by fsck since */
+			invoice_free(&inv);
+			rc = STORE_OK;
+			continue;
+		}
+		/* The index may still list an invoice whose customer has
+		 * changed since (ledger.h): the record decides. */
+		if (rc == STORE_OK && strcmp(inv.customer, customer) == 0 &&
+		    spool_unpaid(inv.state)) {
+			one = spool_apply_one(st, numbers.v[i], ev, e);
+			if (one == SPOOL_STORE_ERR || one == SPOOL_REJECTED)
+				*res = one;
+			else if (*res == SPOOL_NOTHING ||
+			         (*res == SPOOL_DUPLICATE &&
+			          one == SPOOL_APPLIED))
+				*res = one;
+		}
+		invoice_free(&inv);
+		if (*res == SPOOL_STORE_ERR || *res == SPOOL_REJECTED)
+			break;
+	}
+	strlist_clear(&numbers);
+	return rc;
+}
+
+/* A contact: every unpaid invoice of the customers of the recipients,
+ * found through the customer index (built here, once, on a state file
+ * older than it: see ledger.h), so that its cost grows with the
+ * customers' invoices, not with the whole file. */
 static enum spool_result
 spool_apply_contact(struct store *st, const struct spool_event *ev,
                     struct err *e)
 {
-	struct strlist customers = STRLIST_INIT, numbers = STRLIST_INIT;
+	struct strlist customers = STRLIST_INIT;
 	enum spool_result res = SPOOL_NOTHING;
 	enum store_rc rc;
 
 	rc = spool_customers(st, ev, &customers, e);
 	if (rc == STORE_OK && customers.n > 0)
-		rc = ledger_numbers(st, &numbers, e);
-	for (size_t i = 0; rc == STORE_OK && i < numbers.n; i++) {
-		struct invoice inv;
-		enum spool_result one;
-
-		if ((rc = ledger_get(st, numbers.v[i], &inv, e)) != STORE_OK) {
-			invoice_free(&inv);
-			break;
-		}
-		if (strlist_find(&customers, inv.customer) >= 0 &&
-		    spool_unpaid(inv.state)) {
-			one = spool_apply_one(st, numbers.v[i], ev, e);
-			if (one == SPOOL_STORE_ERR || one == SPOOL_REJECTED)
-				res = one;
-			else if (res == SPOOL_NOTHING ||
-			         (res == SPOOL_DUPLICATE &&
-			          one == SPOOL_APPLIED))
-				res = one;
-		}
-		invoice_free(&inv);
+		rc = ledger_customer_index(st, NULL, e);
+	for (size_t i = 0; rc == STORE_OK && i < customers.n; i++) {
+		rc = spool_contact_customer(st, customers.v[i], ev, &res, e);
 		if (res == SPOOL_STORE_ERR || res == SPOOL_REJECTED)
 			break;
 	}
 	strlist_clear(&customers);
-	strlist_clear(&numbers);
 	return rc != STORE_OK ? SPOOL_STORE_ERR : res;
 }
 

@@ -108,7 +108,9 @@ enum spool_result {
 /* spool_apply -- apply EV to the state file, inside the write transaction
  * the caller began on ST: read the invoice(s), spool_apply_invoice, write
  * them back. A contact event goes to every unpaid invoice of the customers
- * whose contacts are among its rcpt fields. */
+ * whose contacts are among its rcpt fields, found through the customer
+ * index (ledger_customer_numbers), which the first contact on a state file
+ * older than it builds (ledger_customer_index: one pass, once). */
 enum spool_result spool_apply(struct store *st, const struct spool_event *ev,
                               struct err *e);
 

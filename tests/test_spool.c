@@ -389,6 +389,131 @@ test_contact_goes_to_unpaid_invoices_of_the_customer(void **state)
 	spool_event_free(&ev);
 }
 
+/* A contact event from staff to the address RCPT. */
+static void
+contact(struct spool_event *ev, const char *rcpt)
+{
+	assert_int_equal(spool_event_init(ev, SPOOL_CONTACT, 1795426200), 0);
+	assert_int_equal(spool_event_add(ev, "actor", "relance-milter"), 0);
+	assert_int_equal(spool_event_add(ev, "detail", "mail from alice"), 0);
+	assert_int_equal(spool_event_add(ev, "rcpt", rcpt), 0);
+}
+
+static void
+raw_put(struct fixture *f, const char *key, const char *val)
+{
+	struct err e;
+
+	assert_int_equal(store_begin(f->st, STORE_WRITE, &e), STORE_OK);
+	assert_int_equal(store_put(f->st, key, val, strlen(val), &e), STORE_OK);
+	assert_int_equal(store_commit(f->st, &e), STORE_OK);
+}
+
+static void
+test_contact_reads_only_the_invoices_of_the_customer(void **state)
+{
+	struct fixture *f = *state;
+	struct spool_event ev;
+	struct invoice inv;
+	struct err e;
+
+	put(f, "F1", "C1", "compta@dupont.example", INVOICE_OPEN);
+	put(f, "F2", "C2", "ap@acme.example", INVOICE_OPEN);
+	/* Another customer's record is damaged: scanning every invoice
+	 * would stop there; the customer index never reads it. */
+	raw_put(f, "inv:F0", "relance-invoice\t1\nnumber\tF0\nbogus\n");
+	contact(&ev, "compta@dupont.example");
+	assert_int_equal(store_begin(f->st, STORE_WRITE, &e), STORE_OK);
+	assert_int_equal(spool_apply(f->st, &ev, &e), SPOOL_APPLIED);
+	assert_int_equal(store_commit(f->st, &e), STORE_OK);
+	get(f, "F1", &inv);
+	assert_int_equal(inv.nevents, 2);
+	assert_string_equal(inv.events[1].kind, "contact");
+	invoice_free(&inv);
+	get(f, "F2", &inv);
+	assert_int_equal(inv.nevents, 1);
+	invoice_free(&inv);
+	spool_event_free(&ev);
+}
+
+static void
+test_contact_skips_invoices_that_changed_customer(void **state)
+{
+	struct fixture *f = *state;
+	struct spool_event ev;
+	struct invoice inv;
+	struct err e;
+
+	put(f, "F1", "C1", "compta@dupont.example", INVOICE_OPEN);
+	put(f, "F2", "C1", "compta@dupont.example", INVOICE_OPEN);
+	put(f, "F3", "C1", "compta@dupont.example", INVOICE_OPEN);
+	/* F2 now belongs to C2 (cus:C1 still lists it), F3 was set aside
+	 * by fsck (cus:C1 still lists it too). */
+	put(f, "F2", "C2", "ap@acme.example", INVOICE_OPEN);
+	assert_int_equal(store_begin(f->st, STORE_WRITE, &e), STORE_OK);
+	assert_int_equal(store_del(f->st, "inv:F3", &e), STORE_OK);
+	assert_int_equal(store_commit(f->st, &e), STORE_OK);
+	contact(&ev, "compta@dupont.example");
+	assert_int_equal(store_begin(f->st, STORE_WRITE, &e), STORE_OK);
+	assert_int_equal(spool_apply(f->st, &ev, &e), SPOOL_APPLIED);
+	assert_int_equal(store_commit(f->st, &e), STORE_OK);
+	get(f, "F1", &inv);
+	assert_int_equal(inv.nevents, 2);
+	invoice_free(&inv);
+	get(f, "F2", &inv);
+	assert_int_equal(inv.nevents, 1);
+	invoice_free(&inv);
+	spool_event_free(&ev);
+}
+
+static void
+test_contact_builds_the_index_of_an_older_file(void **state)
+{
+	struct fixture *f = *state;
+	struct spool_event ev;
+	struct invoice inv;
+	struct buf v = BUF_INIT;
+	struct err e;
+
+	put(f, "F1", "C1", "compta@dupont.example", INVOICE_OPEN);
+	put(f, "F2", "C1", "compta@dupont.example", INVOICE_PAID);
+	/* As written before the customer index existed. */
+	assert_int_equal(store_begin(f->st, STORE_WRITE, &e), STORE_OK);
+	assert_int_equal(store_del(f->st, "cus:C1", &e), STORE_OK);
+	assert_int_equal(store_commit(f->st, &e), STORE_OK);
+	contact(&ev, "compta@dupont.example");
+	assert_int_equal(store_begin(f->st, STORE_WRITE, &e), STORE_OK);
+	assert_int_equal(spool_apply(f->st, &ev, &e), SPOOL_APPLIED);
+	assert_int_equal(ledger_lookup(f->st, "cus:", "C1", &v, &e), STORE_OK);
+	assert_string_equal(buf_cstr(&v), "F1\nF2");
+	assert_int_equal(store_commit(f->st, &e), STORE_OK);
+	get(f, "F1", &inv);
+	assert_int_equal(inv.nevents, 2);
+	invoice_free(&inv);
+	get(f, "F2", &inv);
+	assert_int_equal(inv.nevents, 1);
+	invoice_free(&inv);
+	spool_event_free(&ev);
+	buf_free(&v);
+}
+
+static void
+test_contact_on_a_damaged_invoice_of_the_customer_fails(void **state)
+{
+	struct fixture *f = *state;
+	struct spool_event ev;
+	struct err e;
+
+	put(f, "F1", "C1", "compta@dupont.example", INVOICE_OPEN);
+	raw_put(f, "inv:F1", "damaged");
+	contact(&ev, "compta@dupont.example");
+	assert_int_equal(store_begin(f->st, STORE_WRITE, &e), STORE_OK);
+	assert_int_equal(spool_apply(f->st, &ev, &e), SPOOL_STORE_ERR);
+	assert_non_null(strstr(e.msg, "invoice F1: damaged record"));
+	store_abort(f->st);
+	spool_event_free(&ev);
+}
+
 static void
 test_contact_with_no_known_address_does_nothing(void **state)
 {
@@ -592,6 +717,10 @@ main(void)
 	    T(test_apply_refuses_unknown_invoices_and_kinds),
 	    T(test_contact_goes_to_unpaid_invoices_of_the_customer),
 	    T(test_contact_with_no_known_address_does_nothing),
+	    T(test_contact_reads_only_the_invoices_of_the_customer),
+	    T(test_contact_skips_invoices_that_changed_customer),
+	    T(test_contact_builds_the_index_of_an_older_file),
+	    T(test_contact_on_a_damaged_invoice_of_the_customer_fails),
 	    T(test_written_events_are_replayed_in_order),
 	    T(test_replay_takes_at_most_max),
 	    T(test_damaged_file_is_moved_aside),
