@@ -212,7 +212,7 @@ first_reminders() {
 			"${#todo[@]}" 0 "${todo[*]}" "$lab/msg/$tag-first.tsv" \
 			reminder
 		sed -i 's/"threads": 4/"threads": 1/' "$lab/msg/$tag-first.json"
-		python3 "$here/crash.py" send "$lab/msg/$tag-first.json" \
+		python3 -B "$here/crash.py" send "$lab/msg/$tag-first.json" \
 			"$lab/msg/$tag-first.sent" || return 1
 		tracking_ids "$@" >"$lab/msg/$tag-ids.tsv"
 		mapfile -t todo < <(sed -n 's/ .* -$//p' "$lab/msg/$tag-ids.tsv")
@@ -249,7 +249,7 @@ part_milter() {
 		"$lab/msg/p1-ids.tsv"
 
 	echo "# 1. milter: $n_mail messages, the milter killed at random"
-	python3 "$here/crash.py" send "$lab/msg/p1.json" "$lab/msg/p1.sent" &
+	python3 -B "$here/crash.py" send "$lab/msg/p1.json" "$lab/msg/p1.sent" &
 	sender=$!
 	lab_track "$sender"
 	while ! lab_gone "$sender"; do
@@ -292,7 +292,7 @@ part_milter() {
 		'Mail queue is empty' "$(postqueue -c "$lab/postfix" -p 2>&1)"
 
 	dump_state "$lab/msg/p1.state" $rem "${rep[@]}"
-	out=$(python3 "$here/crash.py" mail "$lab/msg/p1.sent" "$lab/sink" \
+	out=$(python3 -B "$here/crash.py" mail "$lab/msg/p1.sent" "$lab/sink" \
 		"$lab_maildir" "$lab/msg/p1.state" "$lab_spool")
 	rc=$?
 	echo "$out" | grep -v '^figure: \(unrecorded-reminders\|unrecorded-replies\)'
@@ -309,7 +309,7 @@ part_milter() {
 	check "1: relance replay of the Maildir" 0 "$rc"
 	[ "$rc" -ne 0 ] && tail -n 3 "$lab/log/replay.out" | sed 's/^/# /'
 	dump_state "$lab/msg/p1.state2" $rem "${rep[@]}"
-	out=$(python3 "$here/crash.py" mail "$lab/msg/p1.sent" "$lab/sink" \
+	out=$(python3 -B "$here/crash.py" mail "$lab/msg/p1.sent" "$lab/sink" \
 		"$lab_maildir" "$lab/msg/p1.state2" "$lab_spool")
 	rc=$?
 	local recorded2 unrec2
@@ -545,7 +545,7 @@ part_contention() {
 
 	echo "# 3. contention: 8 writers and the milter for $contention_s s"
 	deadline=$(($(date +%s) + contention_s))
-	python3 "$here/crash.py" send "$lab/msg/p3.json" "$lab/msg/p3.sent" &
+	python3 -B "$here/crash.py" send "$lab/msg/p3.json" "$lab/msg/p3.sent" &
 	sender=$!
 	lab_track "$sender"
 	for w in 1 2 3 4 5 6 7 8; do
@@ -589,7 +589,7 @@ part_contention() {
 	# every command that exited 0 has its event, once
 	mapfile -t invs < <(numbers F2026 3001 24)
 	dump_state "$lab/msg/p3.state" "${invs[@]}"
-	python3 "$here/crash.py" events "$lab/msg/p3.state" >"$lab/msg/p3.events"
+	python3 -B "$here/crash.py" events "$lab/msg/p3.state" >"$lab/msg/p3.events"
 	python3 - "$lab/msg/writers.log" "$lab/msg/p3.events" <<'EOF' >"$lab/msg/p3.check"
 import sys
 kind = {"pause": "paused", "resume": "resumed", "pay": "payment",
@@ -647,7 +647,7 @@ EOF
 	figure milter-spooled "$(grep -c 'spooled in\|kept in' "$lab/log/milter.log")"
 	dump_state "$lab/msg/p3.mstate" $rem "${rep[@]}"
 	local out
-	out=$(python3 "$here/crash.py" mail "$lab/msg/p3.sent" "$lab/sink" \
+	out=$(python3 -B "$here/crash.py" mail "$lab/msg/p3.sent" "$lab/sink" \
 		"$lab_maildir" "$lab/msg/p3.mstate" "$lab_spool")
 	rc=$?
 	echo "$out" | sed -n 's/^figure: \(accepted\|delivered\|lost\|duplicated\|events-missing\) /figure: mail-\1 /p;/^#/p'
