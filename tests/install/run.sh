@@ -89,7 +89,7 @@ installed() {
 		-printf '%y %P\n') |
 		sed -e 's|^d \(.*\)$|/\1/|' -e 's|^[fl] |/|' | LC_ALL=C sort
 }
-OUT=$(want_files | sed '/^$/d' | LC_ALL=C sort) \
+OUT=$(want_files | sed -e '/^$/d' -e 's|//*|/|g' | LC_ALL=C sort) \
 	expect "the files installed, exactly" 0 installed "$dest"
 
 OUT= expect "programs are executable" 0 \
