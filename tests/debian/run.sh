@@ -14,6 +14,9 @@ set -u
 
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir/_build/plain}
+# absolute: the test changes directory
+top_srcdir=$(cd "$top_srcdir" && pwd)
+top_builddir=$(cd "$top_builddir" 2>/dev/null && pwd || echo "$top_builddir")
 . "$top_srcdir/tests/cli/lib.sh"
 
 skip() {

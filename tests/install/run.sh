@@ -9,6 +9,9 @@ set -u
 
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$(pwd)}
+# absolute: the test changes directory
+top_srcdir=$(cd "$top_srcdir" && pwd)
+top_builddir=$(cd "$top_builddir" 2>/dev/null && pwd || echo "$top_builddir")
 . "$top_srcdir/tests/cli/lib.sh"
 
 work=$(mktemp -d /tmp/relance-install.XXXXXX)
