@@ -87,12 +87,12 @@ autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
 stage "build and test (-Werror)" build_and_check _build/plain
 stage "build and test under ASan+UBSan" build_and_check _build/sanitizers \
 	--enable-sanitizers
-stage "relance-milter inside a real Postfix (tests/integration)" \
-	env top_srcdir="$top" top_builddir="$top/_build/plain" \
-	tests/integration/run.sh
 stage "the Debian package, built and installed (tests/debian)" \
 	env top_srcdir="$top" top_builddir="$top/_build/plain" \
 	tests/debian/run.sh
+stage "relance-milter inside a real Postfix (tests/integration)" \
+	env top_srcdir="$top" top_builddir="$top/_build/plain" \
+	tests/integration/run.sh
 stage "make distcheck" make -C _build/plain -j"$jobs" distcheck \
 	DISTCHECK_CONFIGURE_FLAGS=--enable-werror
 stage "fuzz (${FUZZ_SECONDS:-10} s a target)" \
