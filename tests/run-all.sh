@@ -4,9 +4,10 @@
 # Installs the Debian build dependencies that are missing (apt-get, as root or
 # through sudo), builds with warnings as errors, runs the unit, command and
 # miltertest tests, runs them again with ASan+UBSan, runs relance-milter
-# inside a throwaway Postfix on loopback (tests/integration, as root), checks
-# the distribution tarball (make distcheck) and runs every fuzz target for a
-# short, bounded time.
+# inside a throwaway Postfix on loopback (tests/integration, as root), builds
+# the Debian package and installs it, then purges it (tests/debian, as
+# root), checks the distribution tarball (make distcheck) and runs every
+# fuzz target for a short, bounded time.
 #
 #   tests/run-all.sh            everything (tests/survive in its short form)
 #   FUZZ_SECONDS=1800 tests/run-all.sh    with the long fuzz runs
@@ -23,7 +24,8 @@ deps=(gcc make autoconf automake libtool pkg-config
       libxml2-dev libpcre2-dev libpango1.0-dev libcairo2-dev fonts-dejavu-core
       poppler-utils python3 opendkim-tools
       postfix swaks util-linux iproute2
-      clang libclang-rt-14-dev groff-base man-db)
+      clang libclang-rt-14-dev groff-base man-db
+      systemd dpkg-dev debhelper)
 
 install_deps() {
 	local missing=() p
@@ -85,6 +87,9 @@ autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
 stage "build and test (-Werror)" build_and_check _build/plain
 stage "build and test under ASan+UBSan" build_and_check _build/sanitizers \
 	--enable-sanitizers
+stage "the Debian package, built and installed (tests/debian)" \
+	env top_srcdir="$top" top_builddir="$top/_build/plain" \
+	tests/debian/run.sh
 stage "relance-milter inside a real Postfix (tests/integration)" \
 	env top_srcdir="$top" top_builddir="$top/_build/plain" \
 	tests/integration/run.sh
