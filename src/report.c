@@ -368,6 +368,7 @@ add_steps(struct report *r, const struct invoice *inv)
 		struct report_step *s;
 		struct date day;
 		bool dup = false;
+		long off;
 
 		if (!step_of(ev, name, sizeof(name)) ||
 		    (paid != NULL && ev->time >= paid->time))
@@ -384,7 +385,15 @@ add_steps(struct report *r, const struct invoice *inv)
 		seen[nseen++] = s->name;
 		day = r->day_of(ev->time, r->arg);
 		s->invoices++;
-		s->offset_sum += date_diff(day, inv->due_date);
+		off = date_diff(day, inv->due_date);
+		if (s->offsets == NULL &&
+		    (s->offsets = calloc(2 * REPORT_MAX_OFFSET + 1,
+		                         sizeof(*s->offsets))) == NULL)
+			return -1;
+		s->offsets[REPORT_MAX_OFFSET +
+		           (off < -REPORT_MAX_OFFSET  ? -REPORT_MAX_OFFSET
+		            : off > REPORT_MAX_OFFSET ? REPORT_MAX_OFFSET
+		                                      : off)]++;
 		if (paid != NULL) {
 			long d = date_diff(paid_day, day);
 
@@ -501,13 +510,33 @@ by_promise(const void *a, const void *b)
 	return d ? d : strcmp(x->invoice, y->invoice);
 }
 
-/* By mean offset from the due date (compared as fractions), then name. */
+/* Twice the median of the N values counted in V[0..SIZE), as the sum of
+ * the indexes of the two middle values; -1 when N is 0. */
+static long
+median2(const uint32_t *v, long size, unsigned n)
+{
+	unsigned lo = (n + 1) / 2, hi = n / 2 + 1, seen = 0;
+	long a = -1, b = -1;
+
+	if (n == 0 || v == NULL)
+		return -1;
+	for (long i = 0; i < size && b < 0; i++) {
+		seen += v[i];
+		if (a < 0 && seen >= lo)
+			a = i;
+		if (b < 0 && seen >= hi)
+			b = i;
+	}
+	return a + b;
+}
+
+/* By median offset from the due date, then name. */
 static int
 by_step(const void *a, const void *b)
 {
 	const struct report_step *x = a, *y = b;
-	long double l = (long double)x->offset_sum * y->invoices;
-	long double r = (long double)y->offset_sum * x->invoices;
+	long l = median2(x->offsets, 2 * REPORT_MAX_OFFSET + 1, x->invoices);
+	long r = median2(y->offsets, 2 * REPORT_MAX_OFFSET + 1, y->invoices);
 
 	if (l != r)
 		return l < r ? -1 : 1;
@@ -545,20 +574,7 @@ report_finish(struct report *r)
 long
 report_median2(const struct report_step *s)
 {
-	unsigned lo = (s->paid + 1) / 2, hi = s->paid / 2 + 1;
-	unsigned seen = 0;
-	long a = -1, b = -1;
-
-	if (s->paid == 0 || s->days == NULL)
-		return -1;
-	for (long d = 0; d <= REPORT_MAX_DAYS && b < 0; d++) {
-		seen += s->days[d];
-		if (a < 0 && seen >= lo)
-			a = d;
-		if (b < 0 && seen >= hi)
-			b = d;
-	}
-	return a + b;
+	return median2(s->days, REPORT_MAX_DAYS + 1, s->paid);
 }
 
 long
@@ -597,6 +613,7 @@ report_free(struct report *r)
 	for (size_t i = 0; i < r->nsteps; i++) {
 		free(r->steps[i].name);
 		free(r->steps[i].days);
+		free(r->steps[i].offsets);
 	}
 	free(r->steps);
 	memset(r, 0, sizeof(*r));

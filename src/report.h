@@ -21,8 +21,9 @@
  *   median days from the step to the payment (the day in "received on
  *   DATE" of the "paid" event, else the event's day). Task steps (a phone
  *   call) are not in this table: their "task" event does not name the step.
- *   Steps are listed in escalation order: by their mean offset from the
- *   due date, then by name.
+ *   Steps are listed in escalation order: by their median offset from
+ *   the due date (a late first contact does not move a step), then by
+ *   name.
  *
  * Memory grows with customers, currencies and step names, not invoices,
  * except for the listed disputes and promises (one row each) and a
@@ -42,10 +43,11 @@
 #include "date.h"
 #include "invoice.h"
 
-#define REPORT_DSO_DAYS  90   /* the DSO's window of credit sales */
-#define REPORT_MAX_DAYS  3650 /* longer delays count as this many days */
-#define REPORT_MAX_STEPS 64   /* step names kept; more are left out */
-#define REPORT_CHART_MAX 20   /* customers in an HTML aging chart */
+#define REPORT_DSO_DAYS   90   /* the DSO's window of credit sales */
+#define REPORT_MAX_DAYS   3650 /* longer delays count as this many days */
+#define REPORT_MAX_STEPS  64   /* step names kept; more are left out */
+#define REPORT_MAX_OFFSET 730  /* step day - due date, clamped, in days */
+#define REPORT_CHART_MAX  20   /* customers in an HTML aging chart */
 
 /* The aging buckets, by days past the due date. */
 enum report_bucket {
@@ -97,7 +99,8 @@ struct report_step {
 	char *name;
 	unsigned invoices; /* received it before any payment */
 	unsigned paid;     /* of those, paid afterwards */
-	long offset_sum;   /* sum of (step day - due date), for the order */
+	uint32_t *offsets; /* 2 * REPORT_MAX_OFFSET + 1 counters of (step day -
+	                      due date), for the order */
 	uint32_t *days;    /* REPORT_MAX_DAYS + 1 counters; NULL until paid */
 };
 
