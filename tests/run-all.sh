@@ -4,7 +4,8 @@
 # Installs the Debian build dependencies that are missing (apt-get, as root or
 # through sudo), builds with warnings as errors, runs the unit, command and
 # miltertest tests, runs them again with ASan+UBSan, runs relance-milter
-# inside a throwaway Postfix on loopback (tests/integration, as root), checks
+# inside a throwaway Postfix on loopback (tests/integration, as root),
+# renders `relance report --html` in headless Chromium, checks
 # the distribution tarball (make distcheck) and runs every fuzz target for a
 # short, bounded time.
 #
@@ -23,7 +24,7 @@ deps=(gcc make autoconf automake libtool pkg-config
       libxml2-dev libpcre2-dev libpango1.0-dev libcairo2-dev fonts-dejavu-core
       poppler-utils python3 opendkim-tools
       postfix swaks util-linux iproute2
-      clang libclang-rt-14-dev groff-base man-db)
+      clang libclang-rt-14-dev groff-base man-db chromium)
 
 install_deps() {
 	local missing=() p
@@ -88,6 +89,9 @@ stage "build and test under ASan+UBSan" build_and_check _build/sanitizers \
 stage "relance-milter inside a real Postfix (tests/integration)" \
 	env top_srcdir="$top" top_builddir="$top/_build/plain" \
 	tests/integration/run.sh
+stage "relance report --html in headless Chromium (tests/integration/report-html.sh)" \
+	env top_srcdir="$top" top_builddir="$top/_build/plain" \
+	tests/integration/report-html.sh
 stage "make distcheck" make -C _build/plain -j"$jobs" distcheck \
 	DISTCHECK_CONFIGURE_FLAGS=--enable-werror
 stage "fuzz (${FUZZ_SECONDS:-10} s a target)" \
