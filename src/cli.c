@@ -29,6 +29,7 @@
 #include "ledger.h"
 #include "money.h"
 #include "policy.h"
+#include "report.h"
 #include "run.h"
 #include "task.h"
 #include "text.h"
@@ -1995,6 +1996,138 @@ cmd_confirm(struct cli *c, int argc, char **argv)
 	return status;
 }
 
+/*
+ * report: aging, DSO, disputes, promises, tasks, reminders (report.h).
+ */
+
+/* report_day_fn: the local day of T (set_clock set TZ). */
+static struct date
+report_day(int64_t t, void *arg)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	(void)arg;
+	if (localtime_r(&tt, &tm) == NULL)
+		return DATE_NULL;
+	return (struct date){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
+}
+
+struct report_walk {
+	struct cli *c;
+	struct report *r;
+	unsigned damaged;
+	bool nomem;
+};
+
+/* ledger_walk_fn: count one invoice; a damaged record is said and
+ * skipped. */
+static int
+report_walk_one(const struct invoice *inv, const struct err *damaged, void *arg)
+{
+	struct report_walk *w = arg;
+
+	if (inv == NULL) {
+		warnx_(w->c, "%s", damaged->msg);
+		w->damaged++;
+		return 0;
+	}
+	if (report_add(w->r, inv) < 0) {
+		w->nomem = true;
+		return 1;
+	}
+	return 0;
+}
+
+/* Write LEN bytes of DATA to PATH. 0, or -1 after saying why. */
+static int
+report_write(const struct cli *c, const char *path, const char *data,
+             size_t len)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL || fwrite(data, 1, len, f) != len) {
+		warnx_(c, "%s: %s", path, strerror(errno));
+		if (f != NULL)
+			fclose(f);
+		return -1;
+	}
+	if (fclose(f) != 0) {
+		warnx_(c, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cmd_report(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"date", required_argument, NULL, 'd'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"html", required_argument, NULL, 'H'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
+	struct date today = c->today;
+	const char *html = NULL;
+	bool as_json = false;
+	struct report r;
+	struct report_walk w = {c, &r, 0, false};
+	struct buf o = BUF_INIT;
+	struct err e;
+	int ch, rc;
+
+	while ((ch = next_opt(c, argc, argv, "d:jH:h", opts)) != -1) {
+		if (ch == 'd')
+			today = arg_date(c, "date", optarg);
+		if (ch == 'H')
+			html = optarg;
+		as_json |= ch == 'j';
+	}
+	if (optind != argc)
+		die_usage(c, "unexpected argument \"%s\"", argv[optind]);
+	if (html != NULL && as_json)
+		die_usage(c, "--json and --html go to different places: "
+		             "choose one");
+	if (html != NULL && *html == '\0')
+		die_usage(c, "--html needs a file name");
+	report_init(&r, today, report_day, NULL);
+	rc = ledger_walk(c->st, 0, report_walk_one, &w, &e);
+	if (w.nomem || rc != STORE_OK) {
+		report_free(&r);
+		if (w.nomem) {
+			warnx_(c, "out of memory");
+			return EX_OSERR;
+		}
+		return store_failed(c, rc, &e);
+	}
+	report_finish(&r);
+	if (html != NULL)
+		report_html(&r, &o);
+	else if (as_json)
+		report_json(&r, &o);
+	else
+		report_text(&r, &o);
+	report_free(&r);
+	if (buf_failed(&o)) {
+		buf_free(&o);
+		warnx_(c, "out of memory");
+		return EX_OSERR;
+	}
+	if (html != NULL)
+		rc = report_write(c, html, o.data, o.len) < 0 ? EX_CANTCREAT
+		                                              : EX_OK;
+	else
+		rc = fputs(buf_cstr(&o), stdout) == EOF ? EX_IOERR : EX_OK;
+	buf_free(&o);
+	if (rc == EX_OK && w.damaged > 0) {
+		warnx_(c, "%u damaged record(s) left out (relance fsck)",
+		       w.damaged);
+		rc = EX_DATAERR;
+	}
+	return rc;
+}
+
 static const struct command commands[] = {
     {"import", cmd_import, "import FILE.csv",
      "Read open invoices from an accounting export (CSV) into the state\n"
@@ -2056,6 +2189,17 @@ static const struct command commands[] = {
      "out). Look for its Message-ID in the mail log, then: sent records\n"
      "it as sent; not-sent records it as failed and puts the last step\n"
      "back, so that the next run sends it again.\n"},
+    {"report", cmd_report, "report [--date YYYY-MM-DD] [--json] [--html FILE]",
+     "The figures of the receivables: the aging balance (not yet due,\n"
+     "1-30, 31-60, 61-90, over 90 days past due) by customer and in\n"
+     "total, per currency; DSO (amount due / invoiced in the last 90\n"
+     "days x 90); open disputes; invoices paused by a promise to pay;\n"
+     "open tasks; and, per reminder step, how many invoices received it,\n"
+     "how many were then paid, and the median days to payment.\n"
+     "  --date D     count days past due as on D\n"
+     "  --json       the same figures as one JSON object\n"
+     "  --html FILE  write one self-contained HTML page with charts to\n"
+     "               FILE instead\n"},
     {"tasks", cmd_tasks, "tasks [--all] [--json]",
      "List the open tasks for a person (phone calls, letters to post,\n"
      "reminders to send by hand, addresses to check), oldest first, with\n"

@@ -4,10 +4,11 @@
 # Installs the Debian build dependencies that are missing (apt-get, as root or
 # through sudo), builds with warnings as errors, runs the unit, command and
 # miltertest tests, runs them again with ASan+UBSan, runs relance-milter
-# inside a throwaway Postfix on loopback (tests/integration, as root), builds
-# the Debian package and installs it, then purges it (tests/debian, as
-# root), checks the distribution tarball (make distcheck) and runs every
-# fuzz target for a short, bounded time.
+# inside a throwaway Postfix on loopback (tests/integration, as root),
+# renders `relance report --html` in headless Chromium, builds the Debian
+# package and installs it, then purges it (tests/debian, as root), checks
+# the distribution tarball (make distcheck) and runs every fuzz target for
+# a short, bounded time.
 #
 #   tests/run-all.sh            everything (tests/survive in its short form)
 #   FUZZ_SECONDS=1800 tests/run-all.sh    with the long fuzz runs
@@ -25,7 +26,7 @@ deps=(gcc make autoconf automake libtool pkg-config
       poppler-utils python3 opendkim-tools
       postfix swaks util-linux iproute2
       clang libclang-rt-14-dev groff-base man-db
-      systemd dpkg-dev debhelper)
+      systemd dpkg-dev debhelper chromium)
 
 install_deps() {
 	local missing=() p
@@ -95,6 +96,9 @@ stage "relance-milter inside a real Postfix (tests/integration)" \
 	tests/integration/run.sh
 stage "crashes, faults and hostile mail, short form (tests/survive)" \
 	tests/survive/run.sh
+stage "relance report --html in headless Chromium (tests/integration/report-html.sh)" \
+	env top_srcdir="$top" top_builddir="$top/_build/plain" \
+	tests/integration/report-html.sh
 stage "make distcheck" make -C _build/plain -j"$jobs" distcheck \
 	DISTCHECK_CONFIGURE_FLAGS=--enable-werror
 stage "fuzz (${FUZZ_SECONDS:-10} s a target)" \
