@@ -1471,7 +1471,7 @@ replay_one(struct classify_run *run, const char *label, const char *data,
 {
 	struct cli *c = run->c;
 	struct incoming_ctx ic = {c->pol, &run->mailboxes, c->st, c->today,
-	                          c->now, c->actor,        NULL};
+	                          c->now, c->actor,        NULL,    NULL};
 	struct incoming_result r;
 	struct err e;
 
