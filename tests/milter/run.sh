@@ -440,4 +440,69 @@ OUT=0 expect "SIGTERM stops the milter cleanly" 0 echo "$status"
 OUT='stopping: 3 internal errors since start' check_log "the count of errors"
 expect "the pid file is removed" 1 test -e "$work/milter.pid"
 
+# ---- relance evidence, from the state and archive the milter made
+
+cd "$work"
+OUT='evidence for invoice F2026-0101 in ev: 7 documents, 0 problems' \
+	expect "evidence: the file of F2026-0101" 0 r evidence F2026-0101 --out ev
+OUT=$(cat <<'EOF'
+index.html
+index.pdf
+mail/20261123T093000Z-F1-out.eml
+mail/20261123T093000Z-I2-in.eml
+mail/20261123T093000Z-I3-in.eml
+mail/20261123T093000Z-I4-in.eml
+mail/20261123T093000Z-I5-in.eml
+mail/20261123T093000Z-R1-out.eml
+mail/20261123T093000Z-R2-out.eml
+timeline.txt
+EOF
+) expect "evidence: SHA256SUMS lists every file, sorted" 0 cut -c67- ev/SHA256SUMS
+OUT= expect "evidence: sha256sum -c checks the directory" 0 \
+	sh -c 'cd ev && sha256sum --quiet -c SHA256SUMS'
+OUT=$(r show --json F2026-0101 | grep -o 'archived as [^,]*, SHA-256 [0-9a-f]*' |
+	sed 's|archived as \([^,]*\), SHA-256 \(.*\)|\2  mail/\1|' | sort -k2) \
+	expect "evidence: each message's hash is the one recorded when it passed" \
+	0 grep '  mail/' ev/SHA256SUMS
+OUT=$(cat <<'EOF'
+Evidence file
+Invoice F2026-0101
+Customer: Dupont ; Fils SARL (C001)
+Amount due: 1234.56 EUR
+State: paused
+Documents
+- mail/20261123T093000Z-R1-out.eml SHA-256
+Tasks
+Timeline
+EOF
+) expect "evidence: index.pdf says the key lines" 0 sh -c \
+	'pdftotext ev/index.pdf - | grep -x -e "Evidence file" -e "Invoice F2026-0101" -e "Customer: .*" -e "Amount due: .*" -e "State: .*" -e Documents -e Tasks -e Timeline -e "- mail/.*-R1-out.eml SHA-256"'
+OUT=7 expect "evidence: index.html links every message, each matching" 0 \
+	grep -c '<a href="mail/.*matches the hash recorded' ev/index.html
+ERR='relance: evidence: ev: not empty (expected a new or empty directory: an evidence file is made whole, never merged into another)' \
+	expect "evidence: a directory that is not empty is refused" 73 \
+	r evidence F2026-0101 --out ev
+ERR='relance: evidence: unknown invoice "F9"' \
+	expect "evidence: an unknown invoice" 65 r evidence F9 --out ev2
+# a changed archive and a missing one: said loudly, in the index too
+# ev2: relance evidence into ev2, its stderr with names for what varies
+ev2() {
+	local st=0
+	r evidence F2026-0101 --out ev2 2>"$work/ev2.err" || st=$?
+	sed -e "s|$work|WORK|g" -e 's/recorded [0-9a-f]\{64\}/recorded RECORDED/' \
+		"$work/ev2.err" >&2
+	return $st
+}
+echo tampered >>archive/20261123T093000Z-R2-out.eml
+rm archive/20261123T093000Z-I2-in.eml
+r2=$(sha256sum archive/20261123T093000Z-R2-out.eml | cut -c1-64)
+OUT='evidence for invoice F2026-0101 in ev2: 7 documents, 2 problems' \
+ERR=$(cat <<EOF
+relance: evidence: mail/20261123T093000Z-R2-out.eml: MISMATCH: WORK/archive/20261123T093000Z-R2-out.eml has SHA-256 $r2, but reminder-sent 2026-11-23 09:30:00 UTC recorded RECORDED when the message passed: the archived copy was changed
+relance: evidence: mail/20261123T093000Z-I2-in.eml: missing: WORK/archive/20261123T093000Z-I2-in.eml: cannot read: No such file or directory (named by review 2026-11-23 09:30:00 UTC)
+EOF
+) expect "evidence: a changed or missing message is reported, exit 65" 65 \
+	ev2
+OUT=2 expect "evidence: the index flags both" 0 grep -c 'class="bad"' ev2/index.html
+
 finish
