@@ -23,9 +23,11 @@
 
 #include "classify.h"
 #include "conf.h"
+#include "evidence.h"
 #include "import.h"
 #include "incoming.h"
 #include "json.h"
+#include "letter.h"
 #include "ledger.h"
 #include "money.h"
 #include "policy.h"
@@ -1475,7 +1477,7 @@ replay_one(struct classify_run *run, const char *label, const char *data,
 {
 	struct cli *c = run->c;
 	struct incoming_ctx ic = {c->pol, &run->mailboxes, c->st, c->today,
-	                          c->now, c->actor,        NULL};
+	                          c->now, c->actor,        NULL,  NULL};
 	struct incoming_result r;
 	struct err e;
 
@@ -2128,6 +2130,219 @@ cmd_report(struct cli *c, int argc, char **argv)
 	return rc;
 }
 
+/*
+ * The evidence file of one invoice (evidence.h): the archived messages,
+ * letters and invoice PDF copied into a new directory, their hashes
+ * checked against those the history recorded, the timeline, an index in
+ * HTML and PDF, and SHA256SUMS over it all.
+ */
+
+/* True when DIR is missing or empty; false (with E set) otherwise. */
+static bool
+evidence_dir_free(const char *dir, struct err *e)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	bool empty = true;
+
+	if (d == NULL) {
+		if (errno == ENOENT)
+			return true;
+		err_set(e, "%s: cannot read: %s", dir, strerror(errno));
+		return false;
+	}
+	while (empty && (de = readdir(d)) != NULL)
+		empty = strcmp(de->d_name, ".") == 0 ||
+		        strcmp(de->d_name, "..") == 0;
+	closedir(d);
+	if (!empty)
+		err_set(e,
+		        "%s: not empty (expected a new or empty directory: an "
+		        "evidence file is made whole, never merged into "
+		        "another)",
+		        dir);
+	return empty;
+}
+
+/* Write DATA[0..LEN) to OUT/FILE (FILE may hold one "folder/"). */
+static int
+evidence_put(const char *out, const char *file, const void *data, size_t len,
+             struct err *e)
+{
+	const char *slash = strrchr(file, '/');
+	struct buf dir = BUF_INIT;
+	int rc;
+
+	buf_puts(&dir, out);
+	if (slash != NULL)
+		buf_printf(&dir, "/%.*s", (int)(slash - file), file);
+	rc = letter_write_file(buf_cstr(&dir), slash ? slash + 1 : file, data,
+	                       len, e);
+	buf_free(&dir);
+	return rc;
+}
+
+/* Copy the document D into OUT, hash the copy, check it against the
+ * history; a problem is recorded in D and said on stderr. */
+static void
+evidence_copy(struct cli *c, const char *archive, const char *out,
+              struct evidence_doc *d)
+{
+	struct buf path = BUF_INIT, data = BUF_INIT, why = BUF_INIT;
+	struct err e;
+
+	if (d->kind == EVIDENCE_MAIL)
+		buf_printf(&path, "%s/%s", archive, d->source);
+	else
+		buf_puts(&path, d->source);
+	if (read_file(buf_cstr(&path), &data, &e) < 0) {
+		buf_printf(&why, "missing: %s (named by %s)", e.msg, d->what);
+	} else if (evidence_put(out, d->file, data.data, data.len, &e) < 0) {
+		buf_printf(&why, "not copied: %s", e.msg);
+	} else {
+		sha256_hex(data.data, data.len, d->hex);
+		if (d->recorded[0] != '\0' && strcmp(d->hex, d->recorded) != 0)
+			buf_printf(&why,
+			           "MISMATCH: %s has SHA-256 %s, but %s "
+			           "recorded %s when the message passed: the "
+			           "archived copy was changed",
+			           buf_cstr(&path), d->hex, d->what,
+			           d->recorded);
+	}
+	if (why.len > 0) {
+		warnx_(c, "%s: %s", d->file, buf_cstr(&why));
+		d->problem = buf_steal(&why);
+	}
+	buf_free(&path);
+	buf_free(&data);
+	buf_free(&why);
+}
+
+/* The index as a PDF, drawn by letter.c's layout. */
+static int
+evidence_pdf(const struct cli *c, const struct invoice *inv,
+             const struct evidence_docs *docs, struct buf *pdf, struct err *e)
+{
+	struct letter l = {0};
+	struct buf b = BUF_INIT;
+	int rc = -1;
+
+	l.lang = strdup("en");
+	strlist_add(&l.sender, c->cfg.company_name && *c->cfg.company_name
+	                           ? c->cfg.company_name
+	                           : "relance");
+	strlist_add(&l.recipient,
+	            inv->customer_name ? inv->customer_name : inv->customer);
+	buf_printf(&b, "Customer %s", inv->customer);
+	strlist_add(&l.recipient, buf_cstr(&b));
+	buf_reset(&b);
+	buf_puts(&b, "Made on ");
+	evidence_time(c->now, &b);
+	l.place_date = buf_steal(&b);
+	l.mention = strdup("Evidence file");
+	buf_printf(&b, "Invoice %s", inv->number);
+	l.subject = buf_steal(&b);
+	if (l.lang == NULL || l.place_date == NULL || l.mention == NULL ||
+	    l.subject == NULL ||
+	    evidence_index_paragraphs(inv, docs, c->now, &l.paragraphs) < 0)
+		err_set(e, "out of memory");
+	else if (letter_pdf(&l, pdf, e) > 0)
+		rc = 0;
+	letter_free(&l);
+	buf_free(&b);
+	return rc;
+}
+
+static int
+cmd_evidence(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"out", required_argument, NULL, 'o'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
+	const char *out = NULL;
+	struct strlist extra = STRLIST_INIT, extra_hex = STRLIST_INIT;
+	struct buf archive = BUF_INIT, text = BUF_INIT, pdf = BUF_INIT;
+	struct evidence_docs docs = {NULL, 0};
+	char hex[SHA256_HEX];
+	unsigned problems = 0;
+	struct invoice inv;
+	struct err e;
+	int ch, rc;
+
+	while ((ch = next_opt(c, argc, argv, "o:h", opts)) != -1)
+		if (ch == 'o')
+			out = optarg;
+	if (argc - optind != 1 || out == NULL)
+		die_usage(c, "expected one invoice number and --out DIR");
+	if ((rc = get_invoice(c, argv[optind], &inv)) != 0)
+		return rc;
+	umask(077); /* the customer's mail: private, like the archive */
+	if (!evidence_dir_free(out, &e) ||
+	    (mkdir(out, 0700) < 0 && errno != EEXIST &&
+	     (err_set(&e, "%s: cannot create: %s", out, strerror(errno)), 1))) {
+		warnx_(c, "%s", e.msg);
+		invoice_free(&inv);
+		return EX_CANTCREAT;
+	}
+	rc = EX_OK;
+	config_archive_dir(&c->cfg, &archive);
+	if (evidence_collect(&inv, &docs) < 0) {
+		warnx_(c, "out of memory");
+		rc = EX_OSERR;
+		goto done;
+	}
+	for (size_t i = 0; i < docs.n; i++) {
+		evidence_copy(c, buf_cstr(&archive), out, &docs.v[i]);
+		problems += docs.v[i].problem != NULL;
+	}
+	for (size_t i = 0; i < inv.nevents; i++) {
+		evidence_timeline_line(&inv.events[i], &text);
+		buf_putc(&text, '\n');
+	}
+	if (evidence_put(out, "timeline.txt", text.data, text.len, &e) < 0)
+		goto failed;
+	sha256_hex(text.data, text.len, hex);
+	strlist_add(&extra, "timeline.txt");
+	strlist_add(&extra_hex, hex);
+	buf_reset(&text);
+	evidence_html(&inv, &docs, c->now, &text);
+	if (evidence_put(out, "index.html", text.data, text.len, &e) < 0)
+		goto failed;
+	sha256_hex(text.data, text.len, hex);
+	strlist_add(&extra, "index.html");
+	strlist_add(&extra_hex, hex);
+	if (evidence_pdf(c, &inv, &docs, &pdf, &e) < 0 ||
+	    evidence_put(out, "index.pdf", pdf.data, pdf.len, &e) < 0)
+		goto failed;
+	sha256_hex(pdf.data, pdf.len, hex);
+	strlist_add(&extra, "index.pdf");
+	strlist_add(&extra_hex, hex);
+	buf_reset(&text);
+	evidence_manifest(&docs, &extra, &extra_hex, &text);
+	if (buf_failed(&text) || extra_hex.n != 3 ||
+	    evidence_put(out, EVIDENCE_MANIFEST, text.data, text.len, &e) < 0)
+		goto failed;
+	printf("evidence for invoice %s in %s: %zu document%s, %u "
+	       "problem%s\n",
+	       inv.number, out, docs.n, docs.n == 1 ? "" : "s", problems,
+	       problems == 1 ? "" : "s");
+	rc = problems > 0 ? EX_DATAERR : EX_OK;
+	goto done;
+failed:
+	warnx_(c, "%s", buf_failed(&text) ? "out of memory" : e.msg);
+	rc = EX_CANTCREAT;
+done:
+	evidence_docs_free(&docs);
+	strlist_clear(&extra);
+	strlist_clear(&extra_hex);
+	buf_free(&archive);
+	buf_free(&text);
+	buf_free(&pdf);
+	invoice_free(&inv);
+	return rc;
+}
+
 static const struct command commands[] = {
     {"import", cmd_import, "import FILE.csv",
      "Read open invoices from an accounting export (CSV) into the state\n"
@@ -2211,6 +2426,15 @@ static const struct command commands[] = {
     {"done", cmd_done, "done TASK [--note TEXT]",
      "Record that a task is done, in its invoice's history, with an\n"
      "optional one-line note (\"promised for Friday\").\n"},
+    {"evidence", cmd_evidence, "evidence INVOICE --out DIR",
+     "Put together the evidence file of an invoice for a court payment\n"
+     "order or a collection agency, in DIR (new or empty): every reminder\n"
+     "as sent and every reply as received (from ArchiveDir, each checked\n"
+     "against the SHA-256 recorded when it passed), the letters, the\n"
+     "invoice's PDF, timeline.txt, index.html and index.pdf (facts,\n"
+     "documents, tasks, timeline), and SHA256SUMS over them all.\n"
+     "Exit 0, or 65 when a document is missing or was changed (said on\n"
+     "stderr and in the index).\n"},
     {"check", cmd_check, "check [POLICYDIR]",
      "Validate the configuration and the policy files; print every\n"
      "error as FILE:LINE: message.\n"},

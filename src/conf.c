@@ -153,6 +153,8 @@ static const struct config_key config_keys[] = {
     CONFIG_KEY("Signatory", signatory, config_check_line,
                "who signs letters, e.g. \"Marie Durand, directrice "
                "financière\""),
+    CONFIG_KEY("ArchiveDir", archive_dir, config_check_path,
+               "an absolute path, e.g. /var/lib/relance/archive"),
 };
 
 #define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -198,6 +200,23 @@ config_init(struct config *c)
 	    strlist_add(&c->internal_networks, "::1/128") < 0)
 		return -1;
 	return 0;
+}
+
+void
+config_archive_dir(const struct config *c, struct buf *out)
+{
+	const char *slash;
+
+	if (c->archive_dir != NULL) {
+		buf_puts(out, c->archive_dir);
+		return;
+	}
+	slash = strrchr(c->state_file, '/');
+	if (slash == NULL)
+		buf_puts(out, "archive");
+	else
+		buf_printf(out, "%.*s/archive", (int)(slash - c->state_file),
+		           c->state_file);
 }
 
 void

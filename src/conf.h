@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "buf.h"
 #include "strlist.h"
 
 #ifndef RELANCE_STATE_FILE
@@ -97,6 +98,8 @@ struct config {
 	char *user_id;     /* UserID: USER or USER:GROUP */
 	char *pid_file;    /* PidFile */
 	char *spool_dir;   /* SpoolDir: events waiting for the state file */
+	char *archive_dir; /* ArchiveDir: reminders and replies as they
+	                      passed (NULL: config_archive_dir's default) */
 	char *subject_tag; /* SubjectTag: holds "{id}" once */
 	char *reminder_subject;   /* ReminderSubject: PCRE2, one capture group
 	                             (the invoice number); NULL when unset */
@@ -160,6 +163,11 @@ int config_load(struct config *c, const char *path, struct strlist *errors);
  * when no Mailbox is set (then OUT holds it alone), into OUT (cleared
  * first). 0, or -1 on no memory. */
 int config_mailboxes(const struct config *c, struct strlist *out);
+
+/* config_archive_dir -- where relance-milter keeps the messages it
+ * archives for evidence: ArchiveDir, or "archive" beside the state file
+ * (StateFile's directory), into OUT (appended). */
+void config_archive_dir(const struct config *c, struct buf *out);
 
 /* config_free -- release every string and list of C and set them to NULL
  * or empty. */

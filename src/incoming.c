@@ -157,7 +157,8 @@ act_job(struct store *st, void *arg, struct err *e)
 	                          incoming_auth_failed(&a->m->auth_results),
 	                          ic->today,
 	                          ic->now,
-	                          ic->actor};
+	                          ic->actor,
+	                          ic->archive_note};
 	if (react_apply(&inv, policy_find_profile(ic->pol, inv.profile),
 	                ic->pol->reactions, &in, &o) < 0) {
 		err_set(e, "out of memory");
@@ -166,6 +167,7 @@ act_job(struct store *st, void *arg, struct err *e)
 		rc = ledger_put(st, &inv, e);
 	}
 	if (rc == STORE_OK) {
+		out->recorded = true;
 		out->state = o.after;
 		out->verdict = o.verdict;
 		snprintf(out->log, sizeof(out->log), "invoice %s (%s %s): %s%s",

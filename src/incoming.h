@@ -30,6 +30,9 @@ struct incoming_ctx {
 	int64_t now;
 	const char *actor;    /* "relance-milter", "relance replay (root)" */
 	const char *queue_id; /* for the evidence, NULL if none */
+	const char *archive_note; /* "; archived as NAME, SHA-256 HEX" to end
+	                             the event that records the message, or
+	                             NULL (evidence.h) */
 };
 
 struct incoming_result {
@@ -40,6 +43,8 @@ struct incoming_result {
 	enum store_rc store;              /* STORE_OK, or why nothing was
 	                                   * written: keep the message */
 	char log[512];                    /* one line for the log */
+	bool recorded;                    /* an event of the invoice records
+	                                     the message (with archive_note) */
 };
 
 /* incoming_process -- read MSG[0..LEN) (a whole message: headers and body)

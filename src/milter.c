@@ -15,11 +15,13 @@
  *	header	 kept (no reply is asked for when the MTA allows it)
  *	EOH	 the decision: ordinary mail is accepted here
  *	body	 skipped, except incoming mail for the reader (MaxBodySize)
- *	EOM	 headers changed, events recorded
+ *		 and reminders for the archive (EVIDENCE_MAX_ARCHIVE)
+ *	EOM	 headers changed, messages archived, events recorded
  */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -29,11 +31,14 @@
 #include <strings.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include <libmilter/mfapi.h>
 
 #include "daemon.h"
+#include "evidence.h"
 #include "incoming.h"
 #include "ledger.h"
 #include "milter.h"
@@ -70,7 +75,8 @@ struct msg {
 	enum msg_path path;
 	struct outgoing_reminder rem;
 	bool strip;      /* also remove the internal headers */
-	struct buf body; /* PATH_INCOMING: the body, up to MaxBodySize */
+	struct buf body; /* PATH_INCOMING: the body, up to MaxBodySize;
+	                    PATH_REMINDER: up to EVIDENCE_MAX_ARCHIVE */
 	bool body_cut;
 };
 
@@ -215,6 +221,213 @@ milter_spool(const struct conn *c, const struct msg *m,
 	daemon_log(LOG_ERR, "%s: cannot spool the %s event: %s; event: %s",
 	           qid_of(m), ev->kind, e.msg, buf_cstr(&text));
 	buf_free(&text);
+}
+
+/* ---- the archive ----
+ *
+ * For the evidence file (`relance evidence`), every reminder is kept as it
+ * leaves the milter, and every reply that is recorded on an invoice as the
+ * milter read it, one file each in ArchiveDir (mode 0600, named by
+ * evidence_archive_name from the time and queue ID, never from the
+ * mail), and the history event that records the message ends with
+ * "; archived as NAME, SHA-256 HEX". The file is written before the event,
+ * so that no event names a file that is not there. Archiving never stands
+ * in the way of mail: when it fails, that is logged and counted, the event
+ * says nothing of an archive, and the mail goes on.
+ */
+
+/* Write all of P[0..N) to FD. 0, or -1 (errno set). */
+static int
+archive_write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Keep DATA[0..LEN) in DIR under a name of its own (a temporary file,
+ * fsync, link to the first free name, fsync of DIR). 0 with NAME set, or
+ * -1 with E set and nothing left behind. */
+static int
+archive_write(const char *dir, const char *qid, const char *way, int64_t now,
+              const char *data, size_t len, struct buf *name, struct err *e)
+{
+	struct buf tmp = BUF_INIT, final = BUF_INIT;
+	unsigned rnd = 0;
+	int fd, rc = -1, dfd;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		err_set(e, "ArchiveDir %s: cannot create: %s", dir,
+		        strerror(errno));
+		return -1;
+	}
+	if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+		rnd =
+		    (unsigned)(uintptr_t)&rnd ^ (unsigned)now; /* a stack
+		                                                   per thread */
+	buf_printf(&tmp, "%s/.tmp.%ld.%08x", dir, (long)getpid(), rnd);
+	if (buf_failed(&tmp)) {
+		err_set(e, "out of memory");
+		goto out;
+	}
+	fd = open(buf_cstr(&tmp), O_WRONLY | O_CREAT | O_EXCL, 0600);
+	if (fd < 0) {
+		err_set(e, "%s: cannot create: %s", buf_cstr(&tmp),
+		        strerror(errno));
+		goto out;
+	}
+	if (archive_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+		err_set(e, "%s: cannot write: %s", buf_cstr(&tmp),
+		        strerror(errno));
+		close(fd);
+		goto gone;
+	}
+	if (close(fd) < 0) {
+		err_set(e, "%s: cannot write: %s", buf_cstr(&tmp),
+		        strerror(errno));
+		goto gone;
+	}
+	for (unsigned n = 0; n < 100; n++) {
+		buf_reset(name);
+		evidence_archive_name(now, qid, way, n, name);
+		buf_reset(&final);
+		buf_printf(&final, "%s/%s", dir, buf_cstr(name));
+		if (buf_failed(&final) || buf_failed(name)) {
+			err_set(e, "out of memory");
+			goto gone;
+		}
+		if (link(buf_cstr(&tmp), buf_cstr(&final)) == 0) {
+			rc = 0;
+			break;
+		}
+		if (errno != EEXIST) {
+			err_set(e, "%s: cannot link: %s", buf_cstr(&final),
+			        strerror(errno));
+			goto gone;
+		}
+	}
+	if (rc < 0)
+		err_set(e, "%s: no free file name", dir);
+	else if ((dfd = open(dir, O_RDONLY | O_DIRECTORY)) >= 0) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+gone:
+	unlink(buf_cstr(&tmp));
+out:
+	buf_free(&tmp);
+	buf_free(&final);
+	return rc;
+}
+
+/* What was archived of a message: its name (empty when nothing was) and
+ * the note for its event. */
+struct archived {
+	struct buf name;
+	struct buf note;
+};
+
+#define ARCHIVED_INIT                                                          \
+	{                                                                      \
+		BUF_INIT, BUF_INIT                                             \
+	}
+
+static void
+archived_free(struct archived *a)
+{
+	buf_free(&a->name);
+	buf_free(&a->note);
+}
+
+/* Keep DATA[0..LEN), the message M going WAY ("out", "in"), in ArchiveDir
+ * and fill A; on failure log why (the mail goes on) and leave A empty. */
+static void
+milter_archive(const struct conn *c, const struct msg *m, const char *way,
+               int64_t now, const char *data, size_t len, struct archived *a)
+{
+	struct buf dir = BUF_INIT;
+	char hex[SHA256_HEX];
+	struct err e;
+
+	config_archive_dir(&c->snap->cfg, &dir);
+	if (buf_failed(&dir)) {
+		err_set(&e, "out of memory");
+	} else if (archive_write(buf_cstr(&dir), qid_of(m), way, now, data, len,
+	                         &a->name, &e) == 0) {
+		sha256_hex(data, len, hex);
+		evidence_note(buf_cstr(&a->name), hex, &a->note);
+		if (!buf_failed(&a->note)) {
+			buf_free(&dir);
+			return;
+		}
+		err_set(&e, "out of memory");
+	}
+	daemon_count_error();
+	daemon_log(LOG_ERR, "%s: not archived: %s; mail goes on", qid_of(m),
+	           e.msg);
+	if (a->name.len > 0) {
+		buf_reset(&dir);
+		config_archive_dir(&c->snap->cfg, &dir);
+		buf_printf(&dir, "/%s", buf_cstr(&a->name));
+		unlink(buf_cstr(&dir));
+	}
+	buf_reset(&a->name);
+	buf_reset(&a->note);
+	buf_free(&dir);
+}
+
+/* Remove the archived file of A (its event was not recorded). */
+static void
+milter_unarchive(const struct conn *c, struct archived *a)
+{
+	struct buf path = BUF_INIT;
+
+	if (a->name.len == 0)
+		return;
+	config_archive_dir(&c->snap->cfg, &path);
+	buf_printf(&path, "/%s", buf_cstr(&a->name));
+	if (!buf_failed(&path))
+		unlink(buf_cstr(&path));
+	buf_reset(&a->name);
+	buf_reset(&a->note);
+	buf_free(&path);
+}
+
+/* Keep the reminder M as it leaves with the changes of PLAN. */
+static void
+milter_archive_reminder(const struct conn *c, const struct msg *m,
+                        const struct outgoing_plan *plan, int64_t now,
+                        struct archived *a)
+{
+	struct buf raw = BUF_INIT;
+
+	if (m->body_cut) {
+		daemon_count_error();
+		daemon_log(LOG_ERR,
+		           "%s: not archived: larger than %ld bytes; mail "
+		           "goes on",
+		           qid_of(m), EVIDENCE_MAX_ARCHIVE);
+		return;
+	}
+	if (evidence_message(&m->names, &m->values, plan, m->body.data,
+	                     m->body.len, &raw) < 0) {
+		daemon_count_error();
+		daemon_log(LOG_ERR,
+		           "%s: not archived: out of memory; mail "
+		           "goes on",
+		           qid_of(m));
+	} else {
+		milter_archive(c, m, "out", now, raw.data, raw.len, a);
+	}
+	buf_free(&raw);
 }
 
 /* ---- the incoming path ----
@@ -374,19 +587,31 @@ milter_incoming_eom(SMFICTX *ctx, struct conn *c, struct msg *m)
 	int64_t now = daemon_now();
 	struct incoming_ctx ic = {
 	    s->pol, &s->oc.mailboxes, conn_store(c), daemon_day_of(now),
-	    now,    MILTER_ACTOR,     qid_of(m)};
+	    now,    MILTER_ACTOR,     qid_of(m),     NULL};
 	struct incoming_result r;
 	struct buf raw = BUF_INIT, dir = BUF_INIT;
+	struct archived a = ARCHIVED_INIT;
 	struct err e;
 
 	if (m->headers_cut)
 		return milter_fail(c, m, "too many headers to read the reply");
 	msg_raw(m, &raw);
+	if (!buf_failed(&raw) && ic.st != NULL) {
+		milter_archive(c, m, "in", now, raw.data, raw.len, &a);
+		if (a.note.len > 0)
+			ic.archive_note = buf_cstr(&a.note);
+	}
 	if (buf_failed(&raw) || ic.st == NULL ||
 	    incoming_process(&ic, raw.data, raw.len, &r, &e) < 0) {
+		milter_unarchive(c, &a);
+		archived_free(&a);
 		buf_free(&raw);
 		return milter_fail(c, m, "out of memory reading the reply");
 	}
+	/* kept only when an event of an invoice names it */
+	if (!r.recorded)
+		milter_unarchive(c, &a);
+	archived_free(&a);
 	if (r.store != STORE_OK) {
 		buf_printf(&dir, "%s/incoming", s->cfg.spool_dir);
 		if (incoming_spool(buf_cstr(&dir), now, raw.data, raw.len,
@@ -472,10 +697,12 @@ milter_strip(SMFICTX *ctx, struct conn *c, struct msg *m, const char *why)
 /* ---- reminders ---- */
 
 /* The event that records the reminder M: what went out. ID and MID may be
- * NULL (the mail went out unchanged). */
+ * NULL (the mail went out unchanged); NOTE is the archive's note ("" or
+ * NULL when the message was not archived), always last. */
 static int
 reminder_event(const struct msg *m, int64_t now, const char *id,
-               const char *mid, const char *warning, struct spool_event *ev)
+               const char *mid, const char *warning, const char *note,
+               struct spool_event *ev)
 {
 	struct outgoing_msg v = msg_view(m);
 	struct buf detail = BUF_INIT;
@@ -493,6 +720,19 @@ reminder_event(const struct msg *m, int64_t now, const char *id,
 	buf_printf(&detail, ", queue ID %s", qid_of(m));
 	if (warning != NULL)
 		buf_printf(&detail, "; sent although %s (Guard warn)", warning);
+	if (note != NULL && *note != '\0') {
+		size_t keep = INVOICE_MAX_DETAIL - strlen(note) - 3;
+
+		/* the note stays whole at the end when the detail is cut */
+		if (detail.len > keep && !buf_failed(&detail)) {
+			while (keep > 0 && ((unsigned char)detail.data[keep] &
+			                    0xc0) == 0x80)
+				keep--;
+			detail.len = keep;
+			buf_puts(&detail, "...");
+		}
+		buf_puts(&detail, note);
+	}
 	rc = spool_event_init(ev, SPOOL_REMINDER_SENT, now) < 0 ||
 	             buf_failed(&detail) ||
 	             spool_event_add(ev, "invoice", m->rem.invoice) < 0 ||
@@ -527,14 +767,19 @@ reminder_unrecorded(SMFICTX *ctx, const struct conn *c, const struct msg *m,
 	                  m->rem.invoice, why);
 	memset(&ev, 0, sizeof(ev));
 	if (milter_fails_open(c)) {
-		if (outgoing_plan_strip(&v, &strip) == 0)
+		struct archived a = ARCHIVED_INIT;
+
+		if (outgoing_plan_strip(&v, &strip) == 0) {
 			milter_apply(ctx, m, &strip);
+			milter_archive_reminder(c, m, &strip, now, &a);
+		}
 		outgoing_plan_free(&strip);
 		bool has_mid = outgoing_message_id_of(&v, &mid) == 0;
 
 		if (reminder_event(m, now, NULL, has_mid ? mid.data : NULL,
-		                   NULL, &ev) == 0)
+		                   NULL, buf_cstr(&a.note), &ev) == 0)
 			milter_spool(c, m, &ev);
+		archived_free(&a);
 		if (has_mid)
 			daemon_mid_add(mid.data);
 		spool_event_free(&ev);
@@ -594,6 +839,7 @@ struct tagging {
 	struct buf mid;
 	bool new_mid;
 	struct outgoing_plan plan;
+	struct archived archived;
 };
 
 /* Choose the ID and Message-ID, plan the changes, record the event in INV
@@ -630,8 +876,13 @@ reminder_prepare(struct conn *c, struct msg *m, struct invoice *inv,
 	tg.message_id = t->mid.data;
 	tg.warning = warning;
 	if (buf_failed(&t->mid) ||
-	    outgoing_plan_reminder(&c->snap->oc, &v, &tg, &t->plan) < 0 ||
-	    reminder_event(m, now, t->id, t->mid.data, warning, &ev) < 0) {
+	    outgoing_plan_reminder(&c->snap->oc, &v, &tg, &t->plan) < 0) {
+		err_set(e, "out of memory");
+		return -1;
+	}
+	milter_archive_reminder(c, m, &t->plan, now, &t->archived);
+	if (reminder_event(m, now, t->id, t->mid.data, warning,
+	                   buf_cstr(&t->archived.note), &ev) < 0) {
 		err_set(e, "out of memory");
 		spool_event_free(&ev);
 		return -1;
@@ -666,7 +917,8 @@ milter_reminder(SMFICTX *ctx, struct conn *c, struct msg *m)
 {
 	int64_t now = daemon_now();
 	struct store *st = conn_store(c);
-	struct tagging t = {"", false, BUF_INIT, false, {NULL, 0}};
+	struct tagging t = {"",    false,     BUF_INIT,
+	                    false, {NULL, 0}, ARCHIVED_INIT};
 	struct buf sentence = BUF_INIT, warning = BUF_INIT;
 	enum invoice_state state;
 	struct invoice inv;
@@ -717,6 +969,7 @@ milter_reminder(SMFICTX *ctx, struct conn *c, struct msg *m)
 	if (reminder_prepare(c, m, &inv, now, warning.len ? warning.data : NULL,
 	                     &t, &e) < 0) {
 		store_abort(st);
+		milter_unarchive(c, &t.archived);
 		ret = milter_fail(c, m, "reminder for invoice %s: %s",
 		                  m->rem.invoice, e.msg);
 		goto out;
@@ -724,6 +977,7 @@ milter_reminder(SMFICTX *ctx, struct conn *c, struct msg *m)
 	if (ledger_put(st, &inv, &e) != STORE_OK ||
 	    store_commit(st, &e) != STORE_OK) {
 		store_abort(st);
+		milter_unarchive(c, &t.archived);
 		ret = reminder_unrecorded(ctx, c, m, now, e.msg);
 		goto out;
 	}
@@ -735,6 +989,7 @@ milter_reminder(SMFICTX *ctx, struct conn *c, struct msg *m)
 out:
 	invoice_free(&inv);
 	outgoing_plan_free(&t.plan);
+	archived_free(&t.archived);
 	buf_free(&t.mid);
 	buf_free(&sentence);
 	buf_free(&warning);
@@ -1031,6 +1286,15 @@ cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 	if (m != NULL && m->path == PATH_INCOMING &&
 	    milter_incoming_body(c, m, chunk, len))
 		return SMFIS_CONTINUE;
+	if (m != NULL && m->path == PATH_REMINDER && !m->body_cut) {
+		if (m->body.len + len > EVIDENCE_MAX_ARCHIVE) {
+			m->body_cut = true; /* not archived; the mail goes */
+			buf_free(&m->body);
+		} else {
+			buf_append(&m->body, chunk, len);
+			return SMFIS_CONTINUE;
+		}
+	}
 	return c != NULL && c->skip ? SMFIS_SKIP : SMFIS_CONTINUE;
 }
 

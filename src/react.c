@@ -81,18 +81,24 @@ react_sender_known(const struct invoice *inv, const char *sender)
 	return false;
 }
 
-/* The evidence of IN, for events: "RULE: MATCHED; Message-ID <..>". */
+/* The evidence of IN, for events: "RULE: MATCHED; Message-ID <..>", and
+ * the archive's note, always whole and last. */
 static void
 evidence(const struct react_input *in, char *out, size_t size)
 {
 	struct buf ev = BUF_INIT;
+	size_t note = in->archive_note ? strlen(in->archive_note) : 0;
 
 	classify_evidence(in->cls, &ev);
-	snprintf(out, size, "%s%s%s%s%s", buf_cstr(&ev),
+	if (note >= size)
+		note = 0;
+	snprintf(out, size - note, "%s%s%s%s%s", buf_cstr(&ev),
 	         in->message_id ? "; Message-ID " : "",
 	         in->message_id ? in->message_id : "",
 	         in->queue_id ? "; queue ID " : "",
 	         in->queue_id ? in->queue_id : "");
+	if (note > 0)
+		strcat(out, in->archive_note);
 	buf_free(&ev);
 }
 

@@ -37,7 +37,9 @@ struct react_input {
 	bool auth_failed;       /* DKIM/SPF/DMARC failed for the sender */
 	struct date today;
 	int64_t now;
-	const char *actor; /* "relance-milter" */
+	const char *actor;        /* "relance-milter" */
+	const char *archive_note; /* ends the event that records the
+	                             message (evidence_note), or NULL */
 };
 
 enum react_verdict {

@@ -25,7 +25,7 @@
 	"InternalNetworks, InternalDaemons, On-InternalError, SpoolDir, "      \
 	"MaxBodySize, SubjectTag, PlusAddressing, Guard, ReminderSender, "     \
 	"ReminderSubject, SummaryTo, OutboxDir, CompanyAddress, "             \
-	"LetterPlace, Signatory"
+	"LetterPlace, Signatory, ArchiveDir"
 
 /* Parse TEXT as "relance.conf" into a fresh *C; return the error count. */
 static int

@@ -45,7 +45,8 @@ setup(void **state)
 	buf_free(&dir);
 	strlist_add(&f->mailboxes, "factures@example.com");
 	f->ic = (struct incoming_ctx){
-	    f->pol, &f->mailboxes, f->st, {2026, 11, 23}, NOW, "test", "4Xy7Z"};
+	    f->pol, &f->mailboxes, f->st, {2026, 11, 23}, NOW, "test", "4Xy7Z",
+	    NULL};
 	invoice_init(&inv);
 	inv.number = strdup("F2026-0142");
 	inv.customer = strdup("C001");

@@ -59,7 +59,8 @@ setup(void **state)
 	                             false,
 	                             today,
 	                             NOW,
-	                             "relance-milter"};
+	                             "relance-milter",
+	                             NULL};
 	*state = f;
 	return 0;
 }

@@ -14,7 +14,8 @@ run(function()
 	               {"Message-ID", "<erp-99@example.com>"},
 	               {"X-Relance-Invoice", "F2026-0101"},
 	               {"X-Relance-Step", "reminder-3"}}, SMFIR_CONTINUE)
-	body_and_eom(conn, tempfail and SMFIR_TEMPFAIL or SMFIR_ACCEPT)
+	body_and_eom(conn, tempfail and SMFIR_TEMPFAIL or SMFIR_ACCEPT,
+	             SMFIR_CONTINUE)
 	if tempfail then
 		unchanged(conn)
 	else

@@ -12,7 +12,7 @@ local function reminder(conn, qid, invoice, rcpt, want, step)
 	               {"Subject", "Relance facture " .. invoice},
 	               {"X-Relance-Invoice", invoice},
 	               {"X-Relance-Step", step or "reminder-2"}}, SMFIR_CONTINUE)
-	body_and_eom(conn, want)
+	body_and_eom(conn, want, SMFIR_CONTINUE)
 end
 
 run(function()

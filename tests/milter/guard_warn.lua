@@ -11,7 +11,7 @@ run(function()
 	headers(conn, {{"From", "factures@example.com"},
 	               {"Subject", "Reminder: invoice F2026-0103"},
 	               {"X-Relance-Invoice", "F2026-0103"}}, SMFIR_CONTINUE)
-	body_and_eom(conn, SMFIR_ACCEPT)
+	body_and_eom(conn, SMFIR_ACCEPT, SMFIR_CONTINUE)
 	local id = mt.getheader(conn, "X-Relance-ID", 0)
 	check(is_id(id), "X-Relance-ID added: " .. tostring(id))
 	check(not mt.eom_check(conn, MT_HDRADD, "X-Relance-Warning"),

@@ -70,11 +70,13 @@ function headers(conn, h, want)
 end
 
 -- body_and_eom: one body chunk (answered SKIP: the milter wants no more
--- of it), then the end of the message, whose reply must be WANT.
-function body_and_eom(conn, want)
+-- of it; BODY_WANT instead when given: SMFIR_CONTINUE for a reminder,
+-- whose body the milter keeps for the archive), then the end of the
+-- message, whose reply must be WANT.
+function body_and_eom(conn, want, body_want)
 	ok(mt.bodystring(conn, "Bonjour,\r\n\r\nVeuillez trouver ...\r\n"),
 	   "body")
-	reply(conn, SMFIR_SKIP, "body")
+	reply(conn, body_want or SMFIR_SKIP, "body")
 	ok(mt.eom(conn), "EOM")
 	reply(conn, want, "EOM")
 end

@@ -21,7 +21,7 @@ run(function()
 	               {"X-Relance-Invoice", "F2026-0102"},
 	               {"X-Relance-Step", "reminder-2"},
 	               {"Message-ID", "<m3@example.com>"}}, SMFIR_CONTINUE)
-	body_and_eom(conn, SMFIR_ACCEPT)
+	body_and_eom(conn, SMFIR_ACCEPT, SMFIR_CONTINUE)
 	check(mt.getheader(conn, "X-Relance-ID", 0) == load("rule.id"),
 	      "the invoice's ID is reused")
 	mt.disconnect(conn)

@@ -14,7 +14,7 @@ headers(conn, {{"From", "Exemple SARL <factures@example.com>"},
                {"Subject", "Relance facture F2026-0101"},
                {"X-Relance-Invoice", "F2026-0101"},
                {"X-Relance-Step", "reminder-1"}}, SMFIR_CONTINUE)
-body_and_eom(conn, SMFIR_ACCEPT)
+body_and_eom(conn, SMFIR_ACCEPT, SMFIR_CONTINUE)
 local id = mt.getheader(conn, "X-Relance-ID", 0)
 check(is_id(id), "X-Relance-ID added: " .. tostring(id))
 local mid = mt.getheader(conn, "Message-ID", 0)
@@ -43,7 +43,7 @@ headers(conn, {{"From", "Exemple SARL <factures@example.com>"},
                {"Reply-To", "Service comptable <factures@example.com>"},
                {"X-Relance-Invoice", "F2026-0101"},
                {"X-Relance-Step", "reminder-2"}}, SMFIR_CONTINUE)
-body_and_eom(conn, SMFIR_ACCEPT)
+body_and_eom(conn, SMFIR_ACCEPT, SMFIR_CONTINUE)
 changed(conn, MT_HDRADD, "X-Relance-ID", id)
 changed(conn, MT_HDRCHANGE, "Reply-To", "Service comptable <factures+" ..
         id:lower() .. "@example.com>")

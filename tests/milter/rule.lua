@@ -13,7 +13,7 @@ run(function()
 	                           .. "impay=C3=A9e?="},
 	               {"Message-ID", "<outlook-7@example.com>"}},
 	        SMFIR_CONTINUE)
-	body_and_eom(conn, SMFIR_ACCEPT)
+	body_and_eom(conn, SMFIR_ACCEPT, SMFIR_CONTINUE)
 	local id = mt.getheader(conn, "X-Relance-ID", 0)
 	check(is_id(id), "X-Relance-ID added: " .. tostring(id))
 	changed(conn, MT_HDRCHANGE, "Subject",

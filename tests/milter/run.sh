@@ -293,11 +293,27 @@ OUT='P4: skipped: not outgoing (client 198.51.100.7 not authenticated, not inter
 	check_log "a refused policy is not retried"
 cp "$work/matching.good" "$policy"
 
+# ---- archiving never stands in the way: ArchiveDir cannot be made
+
+cp "$work/relance.conf" "$work/relance.conf.good"
+: >"$work/notadir"
+echo "ArchiveDir       $work/notadir/archive" >>"$work/relance.conf"
+kill -USR1 "$milter_pid"
+wait_log "configuration reloaded (SIGUSR1)"
+mt tag -D qid=T4 -D "want=[Ref {id}]"
+OUT=$(cat <<'EOF'
+configuration reloaded (SIGUSR1): WORK/relance.conf, policy WORK/policies
+T4: not archived: ArchiveDir WORK/notadir/archive: cannot create: Not a directory; mail goes on
+T4: reminder for invoice F2026-0102 (X-Relance-Invoice) tagged RULE.ID, Message-ID <T4@example.com>, 4 header changes, to factures@martin.example
+EOF
+) check_log "an archive that cannot be written: logged, the reminder tagged and recorded all the same"
+cp "$work/relance.conf.good" "$work/relance.conf"
+
 # ---- reloading on SIGUSR1: relance.conf now says Guard warn
 
 echo "Guard            warn" >>"$work/relance.conf"
 kill -USR1 "$milter_pid"
-wait_log "configuration reloaded (SIGUSR1)"
+wait_log "configuration reloaded (SIGUSR1)" 2
 OUT='configuration reloaded (SIGUSR1): WORK/relance.conf, policy WORK/policies' \
 	check_log "SIGUSR1 reloads"
 mt guard_warn
@@ -312,7 +328,7 @@ EOF
 
 echo "On-InternalError tempfail" >>"$work/relance.conf"
 kill -USR1 "$milter_pid"
-wait_log "configuration reloaded (SIGUSR1)" 2
+wait_log "configuration reloaded (SIGUSR1)" 3
 flock --no-fork -x "$work/state.db" sleep 60 &
 lock_pid=$!
 for _ in $(seq 100); do
@@ -332,28 +348,85 @@ OUT= expect "nothing was spooled" 0 ls "$work/spool"
 
 # ---- the state afterwards
 
-# show INVOICE: `relance show --json`, with the saved values and the
-# source directory as names.
-show() { r show --json "$1" | saved | sed "s|$top_srcdir|TOP|g"; }
+# ---- the archive: every reminder as it left, every reply recorded
+
 OUT=$(cat <<'EOF'
-{"invoice":"F2026-0101","customer":"C001","customer_name":"Dupont ; Fils SARL","state":"paused","amount_due":"1234.56","currency":"EUR","due_date":"2026-10-01","days_overdue":53,"last_step":"reminder-3","paused_until":"2026-11-30","amount_original":"1234.56","issue_date":"2026-09-01","profile":"default","language":"fr","pdf":null,"dispute_reason":null,"contacts":["compta@dupont.example"],"undeliverable":[],"tracking_ids":["REMINDER.ID"],"message_ids":["REMINDER.MID","<erp-42@example.com>","<erp-99@example.com>"],"history":[{"time":"2026-11-23T09:30:00Z","kind":"imported","actor":"relance import (clerk)","detail":"imported from TOP/tests/cli/data/invoices.csv"},{"time":"2026-11-23T09:30:00Z","kind":"reminder-sent","actor":"relance-milter","detail":"reminder-1 to compta@dupont.example, tracking ID REMINDER.ID, Message-ID REMINDER.MID, queue ID R1"},{"time":"2026-11-23T09:30:00Z","kind":"reminder-sent","actor":"relance-milter","detail":"reminder-2 to compta@dupont.example, tracking ID REMINDER.ID, Message-ID <erp-42@example.com>, queue ID R2"},{"time":"2026-11-23T09:30:00Z","kind":"review","actor":"relance-milter","detail":"reply from compta@dupont.example, not acted on (matched on a weak signal only): signal invoice: F2026-0101; queue ID I2"},{"time":"2026-11-23T09:30:00Z","kind":"auto-reply","actor":"relance-milter","detail":"auto-reply from compta@dupont.example: header Auto-Submitted: auto-replied; queue ID I3"},{"time":"2026-11-23T09:30:00Z","kind":"reply","actor":"relance-milter","detail":"reply from compta@dupont.example: signal reference: <erp-42@example.com>; queue ID I4"},{"time":"2026-11-23T09:30:00Z","kind":"paused","actor":"relance-milter","detail":"paused until 2026-11-30: the customer replied"},{"time":"2026-11-23T09:30:00Z","kind":"reply","actor":"relance-milter","detail":"reply from compta@dupont.example: signal reference: <erp-42@example.com>; queue ID I5"},{"time":"2026-11-23T09:30:00Z","kind":"reminder-sent","actor":"relance-milter","detail":"reminder-3 to compta@dupont.example, Message-ID <erp-99@example.com>, queue ID F1"}]}
+20261123T093000Z-F1-out.eml
+20261123T093000Z-G4-out.eml
+20261123T093000Z-I2-in.eml
+20261123T093000Z-I3-in.eml
+20261123T093000Z-I4-in.eml
+20261123T093000Z-I5-in.eml
+20261123T093000Z-NOQUEUE-out.eml
+20261123T093000Z-R1-out.eml
+20261123T093000Z-R2-out.eml
+20261123T093000Z-T1-out.eml
+20261123T093000Z-T2-out.eml
+20261123T093000Z-T3-out.eml
+20261123T093000Z-W1-out.eml
+EOF
+) expect "the archive holds the reminders sent and the replies recorded, nothing else" \
+	0 ls "$work/archive"
+OUT=$(printf '700\n600') expect "the archive is private" 0 \
+	stat -c '%a' "$work/archive" "$work/archive/20261123T093000Z-R1-out.eml"
+OUT=$(printf '%s\n' "From: Exemple SARL <factures@example.com>" \
+	"To: compta@dupont.example" \
+	"Subject: Relance facture F2026-0101 =?UTF-8?Q?=5BR=C3=A9f=2E?= REMINDER.ID]" \
+	"X-Relance-ID: REMINDER.ID" \
+	"Reply-To: factures+reminder.id@example.com" "Message-ID: REMINDER.MID" "" "Bonjour," "" \
+	"Veuillez trouver ...")
+# the archived R1 with CRLF as LF and its random values as names
+archived_r1() {
+	local id mid
+	id=$(cat "$work/reminder.id")
+	mid=$(cat "$work/reminder.mid")
+	tr -d '\r' <"$work/archive/20261123T093000Z-R1-out.eml" |
+		sed -e "s/$mid/REMINDER.MID/g" -e "s/$id/REMINDER.ID/g" \
+			-e "s/${id,,}/reminder.id/g"
+}
+expect "R1 archived as it left: our header changes applied, the body whole" \
+	0 archived_r1
+OUT=$(printf '%s\r\n' "" "Bonjour," "" "Veuillez trouver ...") \
+	expect "lines end in CRLF, as the MTA gave the body" 0 \
+	sed -n '/^\r$/,$p' "$work/archive/20261123T093000Z-R1-out.eml"
+
+# notes: "HASH  NAME" of every archive note of the four invoices
+notes() {
+	for n in F2026-0101 F2026-0102 F2026-0103 F2026-0104; do
+		r show --json "$n"
+	done | grep -o 'archived as [^,]*, SHA-256 [0-9a-f]*' |
+		sed 's/archived as \([^,]*\), SHA-256 \(.*\)/\2  \1/' | sort -k2
+}
+notes >"$work/notes"
+OUT=$(ls "$work/archive" | sed 's/$/: OK/') \
+	expect "every file is named by one event, with its SHA-256" \
+	0 sh -c 'cd "$1/archive" && sha256sum -c "$1/notes"' sh "$work"
+
+# show INVOICE: `relance show --json`, with the saved values, the
+# source directory and the archive's hashes as names.
+show() {
+	r show --json "$1" | saved | sed -e "s|$top_srcdir|TOP|g" \
+		-e 's/SHA-256 [0-9a-f]\{64\}/SHA-256 HASH/g'
+}
+OUT=$(cat <<'EOF'
+{"invoice":"F2026-0101","customer":"C001","customer_name":"Dupont ; Fils SARL","state":"paused","amount_due":"1234.56","currency":"EUR","due_date":"2026-10-01","days_overdue":53,"last_step":"reminder-3","paused_until":"2026-11-30","amount_original":"1234.56","issue_date":"2026-09-01","profile":"default","language":"fr","pdf":null,"dispute_reason":null,"contacts":["compta@dupont.example"],"undeliverable":[],"tracking_ids":["REMINDER.ID"],"message_ids":["REMINDER.MID","<erp-42@example.com>","<erp-99@example.com>"],"history":[{"time":"2026-11-23T09:30:00Z","kind":"imported","actor":"relance import (clerk)","detail":"imported from TOP/tests/cli/data/invoices.csv"},{"time":"2026-11-23T09:30:00Z","kind":"reminder-sent","actor":"relance-milter","detail":"reminder-1 to compta@dupont.example, tracking ID REMINDER.ID, Message-ID REMINDER.MID, queue ID R1; archived as 20261123T093000Z-R1-out.eml, SHA-256 HASH"},{"time":"2026-11-23T09:30:00Z","kind":"reminder-sent","actor":"relance-milter","detail":"reminder-2 to compta@dupont.example, tracking ID REMINDER.ID, Message-ID <erp-42@example.com>, queue ID R2; archived as 20261123T093000Z-R2-out.eml, SHA-256 HASH"},{"time":"2026-11-23T09:30:00Z","kind":"review","actor":"relance-milter","detail":"reply from compta@dupont.example, not acted on (matched on a weak signal only): signal invoice: F2026-0101; queue ID I2; archived as 20261123T093000Z-I2-in.eml, SHA-256 HASH"},{"time":"2026-11-23T09:30:00Z","kind":"auto-reply","actor":"relance-milter","detail":"auto-reply from compta@dupont.example: header Auto-Submitted: auto-replied; queue ID I3; archived as 20261123T093000Z-I3-in.eml, SHA-256 HASH"},{"time":"2026-11-23T09:30:00Z","kind":"reply","actor":"relance-milter","detail":"reply from compta@dupont.example: signal reference: <erp-42@example.com>; queue ID I4; archived as 20261123T093000Z-I4-in.eml, SHA-256 HASH"},{"time":"2026-11-23T09:30:00Z","kind":"paused","actor":"relance-milter","detail":"paused until 2026-11-30: the customer replied"},{"time":"2026-11-23T09:30:00Z","kind":"reply","actor":"relance-milter","detail":"reply from compta@dupont.example: signal reference: <erp-42@example.com>; queue ID I5; archived as 20261123T093000Z-I5-in.eml, SHA-256 HASH"},{"time":"2026-11-23T09:30:00Z","kind":"reminder-sent","actor":"relance-milter","detail":"reminder-3 to compta@dupont.example, Message-ID <erp-99@example.com>, queue ID F1; archived as 20261123T093000Z-F1-out.eml, SHA-256 HASH"}]}
 EOF
 ) expect "F2026-0101: two reminders tagged, the third replayed from the spool" \
 	0 show F2026-0101
 
 OUT=$(cat <<'EOF'
-{"invoice":"F2026-0102","customer":"C002","customer_name":"Martin\r\nBâtiment","state":"open","amount_due":"980.00","currency":"EUR","due_date":"2026-10-15","days_overdue":39,"last_step":"reminder-2","paused_until":null,"amount_original":"980.00","issue_date":"2026-09-15","profile":"bad","language":"fr","pdf":"/srv/factures/F2026-0102.pdf","dispute_reason":null,"contacts":["factures@martin.example","jean.martin@martin.example"],"undeliverable":[],"tracking_ids":["RULE.ID"],"message_ids":["<outlook-7@example.com>","<m3@example.com>","<T2@example.com>","<T3@example.com>"],"history":[{"time":"2026-11-23T09:30:00Z","kind":"imported","actor":"relance import (clerk)","detail":"imported from TOP/tests/cli/data/invoices.csv"},{"time":"2026-11-23T09:30:00Z","kind":"reminder-sent","actor":"relance-milter","detail":"reminder to factures@martin.example, tracking ID RULE.ID, Message-ID <outlook-7@example.com>, queue ID T1"},{"time":"2026-11-23T09:30:00Z","kind":"contact","actor":"relance-milter","detail":"mail from alice@example.com to Jean.Martin@martin.example, boss@example.com, Subject \"Votre appel d'hier\", Message-ID <alice-1@example.com>, queue ID C1"},{"time":"2026-11-23T09:30:00Z","kind":"reminder-sent","actor":"relance-milter","detail":"reminder-2 to factures@martin.example, tracking ID RULE.ID, Message-ID <m3@example.com>, queue ID NOQUEUE"},{"time":"2026-11-23T09:30:00Z","kind":"reminder-sent","actor":"relance-milter","detail":"reminder to factures@martin.example, tracking ID RULE.ID, Message-ID <T2@example.com>, queue ID T2"},{"time":"2026-11-23T09:30:00Z","kind":"reminder-sent","actor":"relance-milter","detail":"reminder to factures@martin.example, tracking ID RULE.ID, Message-ID <T3@example.com>, queue ID T3"}]}
+{"invoice":"F2026-0102","customer":"C002","customer_name":"Martin\r\nBâtiment","state":"open","amount_due":"980.00","currency":"EUR","due_date":"2026-10-15","days_overdue":39,"last_step":"reminder-2","paused_until":null,"amount_original":"980.00","issue_date":"2026-09-15","profile":"bad","language":"fr","pdf":"/srv/factures/F2026-0102.pdf","dispute_reason":null,"contacts":["factures@martin.example","jean.martin@martin.example"],"undeliverable":[],"tracking_ids":["RULE.ID"],"message_ids":["<outlook-7@example.com>","<m3@example.com>","<T2@example.com>","<T3@example.com>","<T4@example.com>"],"history":[{"time":"2026-11-23T09:30:00Z","kind":"imported","actor":"relance import (clerk)","detail":"imported from TOP/tests/cli/data/invoices.csv"},{"time":"2026-11-23T09:30:00Z","kind":"reminder-sent","actor":"relance-milter","detail":"reminder to factures@martin.example, tracking ID RULE.ID, Message-ID <outlook-7@example.com>, queue ID T1; archived as 20261123T093000Z-T1-out.eml, SHA-256 HASH"},{"time":"2026-11-23T09:30:00Z","kind":"contact","actor":"relance-milter","detail":"mail from alice@example.com to Jean.Martin@martin.example, boss@example.com, Subject \"Votre appel d'hier\", Message-ID <alice-1@example.com>, queue ID C1"},{"time":"2026-11-23T09:30:00Z","kind":"reminder-sent","actor":"relance-milter","detail":"reminder-2 to factures@martin.example, tracking ID RULE.ID, Message-ID <m3@example.com>, queue ID NOQUEUE; archived as 20261123T093000Z-NOQUEUE-out.eml, SHA-256 HASH"},{"time":"2026-11-23T09:30:00Z","kind":"reminder-sent","actor":"relance-milter","detail":"reminder to factures@martin.example, tracking ID RULE.ID, Message-ID <T2@example.com>, queue ID T2; archived as 20261123T093000Z-T2-out.eml, SHA-256 HASH"},{"time":"2026-11-23T09:30:00Z","kind":"reminder-sent","actor":"relance-milter","detail":"reminder to factures@martin.example, tracking ID RULE.ID, Message-ID <T3@example.com>, queue ID T3; archived as 20261123T093000Z-T3-out.eml, SHA-256 HASH"},{"time":"2026-11-23T09:30:00Z","kind":"reminder-sent","actor":"relance-milter","detail":"reminder to factures@martin.example, tracking ID RULE.ID, Message-ID <T4@example.com>, queue ID T4"}]}
 EOF
 ) expect "F2026-0102: typed reminder, manual contact, one ID throughout" \
 	0 show F2026-0102
 
 OUT=$(cat <<'EOF'
-{"invoice":"F2026-0103","customer":"C003","customer_name":"Acme Ltd","state":"disputed","amount_due":"2500.00","currency":"EUR","due_date":"2026-11-19","days_overdue":4,"last_step":null,"paused_until":null,"amount_original":"2500.00","issue_date":"2026-10-20","profile":"good","language":"en","pdf":null,"dispute_reason":"Marchandise non livrée, 100 % contestée","contacts":["ap@acme.example"],"undeliverable":[],"tracking_ids":["WARN.ID"],"message_ids":["WARN.MID"],"history":[{"time":"2026-11-23T09:30:00Z","kind":"imported","actor":"relance import (clerk)","detail":"imported from TOP/tests/cli/data/invoices.csv"},{"time":"2026-11-23T09:30:00Z","kind":"disputed","actor":"relance dispute (clerk)","detail":"disputed: Marchandise non livrée, 100 % contestée"},{"time":"2026-11-23T09:30:00Z","kind":"reminder-held","actor":"relance-milter","detail":"reminder-2 to ap@acme.example held back (Guard reject): invoice F2026-0103 was marked disputed on 2026-11-23: disputed: Marchandise non livrée, 100 % contestée; queue ID G2"},{"time":"2026-11-23T09:30:00Z","kind":"reminder-sent","actor":"relance-milter","detail":"reminder to ap@acme.example, tracking ID WARN.ID, Message-ID WARN.MID, queue ID W1; sent although invoice F2026-0103 is disputed (Guard warn)"}]}
+{"invoice":"F2026-0103","customer":"C003","customer_name":"Acme Ltd","state":"disputed","amount_due":"2500.00","currency":"EUR","due_date":"2026-11-19","days_overdue":4,"last_step":null,"paused_until":null,"amount_original":"2500.00","issue_date":"2026-10-20","profile":"good","language":"en","pdf":null,"dispute_reason":"Marchandise non livrée, 100 % contestée","contacts":["ap@acme.example"],"undeliverable":[],"tracking_ids":["WARN.ID"],"message_ids":["WARN.MID"],"history":[{"time":"2026-11-23T09:30:00Z","kind":"imported","actor":"relance import (clerk)","detail":"imported from TOP/tests/cli/data/invoices.csv"},{"time":"2026-11-23T09:30:00Z","kind":"disputed","actor":"relance dispute (clerk)","detail":"disputed: Marchandise non livrée, 100 % contestée"},{"time":"2026-11-23T09:30:00Z","kind":"reminder-held","actor":"relance-milter","detail":"reminder-2 to ap@acme.example held back (Guard reject): invoice F2026-0103 was marked disputed on 2026-11-23: disputed: Marchandise non livrée, 100 % contestée; queue ID G2"},{"time":"2026-11-23T09:30:00Z","kind":"reminder-sent","actor":"relance-milter","detail":"reminder to ap@acme.example, tracking ID WARN.ID, Message-ID WARN.MID, queue ID W1; sent although invoice F2026-0103 is disputed (Guard warn); archived as 20261123T093000Z-W1-out.eml, SHA-256 HASH"}]}
 EOF
 ) expect "F2026-0103: held back, then sent with a warning" 0 show F2026-0103
 
 OUT=$(cat <<'EOF'
-{"invoice":"F2026-0104","customer":"C001","customer_name":"Dupont ; Fils SARL","state":"paid","amount_due":"0.00","currency":"EUR","due_date":"2026-12-01","days_overdue":0,"last_step":"thanks","paused_until":null,"amount_original":"450.00","issue_date":"2026-11-01","profile":"default","language":"fr","pdf":null,"dispute_reason":null,"contacts":["compta@dupont.example"],"undeliverable":[],"tracking_ids":["THANKS.ID"],"message_ids":["THANKS.MID"],"history":[{"time":"2026-11-23T09:30:00Z","kind":"imported","actor":"relance import (clerk)","detail":"imported from TOP/tests/cli/data/invoices.csv"},{"time":"2026-11-23T09:30:00Z","kind":"paid","actor":"relance pay (clerk)","detail":"payment of 450.00 EUR received on 2026-11-23; fully paid"},{"time":"2026-11-23T09:30:00Z","kind":"reminder-held","actor":"relance-milter","detail":"reminder-2 to compta@dupont.example held back (Guard reject): invoice F2026-0104 was marked paid on 2026-11-23: payment of 450.00 EUR received on 2026-11-23; fully paid; queue ID G1"},{"time":"2026-11-23T09:30:00Z","kind":"reminder-sent","actor":"relance-milter","detail":"thanks to compta@dupont.example, tracking ID THANKS.ID, Message-ID THANKS.MID, queue ID G4"}]}
+{"invoice":"F2026-0104","customer":"C001","customer_name":"Dupont ; Fils SARL","state":"paid","amount_due":"0.00","currency":"EUR","due_date":"2026-12-01","days_overdue":0,"last_step":"thanks","paused_until":null,"amount_original":"450.00","issue_date":"2026-11-01","profile":"default","language":"fr","pdf":null,"dispute_reason":null,"contacts":["compta@dupont.example"],"undeliverable":[],"tracking_ids":["THANKS.ID"],"message_ids":["THANKS.MID"],"history":[{"time":"2026-11-23T09:30:00Z","kind":"imported","actor":"relance import (clerk)","detail":"imported from TOP/tests/cli/data/invoices.csv"},{"time":"2026-11-23T09:30:00Z","kind":"paid","actor":"relance pay (clerk)","detail":"payment of 450.00 EUR received on 2026-11-23; fully paid"},{"time":"2026-11-23T09:30:00Z","kind":"reminder-held","actor":"relance-milter","detail":"reminder-2 to compta@dupont.example held back (Guard reject): invoice F2026-0104 was marked paid on 2026-11-23: payment of 450.00 EUR received on 2026-11-23; fully paid; queue ID G1"},{"time":"2026-11-23T09:30:00Z","kind":"reminder-sent","actor":"relance-milter","detail":"thanks to compta@dupont.example, tracking ID THANKS.ID, Message-ID THANKS.MID, queue ID G4; archived as 20261123T093000Z-G4-out.eml, SHA-256 HASH"}]}
 EOF
 ) expect "F2026-0104: held back, the attempt recorded" 0 show F2026-0104
 
@@ -364,7 +437,72 @@ wait "$milter_pid"
 status=$?
 milter_pid=
 OUT=0 expect "SIGTERM stops the milter cleanly" 0 echo "$status"
-OUT='stopping: 2 internal errors since start' check_log "the count of errors"
+OUT='stopping: 3 internal errors since start' check_log "the count of errors"
 expect "the pid file is removed" 1 test -e "$work/milter.pid"
+
+# ---- relance evidence, from the state and archive the milter made
+
+cd "$work"
+OUT='evidence for invoice F2026-0101 in ev: 7 documents, 0 problems' \
+	expect "evidence: the file of F2026-0101" 0 r evidence F2026-0101 --out ev
+OUT=$(cat <<'EOF'
+index.html
+index.pdf
+mail/20261123T093000Z-F1-out.eml
+mail/20261123T093000Z-I2-in.eml
+mail/20261123T093000Z-I3-in.eml
+mail/20261123T093000Z-I4-in.eml
+mail/20261123T093000Z-I5-in.eml
+mail/20261123T093000Z-R1-out.eml
+mail/20261123T093000Z-R2-out.eml
+timeline.txt
+EOF
+) expect "evidence: SHA256SUMS lists every file, sorted" 0 cut -c67- ev/SHA256SUMS
+OUT= expect "evidence: sha256sum -c checks the directory" 0 \
+	sh -c 'cd ev && sha256sum --quiet -c SHA256SUMS'
+OUT=$(r show --json F2026-0101 | grep -o 'archived as [^,]*, SHA-256 [0-9a-f]*' |
+	sed 's|archived as \([^,]*\), SHA-256 \(.*\)|\2  mail/\1|' | sort -k2) \
+	expect "evidence: each message's hash is the one recorded when it passed" \
+	0 grep '  mail/' ev/SHA256SUMS
+OUT=$(cat <<'EOF'
+Evidence file
+Invoice F2026-0101
+Customer: Dupont ; Fils SARL (C001)
+Amount due: 1234.56 EUR
+State: paused
+Documents
+- mail/20261123T093000Z-R1-out.eml SHA-256
+Tasks
+Timeline
+EOF
+) expect "evidence: index.pdf says the key lines" 0 sh -c \
+	'pdftotext ev/index.pdf - | grep -x -e "Evidence file" -e "Invoice F2026-0101" -e "Customer: .*" -e "Amount due: .*" -e "State: .*" -e Documents -e Tasks -e Timeline -e "- mail/.*-R1-out.eml SHA-256"'
+OUT=7 expect "evidence: index.html links every message, each matching" 0 \
+	grep -c '<a href="mail/.*matches the hash recorded' ev/index.html
+ERR='relance: evidence: ev: not empty (expected a new or empty directory: an evidence file is made whole, never merged into another)' \
+	expect "evidence: a directory that is not empty is refused" 73 \
+	r evidence F2026-0101 --out ev
+ERR='relance: evidence: unknown invoice "F9"' \
+	expect "evidence: an unknown invoice" 65 r evidence F9 --out ev2
+# a changed archive and a missing one: said loudly, in the index too
+# ev2: relance evidence into ev2, its stderr with names for what varies
+ev2() {
+	local st=0
+	r evidence F2026-0101 --out ev2 2>"$work/ev2.err" || st=$?
+	sed -e "s|$work|WORK|g" -e 's/recorded [0-9a-f]\{64\}/recorded RECORDED/' \
+		"$work/ev2.err" >&2
+	return $st
+}
+echo tampered >>archive/20261123T093000Z-R2-out.eml
+rm archive/20261123T093000Z-I2-in.eml
+r2=$(sha256sum archive/20261123T093000Z-R2-out.eml | cut -c1-64)
+OUT='evidence for invoice F2026-0101 in ev2: 7 documents, 2 problems' \
+ERR=$(cat <<EOF
+relance: evidence: mail/20261123T093000Z-R2-out.eml: MISMATCH: WORK/archive/20261123T093000Z-R2-out.eml has SHA-256 $r2, but reminder-sent 2026-11-23 09:30:00 UTC recorded RECORDED when the message passed: the archived copy was changed
+relance: evidence: mail/20261123T093000Z-I2-in.eml: missing: WORK/archive/20261123T093000Z-I2-in.eml: cannot read: No such file or directory (named by review 2026-11-23 09:30:00 UTC)
+EOF
+) expect "evidence: a changed or missing message is reported, exit 65" 65 \
+	ev2
+OUT=2 expect "evidence: the index flags both" 0 grep -c 'class="bad"' ev2/index.html
 
 finish

@@ -11,7 +11,7 @@ run(function()
 	               {"X-Relance-Invoice", "F2026-0102"},
 	               {"Message-ID", "<" .. qid .. "@example.com>"}},
 	        SMFIR_CONTINUE)
-	body_and_eom(conn, SMFIR_ACCEPT)
+	body_and_eom(conn, SMFIR_ACCEPT, SMFIR_CONTINUE)
 	local id = load("rule.id")
 	changed(conn, MT_HDRCHANGE, "Subject",
 	        "Relance " .. want:gsub("{id}", id))
