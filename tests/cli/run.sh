@@ -59,7 +59,7 @@ badpol/calendar.policy:27: closed range 2027-01-01 to 2026-12-24 ends before it 
 badpol/calendar.policy:28: bad date "2026-02-30", expected YYYY-MM-DD
 badpol/calendar.policy:29: duplicate "window", first set at badpol/calendar.policy:20
 badpol/profiles.policy:29: bad offset "+15x", expected days from the due date such as -8d, +15d or +20bd
-badpol/templates/fr/thanks:3: unknown placeholder {nobody}, expected one of: invoice, customer, customer_name, contact, issue_date, due_date, amount_due, amount_original, currency, days_overdue, deadline_date, deadline_days, company_name, sender, reply_address, iban, bic, payment_link, interest_rate, interest_amount, indemnity, total_claimed, today, step
+badpol/templates/fr/thanks:3: unknown placeholder {nobody}, expected one of: invoice, customer, customer_name, contact, issue_date, due_date, amount_due, amount_original, currency, days_overdue, deadline_date, deadline_days, company_name, sender, reply_address, iban, bic, payment_link, interest_rate, interest_amount, indemnity, total_claimed, today, step, invoices
 EOF
 ) expect "check: a broken policy prints every error" 78 r check badpol
 
