@@ -43,19 +43,32 @@
 #define MAX_DIRECTIVES 16 /* directives in one section table */
 #define QUOTE_MAX      40 /* bytes of a bad placeholder quoted back */
 
-const char *const policy_placeholders[] = {"invoice",       "customer",
-                                           "customer_name", "contact",
-                                           "issue_date",    "due_date",
-                                           "amount_due",    "amount_original",
-                                           "currency",      "days_overdue",
-                                           "deadline_date", "deadline_days",
-                                           "company_name",  "sender",
-                                           "reply_address", "iban",
-                                           "bic",           "payment_link",
-                                           "interest_rate", "interest_amount",
-                                           "indemnity",     "total_claimed",
-                                           "today",         "step",
-                                           "invoices",      NULL};
+const char *const policy_placeholders[] = {"invoice",
+                                           "customer",
+                                           "customer_name",
+                                           "contact",
+                                           "issue_date",
+                                           "due_date",
+                                           "amount_due",
+                                           "amount_original",
+                                           "currency",
+                                           "days_overdue",
+                                           "deadline_date",
+                                           "deadline_days",
+                                           "company_name",
+                                           "sender",
+                                           "reply_address",
+                                           "iban",
+                                           "bic",
+                                           "payment_link",
+                                           "interest_rate",
+                                           "interest_amount",
+                                           "indemnity",
+                                           "total_claimed",
+                                           "today",
+                                           "step",
+                                           "invoices",
+                                           NULL};
 
 static const char *const channel_names[] = {"email", "letter", "task"};
 
