@@ -94,21 +94,22 @@ has_line(const char *list, const char *item)
 	return false;
 }
 
-/* Add CUSTOMER to the customers of ADDRESS. */
+/* Add the line ITEM to the index entry PREFIX KEY (customers of an
+ * address; invoices of a tracking ID or Message-ID). */
 static enum store_rc
-add_address(struct store *st, const char *address, const char *customer,
-	    struct err *e)
+add_line(struct store *st, const char *prefix, const char *key,
+	 const char *item, struct err *e)
 {
 	struct buf val = BUF_INIT;
 	enum store_rc rc;
 
-	rc = ledger_lookup(st, KEY_ADDRESS, address, &val, e);
-	if (rc == STORE_ERR || (rc == STORE_OK && has_line(val.data, customer)))
+	rc = ledger_lookup(st, prefix, key, &val, e);
+	if (rc == STORE_ERR || (rc == STORE_OK && has_line(val.data, item)))
 		goto out;
 	if (val.len > 0)
 		buf_putc(&val, '\n');
-	buf_puts(&val, customer);
-	rc = put_string(st, KEY_ADDRESS, address, buf_cstr(&val), e);
+	buf_puts(&val, item);
+	rc = put_string(st, prefix, key, buf_cstr(&val), e);
 out:
 	buf_free(&val);
 	return rc == STORE_NOTFOUND ? STORE_OK : rc;
@@ -118,16 +119,16 @@ static enum store_rc
 put_indexes(struct store *st, const struct invoice *inv, struct err *e)
 {
 	for (size_t i = 0; i < inv->tracking_ids.n; i++)
-		if (put_string(st, KEY_TRACKING, inv->tracking_ids.v[i],
-			       inv->number, e) != STORE_OK)
+		if (add_line(st, KEY_TRACKING, inv->tracking_ids.v[i],
+			     inv->number, e) != STORE_OK)
 			return STORE_ERR;
 	for (size_t i = 0; i < inv->message_ids.n; i++)
-		if (put_string(st, KEY_MESSAGE, inv->message_ids.v[i],
-			       inv->number, e) != STORE_OK)
+		if (add_line(st, KEY_MESSAGE, inv->message_ids.v[i],
+			     inv->number, e) != STORE_OK)
 			return STORE_ERR;
 	for (size_t i = 0; i < inv->contacts.n; i++)
-		if (add_address(st, inv->contacts.v[i], inv->customer, e) !=
-		    STORE_OK)
+		if (add_line(st, KEY_ADDRESS, inv->contacts.v[i],
+			     inv->customer, e) != STORE_OK)
 			return STORE_ERR;
 	return STORE_OK;
 }
@@ -239,7 +240,8 @@ fsck_note(struct fsck *f, const char *fmt, ...)
 	f->problems++;
 }
 
-/* Expect index entry PREFIX KEY to hold VAL; addresses gather lines. */
+/* Expect index entry PREFIX KEY to hold VAL; several invoices (or
+ * customers) of one key gather lines. */
 static int
 fsck_want(struct fsck *f, const char *prefix, const char *key,
 	  const char *val)
@@ -255,7 +257,7 @@ fsck_want(struct fsck *f, const char *prefix, const char *key,
 			     strlist_add(&f->want_vals, val) < 0
 			 ? -1
 			 : 0;
-	} else if (strcmp(prefix, KEY_ADDRESS) == 0) {
+	} else {
 		struct buf v = BUF_INIT;
 		char **slot = &f->want_vals.v[at];
 
@@ -269,11 +271,6 @@ fsck_want(struct fsck *f, const char *prefix, const char *key,
 			}
 		}
 		buf_free(&v);
-	} else {
-		rc = 0;
-		if (strcmp(f->want_vals.v[at], val) != 0)
-			fsck_note(f, "%s is claimed by two invoices (kept %s)",
-				  buf_cstr(&k), f->want_vals.v[at]);
 	}
 	buf_free(&k);
 	return rc;
@@ -356,6 +353,31 @@ fsck_records(struct fsck *f)
 	return rc;
 }
 
+/* True when the lines of A and B are the same, in any order. */
+static bool
+same_lines(const char *a, const char *b)
+{
+	size_t na = 0, nb = 0;
+
+	for (const char *p = a; *p != '\0'; na++) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		char *line = strndup(p, len);
+		bool in = line != NULL && has_line(b, line);
+
+		free(line);
+		if (!in)
+			return false;
+		p += len + (nl != NULL);
+	}
+	for (const char *p = b; *p != '\0'; nb++) {
+		const char *nl = strchr(p, '\n');
+
+		p = nl ? nl + 1 : p + strlen(p);
+	}
+	return na == nb;
+}
+
 /* Compare the file's index entries under PREFIX with the expected ones. */
 static enum store_rc
 fsck_index(struct fsck *f, const char *prefix)
@@ -376,7 +398,7 @@ fsck_index(struct fsck *f, const char *prefix)
 				  f->repair ? " (removed)" : "");
 			if (f->repair)
 				rc = store_del(f->st, keys.v[i], f->e);
-		} else if (strcmp(buf_cstr(&val), f->want_vals.v[at]) != 0) {
+		} else if (!same_lines(buf_cstr(&val), f->want_vals.v[at])) {
 			fsck_note(f, "%s is wrong%s", keys.v[i],
 				  f->repair ? " (rebuilt)" : "");
 			if (f->repair)
