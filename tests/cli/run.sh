@@ -883,6 +883,29 @@ G-4: wait reminder-2 until 2026-11-30: reminder-2 not due before 2026-11-30
 dry run: 0 sent, 0 letters, 0 tasks, 4 skipped, 0 errors
 EOF
 ) expect "group: the next run sends nothing again" 0 g run --dry-run
+cat >greply.eml <<'EOF'
+From: Paul Petit <compta@petit.example>
+To: factures@example.com
+Subject: RE: [fr-2] G-2, G-1
+Date: Mon, 23 Nov 2026 11:00:00 +0100
+Message-ID: <gr1@petit.example>
+In-Reply-To: <run.G-2.reminder-2.1795426200@example.com>
+
+Bonjour, je regarde cela avec notre comptable et je reviens vers vous.
+EOF
+OUT="greply.eml: reply invoice=G-2 state=paused: invoice G-2 (reference match): reply: pause (open -> paused); the same for G-1" \
+	expect "group: a reply to the grouped mail pauses all its invoices" 0 \
+	g replay greply.eml
+OUT=$(cat <<'EOF'
+paused
+paused
+open
+EOF
+) expect "group: both invoices of the mail are paused, not the third" 0 \
+	sh -c 'for n in G-1 G-2 G-3; do "$0" -c "$1" show $n --json | grep -o "\"state\":\"[a-z]*\"" | head -1 | sed "s/.*:\"//; s/\"//"; done' \
+	"$top_builddir/src/relance" "$work/group.conf"
+OUT="" expect "group: fsck finds the shared Message-ID index right" 0 \
+	sh -c '"$0" -c "$1" fsck >/dev/null' "$top_builddir/src/relance" "$work/group.conf"
 
 # --- usage
 
