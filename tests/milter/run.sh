@@ -133,8 +133,8 @@ mt() {
 # The values the scripts saved (random IDs and Message-IDs), as names.
 saved() {
 	local f sub=()
-	for f in reminder.mid warn.mid thanks.mid reminder.id rule.id warn.id \
-		thanks.id; do
+	for f in reminder.mid warn.mid thanks.mid group.mid group2.mid reminder.id rule.id \
+		warn.id thanks.id group.id; do
 		[ -s "$work/$f" ] && sub+=(-e "s/$(sed 's/[.[*^$/]/\\&/g' \
 			"$work/$f")/${f^^}/g")
 	done
@@ -356,6 +356,38 @@ OUT=$(cat <<'EOF'
 {"invoice":"F2026-0104","customer":"C001","customer_name":"Dupont ; Fils SARL","state":"paid","amount_due":"0.00","currency":"EUR","due_date":"2026-12-01","days_overdue":0,"last_step":"thanks","paused_until":null,"amount_original":"450.00","issue_date":"2026-11-01","profile":"default","language":"fr","pdf":null,"dispute_reason":null,"contacts":["compta@dupont.example"],"undeliverable":[],"tracking_ids":["THANKS.ID"],"message_ids":["THANKS.MID"],"history":[{"time":"2026-11-23T09:30:00Z","kind":"imported","actor":"relance import (clerk)","detail":"imported from TOP/tests/cli/data/invoices.csv"},{"time":"2026-11-23T09:30:00Z","kind":"paid","actor":"relance pay (clerk)","detail":"payment of 450.00 EUR received on 2026-11-23; fully paid"},{"time":"2026-11-23T09:30:00Z","kind":"reminder-held","actor":"relance-milter","detail":"reminder-2 to compta@dupont.example held back (Guard reject): invoice F2026-0104 was marked paid on 2026-11-23: payment of 450.00 EUR received on 2026-11-23; fully paid; queue ID G1"},{"time":"2026-11-23T09:30:00Z","kind":"reminder-sent","actor":"relance-milter","detail":"thanks to compta@dupont.example, tracking ID THANKS.ID, Message-ID THANKS.MID, queue ID G4"}]}
 EOF
 ) expect "F2026-0104: held back, the attempt recorded" 0 show F2026-0104
+
+# ---- a grouped reminder: one mail for two invoices of a customer
+
+cat >group.csv <<'EOF'
+N° facture;Client;Nom;Courriel;Montant;Devise;Date;Échéance;Profil;Langue;Fichier
+G9-1;C009;Neuf SA;compta@neuf.example;100,00;EUR;01/10/2026;31/10/2026;default;fr;
+G9-2;C009;Neuf SA;compta@neuf.example;200,00;EUR;05/10/2026;04/11/2026;default;fr;
+EOF
+r import group.csv >/dev/null
+mt group
+OUT=$(cat <<'EOF'
+M1: reminder for invoice G9-1 (X-Relance-Invoice, step reminder-1) tagged GROUP.ID (new), Message-ID GROUP.MID (added), 6 header changes, to compta@neuf.example
+M2: reminder for invoice F2026-0101 goes out although (Guard warn): invoice F2026-0101 was marked paused on 2026-11-23: reply from compta@dupont.example: signal reference: <erp-42@example.com>; queue ID I5
+M2: reminder for invoice F2026-0104 goes out although (Guard warn): invoice F2026-0104 was marked paid on 2026-11-23: payment of 450.00 EUR received on 2026-11-23; fully paid
+M2: reminder for invoice F2026-0101 (X-Relance-Invoice, step reminder-2) tagged REMINDER.ID, Message-ID GROUP2.MID (added), 6 header changes, to compta@dupont.example; warning: invoice F2026-0101 is paused; invoice F2026-0104 is paid
+M3: reply from compta@neuf.example: invoice G9-1 (subject-tag match): reply: pause (open -> paused); the same for G9-2
+EOF
+) check_log "group: tagged once for both, guarded over the list (Guard warn), a reply pauses both"
+# states: the state, last step and tracking IDs of each
+states() {
+	for n in G9-1 G9-2; do
+		r show --json "$n" | saved |
+			grep -o '"state":"[a-z]*"\|"last_step":[a-z0-9"-]*\|"tracking_ids":\[[^]]*\]' |
+			tr '\n' ' '
+		echo
+	done
+}
+OUT=$(cat <<'EOF'
+"state":"paused" "last_step":null "tracking_ids":["GROUP.ID"] 
+"state":"paused" "last_step":null "tracking_ids":["GROUP.ID"] 
+EOF
+) expect "group: both invoices hold the one tracking ID, and wait" 0 states
 
 # ---- stopping: SIGTERM (libmilter's), pid file removed
 
