@@ -624,6 +624,268 @@ out:
 	buf_free(&b);
 }
 
+/* ---- the table of invoices ---- */
+
+/* Columns of the table: heading per language, right-aligned or not. */
+static const struct compose_column {
+	const char *fr, *en;
+	bool right;
+} compose_columns[] = {
+    {"Facture", "Invoice", false},
+    {"Date", "Issued", false},
+    {"Échéance", "Due", false},
+    {"Reste dû", "Amount due", true},
+    {"Jours de retard", "Days overdue", true},
+};
+
+#define COMPOSE_NCOLUMNS (sizeof(compose_columns) / sizeof(compose_columns[0]))
+
+/* Characters (code points) in the UTF-8 string S. */
+static size_t
+compose_width(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+/* Append the cells of one line to OUT, padded to WIDTH, two spaces
+ * apart, without trailing blanks. */
+static void
+compose_table_line(char *const *cells, const size_t *width, struct buf *out)
+{
+	size_t start = out->len;
+
+	for (size_t c = 0; c < COMPOSE_NCOLUMNS; c++) {
+		size_t w = compose_width(cells[c]);
+		size_t pad = width[c] > w ? width[c] - w : 0;
+
+		if (c > 0)
+			buf_puts(out, "  ");
+		if (compose_columns[c].right)
+			for (size_t i = 0; i < pad; i++)
+				buf_putc(out, ' ');
+		buf_puts(out, cells[c]);
+		if (!compose_columns[c].right)
+			for (size_t i = 0; i < pad; i++)
+				buf_putc(out, ' ');
+	}
+	while (out->len > start && out->data[out->len - 1] == ' ')
+		out->len--;
+	buf_putc(out, '\n');
+}
+
+/* The cells of INV's row into CELLS (malloc'ed strings). 0, or -1. */
+static int
+compose_table_row(const struct invoice *inv, struct date today,
+                  const char *lang, char **cells)
+{
+	struct buf b = BUF_INIT;
+
+	for (size_t c = 0; c < COMPOSE_NCOLUMNS; c++) {
+		buf_reset(&b);
+		switch (c) {
+		case 0:
+			compose_clean(inv->number ? inv->number : "", &b);
+			break;
+		case 1:
+		case 2: {
+			struct date d =
+			    c == 1 ? inv->issue_date : inv->due_date;
+
+			if (date_valid(d))
+				compose_date(d, lang, &b);
+			else
+				buf_puts(&b, "-");
+			break;
+		}
+		case 3:
+			compose_amount(inv->amount_due, invoice_decimals(inv),
+			               lang, &b);
+			buf_putc(&b, ' ');
+			compose_clean(inv->currency, &b);
+			break;
+		default:
+			if (date_valid(inv->due_date))
+				buf_printf(&b, "%ld",
+				           invoice_days_overdue(inv, today));
+			else
+				buf_puts(&b, "-");
+		}
+		buf_append(&b, "", 0);
+		if (buf_failed(&b) || (cells[c] = strdup(b.data)) == NULL) {
+			buf_free(&b);
+			return -1;
+		}
+	}
+	buf_free(&b);
+	return 0;
+}
+
+int
+compose_table(const struct invoice *const *invs, size_t n, struct date today,
+              const char *lang, struct buf *out)
+{
+	size_t rows = n + 1, width[COMPOSE_NCOLUMNS] = {0};
+	struct buf b = BUF_INIT;
+	char **cells;
+	int rc = -1;
+
+	if (lang == NULL || *lang == '\0')
+		lang = "fr";
+	/* the heading, the invoices, then one total line per currency */
+	cells = calloc((rows + n) * COMPOSE_NCOLUMNS, sizeof(*cells));
+	if (cells == NULL)
+		return -1;
+	for (size_t c = 0; c < COMPOSE_NCOLUMNS; c++)
+		if ((cells[c] = strdup(compose_lang_fr(lang)
+		                           ? compose_columns[c].fr
+		                           : compose_columns[c].en)) == NULL)
+			goto out;
+	for (size_t i = 0; i < n; i++)
+		if (compose_table_row(invs[i], today, lang,
+		                      cells + (i + 1) * COMPOSE_NCOLUMNS) < 0)
+			goto out;
+	/* totals, in the order the currencies first appear */
+	for (size_t i = 0; i < n; i++) {
+		const char *cur = invs[i]->currency;
+		char **t = cells + rows * COMPOSE_NCOLUMNS;
+		int64_t sum = 0;
+		bool seen = false;
+
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = strcmp(invs[j]->currency, cur) == 0;
+		if (seen)
+			continue;
+		for (size_t j = i; j < n; j++)
+			if (strcmp(invs[j]->currency, cur) == 0)
+				sum += invs[j]->amount_due;
+		buf_reset(&b);
+		compose_amount(sum, invoice_decimals(invs[i]), lang, &b);
+		buf_putc(&b, ' ');
+		compose_clean(cur, &b);
+		if (buf_failed(&b) || (t[0] = strdup("Total")) == NULL ||
+		    (t[3] = strdup(b.data)) == NULL)
+			goto out;
+		for (size_t c = 0; c < COMPOSE_NCOLUMNS; c++)
+			if (t[c] == NULL && (t[c] = strdup("")) == NULL)
+				goto out;
+		rows++;
+	}
+	for (size_t r = 0; r < rows; r++)
+		for (size_t c = 0; c < COMPOSE_NCOLUMNS; c++) {
+			size_t w =
+			    compose_width(cells[r * COMPOSE_NCOLUMNS + c]);
+
+			if (w > width[c])
+				width[c] = w;
+		}
+	for (size_t r = 0; r < rows; r++) {
+		if (r == n + 1) {
+			size_t all = 2 * (COMPOSE_NCOLUMNS - 1);
+
+			for (size_t c = 0; c < COMPOSE_NCOLUMNS; c++)
+				all += width[c];
+			for (size_t i = 0; i < all; i++)
+				buf_putc(out, '-');
+			buf_putc(out, '\n');
+		}
+		compose_table_line(cells + r * COMPOSE_NCOLUMNS, width, out);
+	}
+	rc = buf_failed(out) ? -1 : 0;
+out:
+	for (size_t i = 0; i < (n + 1 + n) * COMPOSE_NCOLUMNS; i++)
+		free(cells[i]);
+	free(cells);
+	buf_free(&b);
+	return rc;
+}
+
+/* Replace the value of placeholder NAME in V by TEXT (taken as it is). */
+static int
+compose_replace(struct compose_values *v, const char *name, char *text)
+{
+	long i = compose_index(name);
+
+	if (text == NULL)
+		return -1;
+	if (i < 0 || (size_t)i >= v->n) {
+		free(text);
+		return 0;
+	}
+	free(v->v[i]);
+	v->v[i] = text;
+	return 0;
+}
+
+int
+compose_values_group(struct compose_values *v,
+                     const struct invoice *const *invs, size_t n,
+                     struct date today)
+{
+	const char *lang =
+	    n > 0 && invs[0]->lang && *invs[0]->lang ? invs[0]->lang : "fr";
+	struct buf b = BUF_INIT;
+	bool one_currency = true;
+	long days = 0;
+	int64_t sum = 0;
+	int rc = -1;
+
+	if (n == 0)
+		return 0;
+	if (compose_table(invs, n, today, lang, &b) < 0 ||
+	    compose_replace(v, "invoices", buf_steal(&b)) < 0)
+		goto out;
+	buf_reset(&b);
+	for (size_t i = 0; i < n; i++) {
+		buf_printf(&b, "%s", i ? ", " : "");
+		compose_clean(invs[i]->number ? invs[i]->number : "", &b);
+		sum += invs[i]->amount_due;
+		if (strcmp(invs[i]->currency, invs[0]->currency) != 0)
+			one_currency = false;
+		if (date_valid(invs[i]->due_date) &&
+		    invoice_days_overdue(invs[i], today) > days)
+			days = invoice_days_overdue(invs[i], today);
+	}
+	if (buf_failed(&b) || compose_replace(v, "invoice", buf_steal(&b)) < 0)
+		goto out;
+	buf_reset(&b);
+	if (one_currency) {
+		compose_amount(sum, invoice_decimals(invs[0]), lang, &b);
+		if (buf_failed(&b) ||
+		    compose_replace(v, "amount_due", buf_steal(&b)) < 0)
+			goto out;
+		buf_reset(&b);
+	}
+	buf_printf(&b, "%ld", days);
+	if (buf_failed(&b) ||
+	    compose_replace(v, "days_overdue", buf_steal(&b)) < 0)
+		goto out;
+	rc = 0;
+out:
+	buf_free(&b);
+	return rc;
+}
+
+/* {invoices} for one invoice: the table of it alone. */
+static void
+compose_fill_table(struct compose_fill *f)
+{
+	const struct invoice *one = f->in->inv;
+	struct buf b = BUF_INIT;
+	long i = compose_index("invoices");
+
+	if (i < 0 || f->out->v[i] != NULL)
+		return;
+	if (compose_table(&one, 1, f->in->today, f->lang, &b) < 0 ||
+	    (f->out->v[i] = buf_steal(&b)) == NULL)
+		f->nomem = true;
+	buf_free(&b);
+}
+
 /* Append "{NAME}: WHY" to L. 0, or -1 on no memory. */
 static int
 compose_note(struct strlist *l, const char *name, const char *why)
@@ -658,6 +920,7 @@ compose_values(const struct compose_input *in, struct compose_values *out,
 	compose_fill_company(&f);
 	compose_fill_deadline(&f);
 	compose_fill_penalties(&f);
+	compose_fill_table(&f);
 	for (size_t i = 0; i < n; i++) {
 		if (out->v[i] != NULL)
 			continue;
@@ -1142,7 +1405,8 @@ compose_base64(const unsigned char *data, size_t len, struct buf *out)
 				v |= data[j + 2];
 			line[n++] = compose_b64[v >> 18 & 63];
 			line[n++] = compose_b64[v >> 12 & 63];
-			line[n++] = j + 1 < end ? compose_b64[v >> 6 & 63] : '=';
+			line[n++] =
+			    j + 1 < end ? compose_b64[v >> 6 & 63] : '=';
 			line[n++] = j + 2 < end ? compose_b64[v & 63] : '=';
 		}
 		line[n++] = '\n';
@@ -1268,11 +1532,21 @@ out:
 
 /* Check what M gives that goes into header fields as it is. */
 static int
-compose_check_mail(const struct compose_mail *m, struct err *e)
+compose_check_mail(const struct compose_mail *m, const struct compose_group *g,
+                   struct err *e)
 {
 	const char *number = m->inv->number != NULL ? m->inv->number : "";
 	struct buf b = BUF_INIT;
 
+	for (size_t i = 0; g != NULL && i < g->nnumbers; i++) {
+		const char *n = g->numbers[i] ? g->numbers[i] : "";
+
+		if (*n == '\0' || strlen(n) > INVOICE_MAX_ID ||
+		    !compose_is_ascii(n) || strchr(n, ',') != NULL) {
+			number = n;
+			break;
+		}
+	}
 	if (!compose_msgid_ok(m->message_id)) {
 		compose_clean(m->message_id != NULL ? m->message_id : "", &b);
 		err_set(e,
@@ -1286,7 +1560,9 @@ compose_check_mail(const struct compose_mail *m, struct err *e)
 		        "digits and '-'",
 		        buf_cstr(&b));
 	} else if (*number == '\0' || strlen(number) > INVOICE_MAX_ID ||
-	           !compose_is_ascii(number)) {
+	           !compose_is_ascii(number) ||
+	           (g != NULL && g->nnumbers > 0 &&
+	            strchr(number, ',') != NULL)) {
 		compose_clean(number, &b);
 		err_set(e,
 		        "invoice number \"%.100s\" cannot go in "
@@ -1302,8 +1578,8 @@ compose_check_mail(const struct compose_mail *m, struct err *e)
 
 /* The header fields of M but the MIME ones into OUT. */
 static int
-compose_top(const struct compose_mail *m, struct buf *out,
-            struct strlist *rcpts, struct err *e)
+compose_top(const struct compose_mail *m, const struct compose_group *g,
+            struct buf *out, struct strlist *rcpts, struct err *e)
 {
 	struct buf v = BUF_INIT;
 	int rc = -1;
@@ -1321,9 +1597,15 @@ compose_top(const struct compose_mail *m, struct buf *out,
 		goto out;
 	buf_reset(&v);
 	if (compose_date_field(m->date, m->zone, &v, e) < 0 ||
-	    compose_header(out, "Date", buf_cstr(&v), false, e) < 0 ||
-	    compose_header(out, "Message-ID", m->message_id, false, e) < 0 ||
-	    compose_header(out, "X-Relance-Invoice", m->inv->number, false, e) <
+	    compose_header(out, "Date", buf_cstr(&v), false, e) < 0)
+		goto out;
+	buf_reset(&v);
+	for (size_t i = 0; g != NULL && i < g->nnumbers; i++)
+		buf_printf(&v, "%s%s", i ? ", " : "", g->numbers[i]);
+	if (g == NULL || g->nnumbers == 0)
+		buf_puts(&v, m->inv->number);
+	if (compose_header(out, "Message-ID", m->message_id, false, e) < 0 ||
+	    compose_header(out, "X-Relance-Invoice", buf_cstr(&v), false, e) <
 	        0 ||
 	    compose_header(out, "X-Relance-Step", m->step, false, e) < 0)
 		goto out;
@@ -1349,9 +1631,11 @@ compose_text_headers(struct buf *out, struct err *e)
 	return 0;
 }
 
-/* The multipart/mixed body: TEXT, then the attachment A. */
+/* The multipart/mixed body: TEXT, then the attachment A, then the NMORE
+ * of MORE. */
 static int
 compose_mixed(const char *text, const struct compose_attachment *a,
+              const struct compose_attachment *more, size_t nmore,
               struct buf *out, struct err *e)
 {
 	if (compose_header(out, "Content-Type",
@@ -1368,6 +1652,13 @@ compose_mixed(const char *text, const struct compose_attachment *a,
 		return -1;
 	buf_putc(out, '\n');
 	compose_base64(a->data, a->len, out);
+	for (size_t i = 0; i < nmore; i++) {
+		buf_puts(out, "\n--" COMPOSE_BOUNDARY "\n");
+		if (compose_attachment_headers(&more[i], out, e) < 0)
+			return -1;
+		buf_putc(out, '\n');
+		compose_base64(more[i].data, more[i].len, out);
+	}
 	buf_puts(out, "\n--" COMPOSE_BOUNDARY "--\n");
 	return 0;
 }
@@ -1376,15 +1667,28 @@ int
 compose_message(const struct compose_mail *m, struct buf *out,
                 struct strlist *rcpts, struct err *e)
 {
+	return compose_message_group(m, NULL, out, rcpts, e);
+}
+
+int
+compose_message_group(const struct compose_mail *m,
+                      const struct compose_group *g, struct buf *out,
+                      struct strlist *rcpts, struct err *e)
+{
 	struct buf text = BUF_INIT;
 	int rc = -1;
 
-	if (compose_check_mail(m, e) < 0 || compose_top(m, out, rcpts, e) < 0)
+	if (g != NULL && g->nnumbers == 0)
+		g = NULL;
+	if (compose_check_mail(m, g, e) < 0 ||
+	    compose_top(m, g, out, rcpts, e) < 0)
 		goto out;
 	if (compose_expand(m->tpl, m->tpl->body, m->values, &text, e) < 0)
 		goto out;
 	if (m->attachment != NULL) {
-		if (compose_mixed(buf_cstr(&text), m->attachment, out, e) < 0)
+		if (compose_mixed(buf_cstr(&text), m->attachment,
+		                  g ? g->more : NULL, g ? g->nmore : 0, out,
+		                  e) < 0)
 			goto out;
 	} else {
 		if (compose_text_headers(out, e) < 0)

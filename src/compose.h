@@ -83,6 +83,35 @@ int compose_values(const struct compose_input *in, struct compose_values *out,
  * or no such placeholder). Borrowed from V. */
 const char *compose_value(const struct compose_values *v, const char *name);
 
+/*
+ * compose_table -- append to OUT the fixed-width plain-text table of the
+ * N invoices INVS (borrowed) on TODAY, headings in LANG ("fr": Facture,
+ * Date, Échéance, Reste dû, Jours de retard; any other: Invoice, Issued,
+ * Due, Amount due, Days overdue): one line per invoice in the order
+ * given (number, issue date, due date, amount due with its currency,
+ * days overdue; "-" for a date the invoice lacks), then a rule of '-'
+ * and one "Total" line per currency, in the order the currencies first
+ * appear. Columns are padded by characters (not bytes), two spaces
+ * apart, amounts and days right-aligned, no trailing blanks; every line
+ * ends with LF. This is the value of {invoices}. Returns 0, or -1 on no
+ * memory.
+ */
+int compose_table(const struct invoice *const *invs, size_t n,
+                  struct date today, const char *lang, struct buf *out);
+
+/*
+ * compose_values_group -- turn V, the values of INVS[0], into those of a
+ * mail for the N invoices INVS of one customer (grouped reminder):
+ * {invoices} is their table (compose_table, in INVS[0]'s language),
+ * {invoice} their numbers, ", "-separated, {days_overdue} the largest,
+ * and {amount_due} their total when they share one currency (else it
+ * stays INVS[0]'s). The other placeholders keep INVS[0]'s values.
+ * Returns 0, or -1 on no memory.
+ */
+int compose_values_group(struct compose_values *v,
+                         const struct invoice *const *invs, size_t n,
+                         struct date today);
+
 /* compose_values_free -- release what V owns; leaves it empty. */
 void compose_values_free(struct compose_values *v);
 
@@ -153,6 +182,26 @@ struct compose_mail {
  */
 int compose_message(const struct compose_mail *m, struct buf *out,
                     struct strlist *rcpts, struct err *e);
+
+/* What a grouped reminder adds to a compose_mail. Borrowed. */
+struct compose_group {
+	const char *const *numbers; /* what X-Relance-Invoice lists */
+	size_t nnumbers;
+	const struct compose_attachment *more; /* after M->attachment */
+	size_t nmore;
+};
+
+/*
+ * compose_message_group -- compose_message for one mail about several
+ * invoices of a customer: X-Relance-Invoice lists G->numbers (", "
+ * between them; each at most INVOICE_MAX_ID printable ASCII characters
+ * without ','), and the files of G->more follow M->attachment (which
+ * must then be set) in the multipart/mixed message. G NULL or without
+ * numbers: exactly compose_message. Same returns.
+ */
+int compose_message_group(const struct compose_mail *m,
+                          const struct compose_group *g, struct buf *out,
+                          struct strlist *rcpts, struct err *e);
 
 /* A plain-text report for the company's own people (the summary of a
  * run). Everything is borrowed. */

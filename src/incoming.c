@@ -63,24 +63,89 @@ signal_invoice(struct store *st, const struct classify_signal *s,
 }
 
 /* The invoice of the strongest signal that leads to one, into INV; *FOUND
- * is that signal. STORE_OK, STORE_NOTFOUND or STORE_ERR. */
+ * is that signal. A tracking ID or Message-ID of a grouped reminder
+ * names several invoices, one a line (ledger.h): INV is the first, and
+ * the others are appended to OTHERS. STORE_OK, STORE_NOTFOUND or
+ * STORE_ERR. */
 static enum store_rc
 find_invoice(struct store *st, const struct classify_result *r,
              struct invoice *inv, const struct classify_signal **found,
-             struct err *e)
+             struct strlist *others, struct err *e)
 {
 	struct buf number = BUF_INIT;
 	enum store_rc rc = STORE_NOTFOUND;
 
 	invoice_init(inv);
 	for (size_t i = 0; i < r->nsignals && rc == STORE_NOTFOUND; i++) {
+		char *nl;
+
 		rc = signal_invoice(st, &r->signals[i], &number, e);
+		if (rc != STORE_OK)
+			continue;
+		nl = number.data != NULL ? strchr(number.data, '\n') : NULL;
+		if (nl != NULL) {
+			*nl = '\0';
+			for (char *p = nl + 1; *p != '\0';) {
+				char *end = strchr(p, '\n');
+
+				if (end != NULL)
+					*end = '\0';
+				if (*p != '\0' && strlist_add(others, p) < 0) {
+					err_set(e, "out of memory");
+					rc = STORE_ERR;
+					break;
+				}
+				p = end != NULL ? end + 1 : p + strlen(p);
+			}
+		}
 		if (rc == STORE_OK)
 			rc = ledger_get(st, buf_cstr(&number), inv, e);
 		if (rc == STORE_OK)
 			*found = &r->signals[i];
+		else if (rc == STORE_NOTFOUND)
+			strlist_clear(others);
 	}
 	buf_free(&number);
+	return rc;
+}
+
+static bool already_recorded(const struct invoice *inv, const char *message_id);
+
+/* The other invoices of a grouped reminder the message answers: react on
+ * each as on the first (IN), but a remittance, which cannot tell which
+ * of them was paid, is recorded for review on all of them. Their
+ * numbers are appended to LOG. */
+static enum store_rc
+act_others(struct store *st, const struct incoming_ctx *ic,
+           const struct strlist *others, const struct react_input *in,
+           const char *message_id, struct buf *log, struct err *e)
+{
+	enum store_rc rc = STORE_OK;
+
+	for (size_t i = 0; i < others->n && rc == STORE_OK; i++) {
+		struct react_outcome o;
+		struct invoice inv;
+
+		rc = ledger_get(st, others->v[i], &inv, e);
+		if (rc == STORE_NOTFOUND) {
+			rc = STORE_OK; /* an index entry pointing nowhere */
+			invoice_free(&inv);
+			continue;
+		}
+		if (rc == STORE_OK && !already_recorded(&inv, message_id)) {
+			if (react_apply(
+			        &inv, policy_find_profile(ic->pol, inv.profile),
+			        ic->pol->reactions, in, &o) < 0) {
+				err_set(e, "out of memory");
+				rc = STORE_ERR;
+			} else {
+				rc = ledger_put(st, &inv, e);
+				buf_printf(log, "%s%s", log->len ? ", " : "",
+				           inv.number);
+			}
+		}
+		invoice_free(&inv);
+	}
 	return rc;
 }
 
@@ -125,10 +190,13 @@ act_job(struct store *st, void *arg, struct err *e)
 	struct react_input in;
 	struct react_outcome o;
 	struct invoice inv;
+	struct strlist others = STRLIST_INIT;
+	struct buf also = BUF_INIT;
 	enum store_rc rc;
 
-	rc = find_invoice(st, &r, &inv, &found, e);
+	rc = find_invoice(st, &r, &inv, &found, &others, e);
 	if (rc != STORE_OK) {
+		strlist_clear(&others);
 		snprintf(out->log, sizeof(out->log), "%s: no invoice of ours",
 		         classify_name(r.class));
 		return rc == STORE_NOTFOUND ? STORE_OK : rc;
@@ -147,6 +215,7 @@ act_job(struct store *st, void *arg, struct err *e)
 		         "invoice %s: Message-ID %s already recorded, ignored",
 		         inv.number, a->m->message_id);
 		invoice_free(&inv);
+		strlist_clear(&others);
 		return STORE_OK;
 	}
 	in = (struct react_input){&r,
@@ -159,6 +228,10 @@ act_job(struct store *st, void *arg, struct err *e)
 	                          ic->now,
 	                          ic->actor,
 	                          ic->archive_note};
+	/* A grouped reminder's reply: a remittance cannot tell which of its
+	 * invoices were paid, so a person decides for every one of them. */
+	if (others.n > 0 && r.class == CLASSIFY_REMITTANCE)
+		in.strong = false;
 	if (react_apply(&inv, policy_find_profile(ic->pol, inv.profile),
 	                ic->pol->reactions, &in, &o) < 0) {
 		err_set(e, "out of memory");
@@ -166,18 +239,23 @@ act_job(struct store *st, void *arg, struct err *e)
 	} else {
 		rc = ledger_put(st, &inv, e);
 	}
+	if (rc == STORE_OK)
+		rc = act_others(st, ic, &others, &in, a->m->message_id, &also,
+		                e);
 	if (rc == STORE_OK) {
 		out->recorded = true;
 		out->state = o.after;
 		out->verdict = o.verdict;
-		snprintf(out->log, sizeof(out->log), "invoice %s (%s %s): %s%s",
-		         inv.number, classify_signal_name(kind),
-		         react_strong(kind) ? "match" : "match, weak",
-		         o.verdict == REACT_REVIEW ? "recorded for review: "
-		                                   : "",
-		         o.why);
+		snprintf(
+		    out->log, sizeof(out->log), "invoice %s (%s %s): %s%s%s%s",
+		    inv.number, classify_signal_name(kind),
+		    react_strong(kind) ? "match" : "match, weak",
+		    o.verdict == REACT_REVIEW ? "recorded for review: " : "",
+		    o.why, also.len ? "; the same for " : "", buf_cstr(&also));
 	}
 	invoice_free(&inv);
+	strlist_clear(&others);
+	buf_free(&also);
 	return rc;
 }
 

@@ -96,7 +96,9 @@ has_line(const char *list, const char *item)
 	return false;
 }
 
-/* Add the line ITEM to the list PREFIX KEY unless it holds it already. */
+/* Add the line ITEM to the index entry PREFIX KEY unless it holds it
+ * already (customers of an address; invoices of a tracking ID or
+ * Message-ID; invoices of a customer). */
 static enum store_rc
 add_line(struct store *st, const char *prefix, const char *key,
          const char *item, struct err *e)
@@ -281,12 +283,12 @@ static enum store_rc
 put_indexes(struct store *st, const struct invoice *inv, struct err *e)
 {
 	for (size_t i = 0; i < inv->tracking_ids.n; i++)
-		if (put_string(st, KEY_TRACKING, inv->tracking_ids.v[i],
-			       inv->number, e) != STORE_OK)
+		if (add_line(st, KEY_TRACKING, inv->tracking_ids.v[i],
+			     inv->number, e) != STORE_OK)
 			return STORE_ERR;
 	for (size_t i = 0; i < inv->message_ids.n; i++)
-		if (put_string(st, KEY_MESSAGE, inv->message_ids.v[i],
-			       inv->number, e) != STORE_OK)
+		if (add_line(st, KEY_MESSAGE, inv->message_ids.v[i],
+			     inv->number, e) != STORE_OK)
 			return STORE_ERR;
 	for (size_t i = 0; i < inv->contacts.n; i++)
 		if (add_line(st, KEY_ADDRESS, inv->contacts.v[i], inv->customer,
@@ -557,7 +559,8 @@ fsck_note(struct fsck *f, const char *fmt, ...)
 	f->problems++;
 }
 
-/* Expect index entry PREFIX KEY to hold VAL; addresses gather lines. */
+/* Expect index entry PREFIX KEY to hold VAL; several invoices (or
+ * customers) of one key gather lines. */
 static int
 fsck_want(struct fsck *f, const char *prefix, const char *key,
 	  const char *val)
@@ -573,7 +576,7 @@ fsck_want(struct fsck *f, const char *prefix, const char *key,
 			     strlist_add(&f->want_vals, val) < 0
 			 ? -1
 			 : 0;
-	} else if (strcmp(prefix, KEY_ADDRESS) == 0) {
+	} else {
 		struct buf v = BUF_INIT;
 		char **slot = &f->want_vals.v[at];
 
@@ -587,11 +590,6 @@ fsck_want(struct fsck *f, const char *prefix, const char *key,
 			}
 		}
 		buf_free(&v);
-	} else {
-		rc = 0;
-		if (strcmp(f->want_vals.v[at], val) != 0)
-			fsck_note(f, "%s is claimed by two invoices (kept %s)",
-				  buf_cstr(&k), f->want_vals.v[at]);
 	}
 	buf_free(&k);
 	return rc;
@@ -674,17 +672,16 @@ fsck_records(struct fsck *f)
 	return rc;
 }
 
-/* True when the index value HAVE says what WANT does: for the lists of
- * adr: (in the order of the writes, not of the records) the same lines in
- * any order. -1 on no memory. */
+/* True when the index value HAVE says what WANT does: the same lines in
+ * any order (lists are kept in the order of the writes, not of the
+ * records). -1 on no memory. */
 static int
 fsck_same(const char *prefix, const char *have, const char *want)
 {
 	struct buf a = BUF_INIT, b = BUF_INIT;
 	int rc;
 
-	if (strcmp(prefix, KEY_ADDRESS) != 0)
-		return strcmp(have, want) == 0;
+	(void)prefix;
 	if (sorted_lines(have, false, &a) < 0 ||
 	    sorted_lines(want, false, &b) < 0)
 		rc = -1;

@@ -4,8 +4,12 @@
  * The keys of the store (see store.h) and what they hold:
  *
  *	inv:NUMBER	the invoice record (invoice_encode), the truth
- *	trk:ID		tracking ID -> invoice number
- *	mid:MESSAGE-ID	Message-ID of a reminder -> invoice number
+ *	trk:ID		tracking ID -> invoice numbers, one a line
+ *	mid:MESSAGE-ID	Message-ID of a reminder -> invoice numbers, one a line
+ *
+ * A tracking ID or Message-ID names several invoices when one grouped
+ * reminder (relance.policy(5) group-by-customer) was about them all: each
+ * of them holds it, and a reply to it concerns them all.
  *	adr:ADDRESS	contact address (lower case) -> customer ids, one a line
  *	cus:CUSTOMER	customer id -> its invoice numbers, one a line, at
  *			most 128; then "cus:CUSTOMER\n1", "\n2"... hold

@@ -696,13 +696,15 @@ milter_strip(SMFICTX *ctx, struct conn *c, struct msg *m, const char *why)
 
 /* ---- reminders ---- */
 
-/* The event that records the reminder M: what went out. ID and MID may be
- * NULL (the mail went out unchanged); NOTE is the archive's note ("" or
- * NULL when the message was not archived), always last. */
+/* The event that records the reminder M for invoice NUMBER: what went
+ * out. ID and MID may be NULL (the mail went out unchanged); NOTE is the
+ * archive's note ("" or NULL when the message was not archived), always
+ * last. A mail that lists several invoices names no step: each keeps its
+ * own last step. */
 static int
-reminder_event(const struct msg *m, int64_t now, const char *id,
-               const char *mid, const char *warning, const char *note,
-               struct spool_event *ev)
+reminder_event_for(const struct msg *m, const char *number, int64_t now,
+                   const char *id, const char *mid, const char *warning,
+                   const char *note, struct spool_event *ev)
 {
 	struct outgoing_msg v = msg_view(m);
 	struct buf detail = BUF_INIT;
@@ -735,12 +737,12 @@ reminder_event(const struct msg *m, int64_t now, const char *id,
 	}
 	rc = spool_event_init(ev, SPOOL_REMINDER_SENT, now) < 0 ||
 	             buf_failed(&detail) ||
-	             spool_event_add(ev, "invoice", m->rem.invoice) < 0 ||
+	             spool_event_add(ev, "invoice", number) < 0 ||
 	             spool_event_add(ev, "actor", MILTER_ACTOR) < 0 ||
 	             spool_event_add(ev, "detail", detail.data) < 0 ||
 	             spool_event_add(ev, "date", day) < 0 ||
 	             spool_event_add(ev, "qid", qid_of(m)) < 0 ||
-	             (m->rem.step[0] &&
+	             (m->rem.step[0] && m->rem.ninvoices <= 1 &&
 	              spool_event_add(ev, "step", m->rem.step) < 0) ||
 	             (id && spool_event_add(ev, "tracking-id", id) < 0) ||
 	             (mid && spool_event_add(ev, "message-id", mid) < 0)
@@ -748,6 +750,16 @@ reminder_event(const struct msg *m, int64_t now, const char *id,
 	         : 0;
 	buf_free(&detail);
 	return rc;
+}
+
+/* The event that records the reminder M for its first invoice. */
+static int
+reminder_event(const struct msg *m, int64_t now, const char *id,
+               const char *mid, const char *warning, const char *note,
+               struct spool_event *ev)
+{
+	return reminder_event_for(m, m->rem.invoice, now, id, mid, warning,
+	                          note, ev);
 }
 
 /* The state file could not be used for the reminder M: the mail goes out
@@ -776,9 +788,18 @@ reminder_unrecorded(SMFICTX *ctx, const struct conn *c, const struct msg *m,
 		outgoing_plan_free(&strip);
 		bool has_mid = outgoing_message_id_of(&v, &mid) == 0;
 
-		if (reminder_event(m, now, NULL, has_mid ? mid.data : NULL,
-		                   NULL, buf_cstr(&a.note), &ev) == 0)
-			milter_spool(c, m, &ev);
+		for (size_t i = 0; i < m->rem.ninvoices || i == 0; i++) {
+			const char *n = m->rem.ninvoices > 0
+			                    ? m->rem.invoices[i]
+			                    : m->rem.invoice;
+
+			if (reminder_event_for(m, n, now, NULL,
+			                       has_mid ? mid.data : NULL, NULL,
+			                       buf_cstr(&a.note), &ev) == 0)
+				milter_spool(c, m, &ev);
+			spool_event_free(&ev);
+			memset(&ev, 0, sizeof(ev));
+		}
 		archived_free(&a);
 		if (has_mid)
 			daemon_mid_add(mid.data);
@@ -911,6 +932,137 @@ reminder_log(const struct msg *m, const struct tagging *t, const char *warning)
 	buf_free(&to);
 }
 
+/* A reminder M that lists several invoices of a customer (a grouped
+ * reminder, outgoing.h): every listed invoice is read and guarded (the
+ * first the guard stops names the rejection); the mail gets one tracking
+ * ID, the first invoice's, and the "reminder-sent" event, with that ID
+ * and the Message-ID, goes on every invoice, in one transaction. Unknown
+ * numbers are logged and left out; all unknown: not tracked. */
+static sfsistat
+milter_reminder_group(SMFICTX *ctx, struct conn *c, struct msg *m)
+{
+	int64_t now = daemon_now();
+	struct store *st = conn_store(c);
+	struct tagging t = {"",    false,     BUF_INIT,
+	                    false, {NULL, 0}, ARCHIVED_INIT};
+	struct buf sentence = BUF_INIT, warning = BUF_INIT;
+	struct invoice *invs;
+	size_t k = 0;
+	enum invoice_state state;
+	enum store_rc rc;
+	struct err e;
+	sfsistat ret;
+
+	if (m->headers_cut)
+		return milter_fail(c, m,
+		                   "too many header fields to tag the "
+		                   "reminder for invoice %s",
+		                   m->rem.invoice);
+	invs = calloc(m->rem.ninvoices, sizeof(*invs));
+	if (st == NULL || invs == NULL) {
+		free(invs);
+		return reminder_unrecorded(ctx, c, m, now, "out of memory");
+	}
+	if ((rc = store_begin(st, STORE_WRITE, &e)) != STORE_OK) {
+		free(invs);
+		return reminder_unrecorded(ctx, c, m, now, e.msg);
+	}
+	for (size_t i = 0; i < m->rem.ninvoices; i++) {
+		rc = ledger_get(st, m->rem.invoices[i], &invs[k], &e);
+		if (rc == STORE_NOTFOUND) {
+			invoice_free(&invs[k]);
+			daemon_log(LOG_WARNING,
+			           "%s: %s names invoice %s, which is "
+			           "unknown: not tracked",
+			           qid_of(m), m->rem.how, m->rem.invoices[i]);
+			continue;
+		}
+		if (rc != STORE_OK) {
+			store_abort(st);
+			ret = reminder_unrecorded(ctx, c, m, now, e.msg);
+			goto out;
+		}
+		k++;
+	}
+	if (k == 0) {
+		store_abort(st);
+		ret = milter_strip(ctx, c, m, "unknown invoices");
+		goto out;
+	}
+	for (size_t i = 0; i < k && c->snap->oc.guard != CONFIG_GUARD_OFF;
+	     i++) {
+		buf_reset(&sentence);
+		if (!outgoing_guard(&invs[i], m->rem.step, daemon_day_of(now),
+		                    daemon_day_of, &state, &sentence))
+			continue;
+		if (c->snap->oc.guard == CONFIG_GUARD_REJECT) {
+			ret = reminder_reject(ctx, c, m, &invs[i], now,
+			                      buf_cstr(&sentence));
+			goto out;
+		}
+		buf_printf(&warning, "%sinvoice %s is %s",
+		           warning.len ? "; " : "", invs[i].number,
+		           invoice_state_name(state));
+		daemon_log(LOG_WARNING,
+		           "%s: reminder for invoice %s goes out "
+		           "although (Guard warn): %s",
+		           qid_of(m), invs[i].number, buf_cstr(&sentence));
+	}
+	if (reminder_prepare(c, m, &invs[0], now,
+	                     warning.len ? warning.data : NULL, &t, &e) < 0) {
+		store_abort(st);
+		milter_unarchive(c, &t.archived);
+		ret = milter_fail(c, m, "reminder for invoice %s: %s",
+		                  m->rem.invoice, e.msg);
+		goto out;
+	}
+	for (size_t i = 1; i < k; i++) {
+		struct spool_event ev;
+		int r;
+
+		memset(&ev, 0, sizeof(ev));
+		r = reminder_event_for(m, invs[i].number, now, t.id,
+		                       buf_cstr(&t.mid),
+		                       warning.len ? warning.data : NULL,
+		                       buf_cstr(&t.archived.note), &ev);
+		if (r < 0)
+			err_set(&e, "out of memory");
+		if (r < 0 || spool_apply_invoice(&invs[i], &ev, &e) < 0) {
+			spool_event_free(&ev);
+			store_abort(st);
+			milter_unarchive(c, &t.archived);
+			ret = milter_fail(c, m, "reminder for invoice %s: %s",
+			                  invs[i].number, e.msg);
+			goto out;
+		}
+		spool_event_free(&ev);
+	}
+	rc = STORE_OK;
+	for (size_t i = 0; i < k && rc == STORE_OK; i++)
+		rc = ledger_put(st, &invs[i], &e);
+	if (rc != STORE_OK || store_commit(st, &e) != STORE_OK) {
+		store_abort(st);
+		milter_unarchive(c, &t.archived);
+		ret = reminder_unrecorded(ctx, c, m, now, e.msg);
+		goto out;
+	}
+	daemon_mid_add(buf_cstr(&t.mid));
+	if (milter_apply(ctx, m, &t.plan) > 0)
+		daemon_count_error();
+	reminder_log(m, &t, warning.len ? warning.data : NULL);
+	ret = SMFIS_ACCEPT;
+out:
+	for (size_t i = 0; i < k; i++)
+		invoice_free(&invs[i]);
+	free(invs);
+	outgoing_plan_free(&t.plan);
+	archived_free(&t.archived);
+	buf_free(&t.mid);
+	buf_free(&sentence);
+	buf_free(&warning);
+	return ret;
+}
+
 /* The reminder M for an invoice: guard, tag, record. */
 static sfsistat
 milter_reminder(SMFICTX *ctx, struct conn *c, struct msg *m)
@@ -926,6 +1078,8 @@ milter_reminder(SMFICTX *ctx, struct conn *c, struct msg *m)
 	struct err e;
 	sfsistat ret;
 
+	if (m->rem.ninvoices > 1)
+		return milter_reminder_group(ctx, c, m);
 	invoice_init(&inv);
 	if (m->headers_cut)
 		return milter_fail(c, m,

@@ -771,6 +771,35 @@ outgoing_step_valid(char *s)
 	return true;
 }
 
+/* The comma-separated invoice numbers of S (trimmed, each 1 to
+ * INVOICE_MAX_ID bytes, at most OUTGOING_MAX_INVOICES) into R. 0, or -1. */
+static int
+outgoing_split_numbers(const char *s, struct outgoing_reminder *r)
+{
+	r->ninvoices = 0;
+	for (;;) {
+		const char *end = strchr(s, ',');
+		size_t len = end ? (size_t)(end - s) : strlen(s);
+
+		while (len > 0 && (*s == ' ' || *s == '\t')) {
+			s++;
+			len--;
+		}
+		while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+			len--;
+		if (len == 0 || len > INVOICE_MAX_ID ||
+		    r->ninvoices == OUTGOING_MAX_INVOICES)
+			return -1;
+		memcpy(r->invoices[r->ninvoices], s, len);
+		r->invoices[r->ninvoices++][len] = '\0';
+		if (end == NULL)
+			break;
+		s = end + 1;
+	}
+	memcpy(r->invoice, r->invoices[0], strlen(r->invoices[0]) + 1);
+	return 0;
+}
+
 static enum outgoing_kind
 outgoing_by_header(const struct outgoing_msg *m, const char *number,
                    struct outgoing_reminder *r, struct buf *why)
@@ -779,12 +808,14 @@ outgoing_by_header(const struct outgoing_msg *m, const char *number,
 	struct buf v = BUF_INIT;
 	enum outgoing_kind kind = OUTGOING_BAD;
 
-	if (!outgoing_one_line(number, INVOICE_MAX_ID, &v)) {
+	if (!outgoing_one_line(
+	        number, OUTGOING_MAX_INVOICES * (INVOICE_MAX_ID + 2), &v) ||
+	    outgoing_split_numbers(v.data, r) < 0) {
 		buf_puts(why, "X-Relance-Invoice is not an invoice number "
-		              "(expected one line of at most 64 bytes)");
+		              "(expected one line of at most 64 bytes, or a "
+		              "list of at most 50 separated by commas)");
 		goto out;
 	}
-	memcpy(r->invoice, v.data, v.len + 1);
 	buf_reset(&v);
 	if (step != NULL && (!outgoing_one_line(step, OUTGOING_MAX_STEP, &v) ||
 	                     !outgoing_step_valid(v.data))) {
@@ -857,6 +888,8 @@ outgoing_by_rule(const struct outgoing_conf *oc, const struct outgoing_msg *m,
 	}
 	memcpy(r->invoice, text.data + ov[2], len);
 	r->invoice[len] = '\0';
+	memcpy(r->invoices[0], r->invoice, len + 1);
+	r->ninvoices = 1;
 	r->step[0] = '\0';
 	r->how = "ReminderSubject";
 	kind = OUTGOING_REMINDER;
@@ -1333,6 +1366,7 @@ outgoing_guard(const struct invoice *inv, const char *step, struct date today,
 {
 	enum invoice_state s = invoice_effective_state(inv, today);
 	const struct invoice_event *ev = NULL;
+	const char *note;
 	char day[11];
 
 	*state = s;
@@ -1347,9 +1381,14 @@ outgoing_guard(const struct invoice *inv, const char *step, struct date today,
 		           invoice_state_name(s));
 		return true;
 	}
+	/* the archive's note (file name and hash) is for the evidence, not
+	 * for the sentence a colleague reads */
+	note = strstr(ev->detail, "; archived as ");
 	date_format(day_of(ev->time), day);
-	buf_printf(sentence, "invoice %s was marked %s on %s: %s", inv->number,
-	           invoice_state_name(s), day, ev->detail);
+	buf_printf(sentence, "invoice %s was marked %s on %s: %.*s",
+	           inv->number, invoice_state_name(s), day,
+	           note ? (int)(note - ev->detail) : (int)strlen(ev->detail),
+	           ev->detail);
 	return true;
 }
 

@@ -116,8 +116,24 @@ enum outgoing_kind {
 	                      cannot be read: not a reminder (WHY says) */
 };
 
+/* A grouped reminder (one mail for several invoices of a customer, see
+ * relance.policy(5) group-by-customer) lists them all in
+ * X-Relance-Invoice, separated by commas ("F1, F2, F3"), at most
+ * OUTGOING_MAX_INVOICES; an invoice number holding a comma cannot be
+ * named there. The milter guards every listed invoice (the first one the
+ * guard stops names the rejection), and tags the mail with one tracking
+ * ID: the first listed invoice's (outgoing_pick_id), recorded on every
+ * listed invoice, so that the state file's trk: and mid: entries map the
+ * ID and the Message-ID to all of them (ledger.h) and a reply to the mail
+ * reaches every invoice it was about (incoming.h). For a list the
+ * milter leaves each invoice's last step alone (relance run records each
+ * invoice's own step; X-Relance-Step names the template's). */
+#define OUTGOING_MAX_INVOICES 50
+
 struct outgoing_reminder {
-	char invoice[INVOICE_MAX_ID + 1];
+	char invoice[INVOICE_MAX_ID + 1]; /* the first listed */
+	char invoices[OUTGOING_MAX_INVOICES][INVOICE_MAX_ID + 1];
+	size_t ninvoices; /* 1 unless X-Relance-Invoice lists several */
 	char step[OUTGOING_MAX_STEP + 1]; /* "" when none was given */
 	const char *how; /* "X-Relance-Invoice" or "ReminderSubject" */
 };

@@ -67,6 +67,7 @@ const char *const policy_placeholders[] = {"invoice",
                                            "total_claimed",
                                            "today",
                                            "step",
+                                           "invoices",
                                            NULL};
 
 static const char *const channel_names[] = {"email", "letter", "task"};

@@ -42,9 +42,12 @@ struct run_line {
 	struct buf why;
 };
 
+struct run_groups;
+
 struct run_ctx {
 	const struct run_opts *o;
 	struct run_summary *sum;
+	struct run_groups *groups; /* grouped mails, sent after the walk */
 };
 
 /* ---- small pure helpers ---- */
@@ -1074,6 +1077,540 @@ run_thanks(struct run_ctx *x, const struct invoice *inv,
 	}
 }
 
+/* ---- grouped reminders (profiles with group-by-customer) ---- */
+
+/* Invoices listed in one grouped mail: at most what relance-milter reads
+ * in X-Relance-Invoice (OUTGOING_MAX_INVOICES); more make more mails. */
+#define RUN_GROUP_MAX 50
+
+/* An invoice whose mail waits for the end of the walk: a copy of it, the
+ * step due, and what its line says. */
+struct run_member {
+	struct invoice inv;
+	const struct policy_step *step;
+	size_t stepi; /* STEP's place in the profile: the highest wins */
+	struct date when;
+	char *why;
+	bool out; /* taken out of the mail (its PDF is missing) */
+};
+
+/* The mails of one customer, profile and language. */
+struct run_group {
+	char *key; /* "PROFILE\nCUSTOMER\nLANG" */
+	const struct policy_profile *prof;
+	struct run_member *m;
+	size_t n, cap;
+};
+
+/* The groups in order of first appearance, and a hash of their keys
+ * (SLOTS holds an index + 1, 0 when free). */
+struct run_groups {
+	struct run_group *v;
+	size_t n, cap;
+	size_t *slots;
+	size_t nslots;
+};
+
+static size_t
+run_hash(const char *s)
+{
+	size_t h = 2166136261u;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* Rehash into NSLOTS slots (a power of two). 0, or -1. */
+static int
+run_groups_rehash(struct run_groups *g, size_t nslots)
+{
+	size_t *slots = calloc(nslots, sizeof(*slots));
+
+	if (slots == NULL)
+		return -1;
+	for (size_t i = 0; i < g->n; i++) {
+		size_t h = run_hash(g->v[i].key) & (nslots - 1);
+
+		while (slots[h] != 0)
+			h = (h + 1) & (nslots - 1);
+		slots[h] = i + 1;
+	}
+	free(g->slots);
+	g->slots = slots;
+	g->nslots = nslots;
+	return 0;
+}
+
+/* The group of KEY, made when missing. NULL on no memory. */
+static struct run_group *
+run_group_of(struct run_groups *g, const char *key,
+             const struct policy_profile *prof)
+{
+	size_t h;
+
+	if (2 * (g->n + 1) > g->nslots &&
+	    run_groups_rehash(g, g->nslots ? 2 * g->nslots : 64) < 0)
+		return NULL;
+	h = run_hash(key) & (g->nslots - 1);
+	for (; g->slots[h] != 0; h = (h + 1) & (g->nslots - 1))
+		if (strcmp(g->v[g->slots[h] - 1].key, key) == 0)
+			return &g->v[g->slots[h] - 1];
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? 2 * g->cap : 16;
+		struct run_group *v = realloc(g->v, cap * sizeof(*v));
+
+		if (v == NULL)
+			return NULL;
+		g->v = v;
+		g->cap = cap;
+	}
+	memset(&g->v[g->n], 0, sizeof(g->v[g->n]));
+	if ((g->v[g->n].key = strdup(key)) == NULL)
+		return NULL;
+	g->v[g->n].prof = prof;
+	g->slots[h] = ++g->n;
+	return &g->v[g->n - 1];
+}
+
+static void
+run_groups_free(struct run_groups *g)
+{
+	for (size_t i = 0; i < g->n; i++) {
+		for (size_t j = 0; j < g->v[i].n; j++) {
+			invoice_free(&g->v[i].m[j].inv);
+			free(g->v[i].m[j].why);
+		}
+		free(g->v[i].m);
+		free(g->v[i].key);
+	}
+	free(g->v);
+	free(g->slots);
+	memset(g, 0, sizeof(*g));
+}
+
+/* Keep INV, due step D->step by email, for its customer's mail. */
+static void
+run_group_add(struct run_ctx *x, const struct invoice *inv,
+              const struct policy_profile *prof,
+              const struct schedule_decision *d, const struct run_line *l)
+{
+	struct buf key = BUF_INIT;
+	struct run_group *g;
+	struct run_member *m;
+
+	buf_printf(&key, "%s\n%s\n%s", prof->name,
+	           inv->customer ? inv->customer : "",
+	           inv->lang ? inv->lang : "");
+	g = buf_failed(&key) ? NULL
+	                     : run_group_of(x->groups, buf_cstr(&key), prof);
+	buf_free(&key);
+	if (g != NULL && g->n == g->cap) {
+		size_t cap = g->cap ? 2 * g->cap : 4;
+		struct run_member *v = realloc(g->m, cap * sizeof(*v));
+
+		if (v == NULL) {
+			g = NULL;
+		} else {
+			g->m = v;
+			g->cap = cap;
+		}
+	}
+	if (g == NULL) {
+		run_error(x, inv, d->step->name, "out of memory");
+		return;
+	}
+	m = &g->m[g->n];
+	memset(m, 0, sizeof(*m));
+	m->step = d->step;
+	m->stepi = (size_t)(d->step - prof->steps);
+	m->when = d->when;
+	if (invoice_copy(&m->inv, inv) < 0 ||
+	    (m->why = strdup(buf_cstr(&l->why))) == NULL) {
+		invoice_free(&m->inv);
+		run_error(x, inv, d->step->name, "out of memory");
+		return;
+	}
+	g->n++;
+}
+
+/* Oldest due date first, then by number. */
+static int
+run_member_cmp(const void *a, const void *b)
+{
+	const struct run_member *p = a, *q = b;
+	int c = date_cmp(p->inv.due_date, q->inv.due_date);
+
+	return c != 0 ? c : strcmp(p->inv.number, q->inv.number);
+}
+
+/* The line of member M: "send STEP (email) due DAY to ...: WHY" plus
+ * MORE. */
+static void
+run_member_line(struct run_member *m, const char *action,
+                const struct strlist *to, const char *more, struct run_line *l)
+{
+	*l = (struct run_line){action, m->step->name, "email", m->when,
+	                       to,     BUF_INIT};
+	buf_puts(&l->why, m->why);
+	buf_puts(&l->why, more);
+}
+
+/* In one write transaction, for each of the N members of M not taken
+ * out: check that nothing happened to it since it was read, then apply
+ * FN with ARGS[i] (size ARGSIZE each). STORE_OK, 1 when one changed
+ * meanwhile (E names it; nothing written), or a store_rc below zero. */
+static int
+run_update_group(struct run_ctx *x, struct run_member *m, size_t n, bool check,
+                 run_change_fn fn, void *args, size_t argsize, struct err *e)
+{
+	enum store_rc rc;
+
+	if ((rc = store_begin(x->o->st, STORE_WRITE, e)) != STORE_OK)
+		return rc;
+	for (size_t i = 0; i < n && rc == STORE_OK; i++) {
+		struct invoice inv;
+
+		if (m[i].out)
+			continue;
+		rc = ledger_get(x->o->st, m[i].inv.number, &inv, e);
+		if (rc == STORE_NOTFOUND) {
+			err_set(e, "invoice %s is gone from the state file",
+			        m[i].inv.number);
+			rc = STORE_ERR;
+		} else if (rc == STORE_OK && check &&
+		           inv.nevents != m[i].inv.nevents) {
+			err_set(e,
+			        "invoice %s changed while the run was "
+			        "deciding: left for the next run",
+			        m[i].inv.number);
+			invoice_free(&inv);
+			store_abort(x->o->st);
+			return 1;
+		} else if (rc == STORE_OK) {
+			if (fn(&inv, (char *)args + i * argsize, e) < 0)
+				rc = STORE_ERR;
+			else
+				rc = ledger_put(x->o->st, &inv, e);
+		}
+		invoice_free(&inv);
+	}
+	if (rc != STORE_OK) {
+		store_abort(x->o->st);
+		return rc;
+	}
+	return store_commit(x->o->st, e);
+}
+
+/* An error line for each member of M still in the mail. */
+static void
+run_group_error(struct run_ctx *x, struct run_member *m, size_t n,
+                const char *msg)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!m[i].out)
+			run_error(x, &m[i].inv, m[i].step->name, msg);
+}
+
+/* Send the grouped message in P for the N members of M (at least two,
+ * those not taken out), at most once: "sending" on each in one
+ * transaction, sendmail, then "sent" (or "send-failed") on each. */
+static void
+run_group_deliver(struct run_ctx *x, struct run_member *m, size_t n,
+                  struct run_piece *p, const char *more)
+{
+	struct run_record *recs = calloc(n, sizeof(*recs));
+	struct run_sent *sent = calloc(n, sizeof(*sent));
+	struct buf *details = calloc(n, sizeof(*details));
+	struct buf from = BUF_INIT, to = BUF_INIT;
+	struct err e;
+	int rc;
+
+	if (recs == NULL || sent == NULL || details == NULL) {
+		run_group_error(x, m, n, "out of memory");
+		goto out;
+	}
+	run_sender_address(x->o->cfg->sender, &from);
+	for (size_t i = 0; i < p->rcpts.n; i++)
+		buf_printf(&to, "%s%s", i ? ", " : "", p->rcpts.v[i]);
+	for (size_t i = 0; i < n; i++) {
+		buf_printf(&details[i], "%s %s to %s%s", m[i].step->name,
+		           buf_cstr(&p->mid), buf_cstr(&to), more);
+		recs[i] = (struct run_record){x->o,
+		                              "sending",
+		                              buf_cstr(&details[i]),
+		                              m[i].step->name,
+		                              x->o->today,
+		                              false,
+		                              NULL,
+		                              NULL,
+		                              DATE_NULL};
+	}
+	rc = run_update_group(x, m, n, true, run_apply_record, recs,
+	                      sizeof(*recs), &e);
+	if (rc != STORE_OK) {
+		run_group_error(x, m, n, e.msg);
+		goto out;
+	}
+	rc = run_sendmail(x->o->cfg->sendmail, buf_cstr(&from), &p->rcpts,
+	                  &p->text, &e);
+	for (size_t i = 0; i < n; i++) {
+		buf_reset(&details[i]);
+		buf_printf(&details[i], "%s %s", m[i].step->name,
+		           buf_cstr(&p->mid));
+		if (rc > 0)
+			buf_printf(&details[i], ": %s; retried on the next run",
+			           e.msg);
+		sent[i] = (struct run_sent){
+		    {x->o, "sent", buf_cstr(&details[i]), NULL, DATE_NULL,
+		     false, NULL, NULL, DATE_NULL},
+		    buf_cstr(&p->mid)};
+		recs[i] = (struct run_record){x->o,
+		                              "send-failed",
+		                              buf_cstr(&details[i]),
+		                              NULL,
+		                              DATE_NULL,
+		                              true,
+		                              m[i].step->name,
+		                              m[i].inv.last_step,
+		                              m[i].inv.last_step_date};
+	}
+	if (rc == 0) {
+		struct err e2;
+
+		if (run_update_group(x, m, n, false, run_apply_sent, sent,
+		                     sizeof(*sent), &e2) != STORE_OK) {
+			run_group_error(x, m, n, e2.msg);
+			goto out;
+		}
+		for (size_t i = 0; i < n; i++) {
+			struct run_line l;
+
+			if (m[i].out)
+				continue;
+			run_member_line(&m[i], "send", &p->rcpts, more, &l);
+			run_print(x, &m[i].inv, &l);
+			buf_free(&l.why);
+		}
+		x->sum->sent++;
+	} else if (rc > 0) {
+		struct err e2;
+
+		if (run_update_group(x, m, n, false, run_apply_record, recs,
+		                     sizeof(*recs), &e2) != STORE_OK)
+			run_group_error(x, m, n, e2.msg);
+		else
+			for (size_t i = 0; i < n; i++)
+				if (!m[i].out)
+					run_error(x, &m[i].inv, m[i].step->name,
+					          recs[i].detail);
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			buf_printf(&details[i],
+			           ": %s: needs a person: was it "
+			           "sent?",
+			           e.msg);
+			if (!m[i].out)
+				run_error(x, &m[i].inv, m[i].step->name,
+				          buf_cstr(&details[i]));
+		}
+	}
+out:
+	for (size_t i = 0; details != NULL && i < n; i++)
+		buf_free(&details[i]);
+	free(details);
+	free(recs);
+	free(sent);
+	buf_free(&from);
+	buf_free(&to);
+}
+
+/* The PDFs of the N members of M whose step attaches one, into ATT and
+ * BUFS (one each); a member whose PDF is missing is taken out of the
+ * mail and becomes a task, as an ungrouped one would. Returns how many
+ * were attached. */
+static size_t
+run_group_pdfs(struct run_ctx *x, struct run_member *m, size_t n,
+               struct compose_attachment *att, struct buf *bufs)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct err e;
+		int bad = 0;
+
+		if (!m[i].step->attach)
+			continue;
+		if (m[i].inv.pdf == NULL) {
+			err_set(&e, "the invoice has no PDF");
+			bad = 1;
+		} else if (x->o->dry_run) {
+			bad = run_check_pdf(m[i].inv.pdf, &e) < 0;
+		} else {
+			bad = run_read_pdf(m[i].inv.pdf, &bufs[k], &e) < 0;
+		}
+		if (bad) {
+			struct run_line l;
+			struct buf detail = BUF_INIT;
+
+			buf_printf(&detail, "PDF missing: send %s by hand (%s)",
+			           m[i].step->name, e.msg);
+			run_member_line(&m[i], "task", NULL, "", &l);
+			l.channel = "task";
+			buf_reset(&l.why);
+			buf_puts(&l.why, buf_cstr(&detail));
+			run_task(x, &m[i].inv, &l, m[i].step->name,
+			         buf_cstr(&detail), false);
+			buf_free(&detail);
+			buf_free(&l.why);
+			buf_reset(&bufs[k]);
+			m[i].out = true;
+			continue;
+		}
+		att[k] = (struct compose_attachment){
+		    m[i].inv.pdf, "application/pdf",
+		    (const unsigned char *)bufs[k].data, bufs[k].len};
+		k++;
+	}
+	return k;
+}
+
+/* One mail for the N (2..RUN_GROUP_MAX) members of M, written from the
+ * template of the highest step among them. */
+static void
+run_group_mail(struct run_ctx *x, const struct policy_profile *prof,
+               struct run_member *m, size_t n)
+{
+	struct run_piece p = {{NULL, NULL, 0}, NULL,     BUF_INIT,
+	                      STRLIST_INIT,    BUF_INIT, BUF_INIT};
+	struct compose_attachment *att = calloc(n, sizeof(*att));
+	struct buf *bufs = calloc(n, sizeof(*bufs)), more = BUF_INIT;
+	const struct invoice **invs = calloc(n, sizeof(*invs));
+	const char **numbers = calloc(n, sizeof(*numbers));
+	struct run_member *top = NULL;
+	size_t k = 0, natt;
+	struct err e;
+
+	if (att == NULL || bufs == NULL || invs == NULL || numbers == NULL) {
+		run_group_error(x, m, n, "out of memory");
+		goto out;
+	}
+	natt = run_group_pdfs(x, m, n, att, bufs);
+	for (size_t i = 0; i < n; i++) {
+		if (m[i].out)
+			continue;
+		if (top == NULL || m[i].stepi > top->stepi)
+			top = &m[i];
+		invs[k] = &m[i].inv;
+		numbers[k++] = m[i].inv.number;
+	}
+	if (k == 0)
+		goto out;
+	buf_puts(&more, "; one mail for ");
+	for (size_t i = 0; i < k; i++)
+		buf_printf(&more, "%s%s", i ? ", " : "", numbers[i]);
+	buf_printf(&more, " (%s)", top->step->name);
+	/* one customer: the mail goes to all the contacts of its invoices */
+	for (size_t i = 0; i < k; i++)
+		for (size_t j = 0; j < invs[i]->contacts.n; j++) {
+			const char *a = invs[i]->contacts.v[j];
+
+			if (strlist_find(&top->inv.contacts, a) < 0 &&
+			    strlist_find(&invs[i]->undeliverable, a) < 0 &&
+			    strlist_add(&top->inv.contacts, a) < 0) {
+				run_group_error(x, m, n, "out of memory");
+				goto out;
+			}
+		}
+	if (run_prepare(x, &top->inv, top->step->name, top->step->template, &p,
+	                &e) < 0 ||
+	    (compose_values_group(&p.values, invs, k, x->o->today) < 0 &&
+	     (err_set(&e, "out of memory"), 1)) ||
+	    (run_message_id(top->inv.number, top->step->name, x->o->now,
+	                    x->o->cfg->sender, &p.mid) < 0 &&
+	     (err_set(&e, "no sender address: set Sender in relance.conf"),
+	      1))) {
+		run_group_error(x, m, n, e.msg);
+		goto out;
+	}
+	{
+		struct compose_mail cm = {p.tpl,
+		                          &p.values,
+		                          &top->inv,
+		                          x->o->cfg->sender,
+		                          top->step->name,
+		                          prof->auto_submitted,
+		                          x->o->now,
+		                          run_zone(x->o->now),
+		                          buf_cstr(&p.mid),
+		                          natt > 0 && !x->o->dry_run ? att
+		                                                     : NULL};
+		struct compose_group cg = {numbers, k, att + 1,
+		                           natt > 0 ? natt - 1 : 0};
+
+		if (compose_message_group(&cm, &cg, &p.text, &p.rcpts, &e) <
+		    0) {
+			run_group_error(x, m, n, e.msg);
+			goto out;
+		}
+	}
+	if (x->o->dry_run) {
+		for (size_t i = 0; i < n; i++) {
+			struct run_line l;
+
+			if (m[i].out)
+				continue;
+			run_member_line(&m[i], "send", &p.rcpts,
+			                buf_cstr(&more), &l);
+			run_print(x, &m[i].inv, &l);
+			buf_free(&l.why);
+		}
+		x->sum->sent++;
+		goto out;
+	}
+	run_group_deliver(x, m, n, &p, buf_cstr(&more));
+out:
+	for (size_t i = 0; bufs != NULL && i < n; i++)
+		buf_free(&bufs[i]);
+	free(bufs);
+	free(att);
+	free(invs);
+	free(numbers);
+	buf_free(&more);
+	run_piece_free(&p);
+}
+
+/* After the walk: the mails of every group, RUN_GROUP_MAX invoices at
+ * most each; a group of one is an ordinary reminder. */
+static void
+run_groups_send(struct run_ctx *x)
+{
+	for (size_t i = 0; i < x->groups->n; i++) {
+		struct run_group *g = &x->groups->v[i];
+
+		qsort(g->m, g->n, sizeof(*g->m), run_member_cmp);
+		for (size_t at = 0; at < g->n; at += RUN_GROUP_MAX) {
+			size_t n = g->n - at < RUN_GROUP_MAX ? g->n - at
+			                                     : RUN_GROUP_MAX;
+			struct run_member *m = &g->m[at];
+
+			if (n == 1) {
+				struct run_line l;
+
+				run_member_line(m, "send", NULL, "", &l);
+				run_mail(x, &m->inv, g->prof, &l, m->step->name,
+				         m->step->template, m->step->attach,
+				         false);
+				buf_free(&l.why);
+			} else {
+				run_group_mail(x, g->prof, m, n);
+			}
+			if (!x->o->dry_run)
+				fflush(x->o->out);
+		}
+	}
+}
+
 /* Decide and act for one invoice. */
 static void
 run_one(struct run_ctx *x, const struct invoice *inv)
@@ -1112,8 +1649,11 @@ run_one(struct run_ctx *x, const struct invoice *inv)
 		run_hold(x, inv, &l);
 	} else if (d.channel == POLICY_CHANNEL_EMAIL) {
 		l.channel = "email";
-		run_mail(x, inv, prof, &l, d.step->name, d.step->template,
-		         d.step->attach, false);
+		if (prof != NULL && prof->group_by_customer)
+			run_group_add(x, inv, prof, &d, &l);
+		else
+			run_mail(x, inv, prof, &l, d.step->name,
+			         d.step->template, d.step->attach, false);
 	} else {
 		bool letter = d.channel == POLICY_CHANNEL_LETTER;
 
@@ -1173,11 +1713,17 @@ run_print_summary(const struct run_opts *o, const struct run_summary *s)
 int
 run_all(const struct run_opts *o, struct run_summary *sum, struct err *e)
 {
-	struct run_ctx x = {o, sum};
+	struct run_groups groups = {NULL, 0, 0, NULL, 0};
+	struct run_ctx x = {o, sum, NULL};
 	int rc;
 
 	memset(sum, 0, sizeof(*sum));
-	if ((rc = ledger_walk(o->st, 0, run_walk_one, &x, e)) != 0)
+	x.groups = &groups;
+	rc = ledger_walk(o->st, 0, run_walk_one, &x, e);
+	if (rc == 0)
+		run_groups_send(&x);
+	run_groups_free(&groups);
+	if (rc != 0)
 		return rc;
 	run_print_summary(o, sum);
 	return 0;

@@ -1035,6 +1035,62 @@ test_report_refuses_bad_addresses(void **state)
 	strlist_clear(&to);
 }
 
+/* ---- the table of invoices ({invoices}) ---- */
+
+static void
+table_invoice(struct invoice *inv, const char *number, const char *cur,
+              int64_t due, struct date issued, struct date due_date)
+{
+	invoice_init(inv);
+	inv->number = strdup(number);
+	assert_non_null(inv->number);
+	snprintf(inv->currency, sizeof(inv->currency), "%s", cur);
+	inv->amount_due = due;
+	inv->issue_date = issued;
+	inv->due_date = due_date;
+}
+
+static void
+test_table_lists_invoices_and_totals(void **state)
+{
+	struct invoice a, b, c;
+	const struct invoice *v[3] = {&a, &b, &c};
+	struct buf out = BUF_INIT;
+
+	(void)state;
+	table_invoice(&a, "G-2", "EUR", 9900, day(2026, 10, 9),
+	              day(2026, 11, 8));
+	table_invoice(&b, "G-1\n", "EUR", 123450, day(2026, 10, 16),
+	              day(2026, 11, 15));
+	table_invoice(&c, "G-10", "USD", 500, day(2026, 10, 16), DATE_NULL);
+	assert_int_equal(compose_table(v, 3, day(2026, 11, 23), "fr", &out), 0);
+	assert_string_equal(
+	    buf_cstr(&out),
+	    "Facture  Date        Échéance        Reste dû  Jours de retard\n"
+	    "G-2      09/10/2026  08/11/2026     99,00 EUR               15\n"
+	    "G-1      16/10/2026  15/11/2026  1\u202f234,50 EUR                "
+	    "8\n"
+	    "G-10     16/10/2026  -               5,00 USD                -\n"
+	    "--------------------------------------------------------------\n"
+	    "Total                            1\u202f333,50 EUR\n"
+	    "Total                                5,00 USD\n");
+	buf_reset(&out);
+	assert_int_equal(compose_table(v, 1, day(2026, 11, 23), "en", &out), 0);
+	assert_string_equal(
+	    buf_cstr(&out),
+	    "Invoice  Issued          Due              Amount due  Days "
+	    "overdue\n"
+	    "G-2      9 October 2026  8 November 2026   99.00 EUR            "
+	    "15\n"
+	    "------------------------------------------------------------------"
+	    "\n"
+	    "Total                                      99.00 EUR\n");
+	buf_free(&out);
+	invoice_free(&a);
+	invoice_free(&b);
+	invoice_free(&c);
+}
+
 int
 main(void)
 {
@@ -1076,6 +1132,7 @@ main(void)
 	    T(test_attachment_name_loses_its_directory_and_must_not_be_empty),
 #undef T
 	    cmocka_unit_test(test_report_is_exact),
+	    cmocka_unit_test(test_table_lists_invoices_and_totals),
 	    cmocka_unit_test(test_report_refuses_bad_addresses),
 	};
 

@@ -303,8 +303,64 @@ test_unreadable_invoice_header_is_not_a_reminder(void **state)
 	                 OUTGOING_BAD);
 	assert_string_equal(buf_cstr(&why),
 	                    "X-Relance-Invoice is not an invoice number "
-	                    "(expected one line of at most 64 bytes)");
+	                    "(expected one line of at most 64 bytes, or a "
+	                    "list of at most 50 separated by commas)");
 	buf_free(&why);
+}
+
+static void
+test_invoice_header_lists_a_group(void **state)
+{
+	struct fixture *f = *state;
+	struct outgoing_reminder r;
+	struct buf why = BUF_INIT;
+
+	header(f, "X-Relance-Invoice", "G-2, G-1,\r\n G-7 ");
+	header(f, "X-Relance-Step", "reminder-2");
+	assert_int_equal(outgoing_recognise(&f->oc, &f->m, &r, &why),
+	                 OUTGOING_REMINDER);
+	assert_int_equal(r.ninvoices, 3);
+	assert_string_equal(r.invoice, "G-2");
+	assert_string_equal(r.invoices[0], "G-2");
+	assert_string_equal(r.invoices[1], "G-1");
+	assert_string_equal(r.invoices[2], "G-7");
+	assert_string_equal(r.step, "reminder-2");
+	buf_free(&why);
+}
+
+static void
+test_bad_invoice_lists_are_not_reminders(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const bad[] = {"G-1,", ", G-1", "G-1,,G-2",
+	                                  "G-1, , G-2", NULL};
+	struct buf many = BUF_INIT;
+
+	for (size_t i = 0; bad[i] != NULL; i++) {
+		struct outgoing_reminder r;
+		struct buf why = BUF_INIT;
+
+		strlist_clear(&f->names);
+		strlist_clear(&f->values);
+		header(f, "X-Relance-Invoice", bad[i]);
+		assert_int_equal(outgoing_recognise(&f->oc, &f->m, &r, &why),
+		                 OUTGOING_BAD);
+		buf_free(&why);
+	}
+	for (int i = 0; i <= OUTGOING_MAX_INVOICES; i++)
+		buf_printf(&many, "%sF%d", i ? "," : "", i);
+	{
+		struct outgoing_reminder r;
+		struct buf why = BUF_INIT;
+
+		strlist_clear(&f->names);
+		strlist_clear(&f->values);
+		header(f, "X-Relance-Invoice", buf_cstr(&many));
+		assert_int_equal(outgoing_recognise(&f->oc, &f->m, &r, &why),
+		                 OUTGOING_BAD);
+		buf_free(&why);
+	}
+	buf_free(&many);
 }
 
 static void
@@ -1022,6 +1078,8 @@ main(void)
 	    T(test_unknown_client_is_not_outgoing),
 	    T(test_invoice_header_makes_a_reminder),
 	    T(test_unreadable_invoice_header_is_not_a_reminder),
+	    T(test_invoice_header_lists_a_group),
+	    T(test_bad_invoice_lists_are_not_reminders),
 	    T(test_unreadable_step_header_is_not_a_reminder),
 	    T(test_rule_recognises_a_typed_reminder),
 	    T(test_rule_reads_the_from_address),

@@ -1484,7 +1484,7 @@ test_template_unknown_placeholder_is_an_error(void **state)
 	                "deadline_days, company_name, sender, reply_address, "
 	                "iban, bic, payment_link, interest_rate, "
 	                "interest_amount, indemnity, total_claimed, today, "
-	                "step");
+	                "step, invoices");
 }
 
 static void

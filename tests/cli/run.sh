@@ -59,7 +59,7 @@ badpol/calendar.policy:27: closed range 2027-01-01 to 2026-12-24 ends before it 
 badpol/calendar.policy:28: bad date "2026-02-30", expected YYYY-MM-DD
 badpol/calendar.policy:29: duplicate "window", first set at badpol/calendar.policy:20
 badpol/profiles.policy:29: bad offset "+15x", expected days from the due date such as -8d, +15d or +20bd
-badpol/templates/fr/thanks:3: unknown placeholder {nobody}, expected one of: invoice, customer, customer_name, contact, issue_date, due_date, amount_due, amount_original, currency, days_overdue, deadline_date, deadline_days, company_name, sender, reply_address, iban, bic, payment_link, interest_rate, interest_amount, indemnity, total_claimed, today, step
+badpol/templates/fr/thanks:3: unknown placeholder {nobody}, expected one of: invoice, customer, customer_name, contact, issue_date, due_date, amount_due, amount_original, currency, days_overdue, deadline_date, deadline_days, company_name, sender, reply_address, iban, bic, payment_link, interest_rate, interest_amount, indemnity, total_claimed, today, step, invoices
 EOF
 ) expect "check: a broken policy prints every error" 78 r check badpol
 
@@ -833,6 +833,129 @@ OUT="0 sent, 1 letters, 0 tasks, 0 skipped, 0 errors" \
 	expect "letter: the next run writes it" 0 \
 	sh -c '"$0" -c "$1" run | tail -1' "$top_builddir/src/relance" "$work/broken.conf"
 OUT="$pdf" expect "letter: and it is there" 0 ls -A missing/letters
+
+# --- grouped reminders: one mail per customer (group-by-customer yes)
+
+mkdir -p grouppol
+cp -r "$top_srcdir"/policies/* grouppol/
+cat >>grouppol/profiles.policy <<'EOF'
+
+profile grouped
+	description One mail per customer, all its overdue invoices
+	step reminder-1     +8d   email   attach  template grouped-1
+	step reminder-2     +15d  email   template grouped-2
+	thanks thanks
+	gap 5d
+	group-by-customer yes
+EOF
+for l in fr en; do
+	for s in 1 2; do
+		printf 'Subject: [%s] {invoice}\n\nBonjour {contact},\n\n{invoices}\nTotal dû : {amount_due} {currency}, {days_overdue} jours.\n' \
+			"$l-$s" >"grouppol/templates/$l/grouped-$s"
+	done
+done
+sed -e "s|^PolicyDir .*|PolicyDir $work/grouppol|" \
+	-e "s|^StateFile .*|StateFile $work/group.db|" relance.conf >group.conf
+g() { "$top_builddir/src/relance" -c "$work/group.conf" "$@"; }
+printf '%%PDF-1.4 G-1\n' >G-1.pdf
+cat >group.csv <<EOF
+N° facture;Client;Nom;Courriel;Montant;Devise;Date;Échéance;Profil;Langue;Fichier
+G-1;G1;Bois Petit;compta@petit.example;1234,50;EUR;16/10/2026;15/11/2026;grouped;fr;$work/G-1.pdf
+G-2;G1;Bois Petit;achats@petit.example;99,00;EUR;09/10/2026;08/11/2026;grouped;fr;
+G-3;G1;Bois Petit;compta@petit.example;10,00;EUR;20/11/2026;20/12/2026;grouped;fr;
+G-4;G2;Verre Blanc;ap@blanc.example;50,00;EUR;16/10/2026;15/11/2026;grouped;en;$work/G-1.pdf
+EOF
+OUT="$work/group.conf, $work/grouppol: OK" expect "group: a grouped policy is valid" 0 g check
+g import group.csv >/dev/null
+: >sent.log
+OUT=$(cat <<'EOF'
+G-3: wait reminder-1 until 2026-12-28: reminder-1 not due before 2026-12-28
+G-2: send reminder-2 (email) due 2026-11-23 to achats@petit.example, compta@petit.example: reminder-2 due on 2026-11-23 (skipping 1 missed step); one mail for G-2, G-1 (reminder-2)
+G-1: send reminder-1 (email) due 2026-11-23 to achats@petit.example, compta@petit.example: reminder-1 due on 2026-11-23; one mail for G-2, G-1 (reminder-2)
+G-4: send reminder-1 (email) due 2026-11-23 to ap@blanc.example: reminder-1 due on 2026-11-23
+2 sent, 0 letters, 0 tasks, 1 skipped, 0 errors
+EOF
+) expect "group: one mail for a customer's due invoices, a line for each" 0 g run
+OUT=$(cat <<'EOF'
+argv: -oi -f factures@example.com -- achats@petit.example compta@petit.example
+From: Compta Exemple <factures@example.com>
+To: achats@petit.example, compta@petit.example
+Subject: [fr-2] G-2, G-1
+Date: Mon, 23 Nov 2026 10:30:00 +0100
+Message-ID: <run.G-2.reminder-2.1795426200@example.com>
+X-Relance-Invoice: G-2, G-1
+X-Relance-Step: reminder-2
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="=_relance_part"
+
+This is a multi-part message in MIME format.
+
+--=_relance_part
+Content-Type: text/plain; charset=utf-8
+Content-Transfer-Encoding: quoted-printable
+
+Bonjour achats@petit.example,
+
+Facture  Date        =C3=89ch=C3=A9ance        Reste d=C3=BB  Jours de reta=
+rd
+G-2      09/10/2026  08/11/2026     99,00 EUR               15
+G-1      16/10/2026  15/11/2026  1=E2=80=AF234,50 EUR                8
+--------------------------------------------------------------
+Total                            1=E2=80=AF333,50 EUR
+
+Total d=C3=BB : 1=E2=80=AF333,50 EUR, 15 jours.
+
+--=_relance_part
+Content-Type: application/pdf; name="G-1.pdf"
+Content-Disposition: attachment; filename="G-1.pdf"
+Content-Transfer-Encoding: base64
+
+JVBERi0xLjQgRy0xCg==
+
+--=_relance_part--
+EOF
+) expect "group: the mail lists every invoice, in a table, with the PDFs" 0 \
+	sed -n '1,/^--=_relance_part--$/p' sent.log
+OUT=$(cat <<'EOF'
+"kind":"sending","actor":"relance run (clerk)","detail":"reminder-1 <run.G-2.reminder-2.1795426200@example.com> to achats@petit.example, compta@petit.example; one mail for G-2, G-1 (reminder-2)"
+"kind":"sent","actor":"relance run (clerk)","detail":"reminder-1 <run.G-2.reminder-2.1795426200@example.com>"
+"kind":"sending","actor":"relance run (clerk)","detail":"reminder-2 <run.G-2.reminder-2.1795426200@example.com> to achats@petit.example, compta@petit.example; one mail for G-2, G-1 (reminder-2)"
+"kind":"sent","actor":"relance run (clerk)","detail":"reminder-2 <run.G-2.reminder-2.1795426200@example.com>"
+EOF
+) expect "group: each invoice records its own step, sending then sent" 0 \
+	sh -c 'for n in G-1 G-2; do "$0" -c "$1" show $n --json | grep -o "\"kind\":\"sen[a-z-]*\",\"actor\":\"[^\"]*\",\"detail\":\"[^\"]*\""; done' \
+	"$top_builddir/src/relance" "$work/group.conf"
+OUT=$(cat <<'EOF'
+G-1: wait reminder-2 until 2026-11-30: reminder-2 not due before 2026-11-30
+G-2: none: no step left after reminder-2
+G-3: wait reminder-1 until 2026-12-28: reminder-1 not due before 2026-12-28
+G-4: wait reminder-2 until 2026-11-30: reminder-2 not due before 2026-11-30
+dry run: 0 sent, 0 letters, 0 tasks, 4 skipped, 0 errors
+EOF
+) expect "group: the next run sends nothing again" 0 g run --dry-run
+cat >greply.eml <<'EOF'
+From: Paul Petit <compta@petit.example>
+To: factures@example.com
+Subject: RE: [fr-2] G-2, G-1
+Date: Mon, 23 Nov 2026 11:00:00 +0100
+Message-ID: <gr1@petit.example>
+In-Reply-To: <run.G-2.reminder-2.1795426200@example.com>
+
+Bonjour, je regarde cela avec notre comptable et je reviens vers vous.
+EOF
+OUT="greply.eml: reply invoice=G-2 state=paused: invoice G-2 (reference match): reply: pause (open -> paused); the same for G-1" \
+	expect "group: a reply to the grouped mail pauses all its invoices" 0 \
+	g replay greply.eml
+OUT=$(cat <<'EOF'
+paused
+paused
+open
+EOF
+) expect "group: both invoices of the mail are paused, not the third" 0 \
+	sh -c 'for n in G-1 G-2 G-3; do "$0" -c "$1" show $n --json | grep -o "\"state\":\"[a-z]*\"" | head -1 | sed "s/.*:\"//; s/\"//"; done' \
+	"$top_builddir/src/relance" "$work/group.conf"
+OUT="" expect "group: fsck finds the shared Message-ID index right" 0 \
+	sh -c '"$0" -c "$1" fsck >/dev/null' "$top_builddir/src/relance" "$work/group.conf"
 
 # --- usage
 

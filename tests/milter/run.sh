@@ -7,7 +7,7 @@
 #
 # Run by `make check` (which sets top_srcdir and top_builddir) or by hand;
 # RELANCE and RELANCE_MILTER may name other binaries. As root, the milter
-# drops its privileges to "nobody", as it would to "relance". Exits 77
+# drops its privileges to "nobody", as it would to "relance". Exits 78
 # (skipped) without miltertest.
 set -u
 
@@ -133,8 +133,8 @@ mt() {
 # The values the scripts saved (random IDs and Message-IDs), as names.
 saved() {
 	local f sub=()
-	for f in reminder.mid warn.mid thanks.mid reminder.id rule.id warn.id \
-		thanks.id; do
+	for f in reminder.mid warn.mid thanks.mid group.mid group2.mid reminder.id rule.id \
+		warn.id thanks.id group.id; do
 		[ -s "$work/$f" ] && sub+=(-e "s/$(sed 's/[.[*^$/]/\\&/g' \
 			"$work/$f")/${f^^}/g")
 	done
@@ -430,6 +430,38 @@ OUT=$(cat <<'EOF'
 EOF
 ) expect "F2026-0104: held back, the attempt recorded" 0 show F2026-0104
 
+# ---- a grouped reminder: one mail for two invoices of a customer
+
+cat >group.csv <<'EOF'
+N° facture;Client;Nom;Courriel;Montant;Devise;Date;Échéance;Profil;Langue;Fichier
+G9-1;C009;Neuf SA;compta@neuf.example;100,00;EUR;01/10/2026;31/10/2026;default;fr;
+G9-2;C009;Neuf SA;compta@neuf.example;200,00;EUR;05/10/2026;04/11/2026;default;fr;
+EOF
+r import group.csv >/dev/null
+mt group
+OUT=$(cat <<'EOF'
+M1: reminder for invoice G9-1 (X-Relance-Invoice, step reminder-1) tagged GROUP.ID (new), Message-ID GROUP.MID (added), 6 header changes, to compta@neuf.example
+M2: reminder for invoice F2026-0101 goes out although (Guard warn): invoice F2026-0101 was marked paused on 2026-11-23: reply from compta@dupont.example: signal reference: <erp-42@example.com>; queue ID I5
+M2: reminder for invoice F2026-0104 goes out although (Guard warn): invoice F2026-0104 was marked paid on 2026-11-23: payment of 450.00 EUR received on 2026-11-23; fully paid
+M2: reminder for invoice F2026-0101 (X-Relance-Invoice, step reminder-2) tagged REMINDER.ID, Message-ID GROUP2.MID (added), 6 header changes, to compta@dupont.example; warning: invoice F2026-0101 is paused; invoice F2026-0104 is paid
+M3: reply from compta@neuf.example: invoice G9-1 (subject-tag match): reply: pause (open -> paused); the same for G9-2
+EOF
+) check_log "group: tagged once for both, guarded over the list (Guard warn), a reply pauses both"
+# states: the state, last step and tracking IDs of each
+states() {
+	for n in G9-1 G9-2; do
+		r show --json "$n" | saved |
+			grep -o '"state":"[a-z]*"\|"last_step":[a-z0-9"-]*\|"tracking_ids":\[[^]]*\]' |
+			tr '\n' ' '
+		echo
+	done
+}
+OUT=$(cat <<'EOF'
+"state":"paused" "last_step":null "tracking_ids":["GROUP.ID"] 
+"state":"paused" "last_step":null "tracking_ids":["GROUP.ID"] 
+EOF
+) expect "group: both invoices hold the one tracking ID, and wait" 0 states
+
 # ---- stopping: SIGTERM (libmilter's), pid file removed
 
 kill "$milter_pid"
@@ -443,7 +475,7 @@ expect "the pid file is removed" 1 test -e "$work/milter.pid"
 # ---- relance evidence, from the state and archive the milter made
 
 cd "$work"
-OUT='evidence for invoice F2026-0101 in ev: 7 documents, 0 problems' \
+OUT='evidence for invoice F2026-0101 in ev: 8 documents, 0 problems' \
 	expect "evidence: the file of F2026-0101" 0 r evidence F2026-0101 --out ev
 OUT=$(cat <<'EOF'
 index.html
@@ -453,6 +485,7 @@ mail/20261123T093000Z-I2-in.eml
 mail/20261123T093000Z-I3-in.eml
 mail/20261123T093000Z-I4-in.eml
 mail/20261123T093000Z-I5-in.eml
+mail/20261123T093000Z-M2-out.eml
 mail/20261123T093000Z-R1-out.eml
 mail/20261123T093000Z-R2-out.eml
 timeline.txt
@@ -477,7 +510,7 @@ Timeline
 EOF
 ) expect "evidence: index.pdf says the key lines" 0 sh -c \
 	'pdftotext ev/index.pdf - | grep -x -e "Evidence file" -e "Invoice F2026-0101" -e "Customer: .*" -e "Amount due: .*" -e "State: .*" -e Documents -e Tasks -e Timeline -e "- mail/.*-R1-out.eml SHA-256"'
-OUT=7 expect "evidence: index.html links every message, each matching" 0 \
+OUT=8 expect "evidence: index.html links every message, each matching" 0 \
 	grep -c '<a href="mail/.*matches the hash recorded' ev/index.html
 ERR='relance: evidence: ev: not empty (expected a new or empty directory: an evidence file is made whole, never merged into another)' \
 	expect "evidence: a directory that is not empty is refused" 73 \
@@ -496,7 +529,7 @@ ev2() {
 echo tampered >>archive/20261123T093000Z-R2-out.eml
 rm archive/20261123T093000Z-I2-in.eml
 r2=$(sha256sum archive/20261123T093000Z-R2-out.eml | cut -c1-64)
-OUT='evidence for invoice F2026-0101 in ev2: 7 documents, 2 problems' \
+OUT='evidence for invoice F2026-0101 in ev2: 8 documents, 2 problems' \
 ERR=$(cat <<EOF
 relance: evidence: mail/20261123T093000Z-R2-out.eml: MISMATCH: WORK/archive/20261123T093000Z-R2-out.eml has SHA-256 $r2, but reminder-sent 2026-11-23 09:30:00 UTC recorded RECORDED when the message passed: the archived copy was changed
 relance: evidence: mail/20261123T093000Z-I2-in.eml: missing: WORK/archive/20261123T093000Z-I2-in.eml: cannot read: No such file or directory (named by review 2026-11-23 09:30:00 UTC)
