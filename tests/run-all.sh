@@ -18,29 +18,11 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 jobs=$(nproc 2>/dev/null || echo 2)
 
-deps=(gcc make autoconf automake libtool pkg-config
-      libmilter-dev libetpan-dev libgdbm-dev libcmocka-dev
-      libxml2-dev libpcre2-dev libpango1.0-dev libcairo2-dev fonts-dejavu-core
-      poppler-utils python3 opendkim-tools
-      postfix swaks util-linux iproute2
-      clang libclang-rt-14-dev groff-base man-db)
+. "$top/contrib/debian-deps.sh"
 
 install_deps() {
-	local missing=() p
-	for p in "${deps[@]}"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
-			grep -q 'install ok installed' || missing+=("$p")
-	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	echo "run-all: installing ${missing[*]}"
-	local sudo=
-	[ "$(id -u)" -eq 0 ] || sudo=sudo
-	# Postfix is only a test peer: no system configuration, never started.
-	echo "postfix postfix/main_mailer_type select No configuration" |
-		$sudo debconf-set-selections
-	$sudo apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
-		--no-install-recommends "${missing[@]}" >/dev/null
+	relance_install_deps run-all "${relance_build_deps[@]}" \
+		"${relance_lab_deps[@]}" "${relance_test_deps[@]}"
 }
 
 passed=0
