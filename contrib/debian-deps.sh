@@ -36,7 +36,13 @@ relance_install_deps() {
 	done
 	[ ${#missing[@]} -eq 0 ] && return 0
 	echo "$who: installing ${missing[*]}"
-	[ "$(id -u)" -eq 0 ] || sudo=sudo
+	if [ "$(id -u)" -ne 0 ]; then
+		command -v sudo >/dev/null || {
+			echo "$who: installing packages needs root (or sudo)" >&2
+			return 1
+		}
+		sudo=sudo
+	fi
 	echo "postfix postfix/main_mailer_type select No configuration" |
 		$sudo debconf-set-selections || return
 	$sudo apt-get update -qq || return

@@ -137,7 +137,7 @@ finish() {
 		play_notes
 		exit "$status"
 	fi
-	lab_teardown 2>/dev/null
+	LAB_KEEP=1 lab_teardown 2>/dev/null # (LAB_KEEP: the files stay)
 	say "done in $(($(date +%s) - started)) s"
 	note "Postfix, relance-milter and smtp-sink are stopped. The lab's files stay in"
 	bold "  $dir"
@@ -175,9 +175,10 @@ play_notes() {
 		"" "The lab's relance:"
 	bold "  R=\"$relance_bin -c $lab_conf\""
 	bold "  \$R list; \$R show F-DEMO-04; \$R tasks"
-	note "Answer as a customer (the tracking IDs are in \$R show):"
+	note "Answer as a customer: Dupont & Fils promises to pay F-DEMO-04, replying to its" \
+		"courtesy notice (tracking ID $(reminder_of F-DEMO-04 2)):"
 	bold "  swaks --server 127.0.0.1 --port $lab_smtp --local-interface 127.0.0.2 \\"
-	bold "    --from compta@dupont.example --to factures+ID@example.com \\"
+	bold "    --from compta@dupont.example --to factures+$(reminder_of F-DEMO-04 2 | tr A-Z a-z)@example.com \\"
 	bold "    --header 'Subject: Re: F-DEMO-04' --body 'Nous vous réglerons le 15.'"
 	note "then \$R show F-DEMO-04 says what the milter made of it, and" \
 		"$lab/vmail/example.com/factures/new has it with the milter's headers." \

@@ -4,7 +4,8 @@
 # Installs the Debian build dependencies that are missing (apt-get, as root or
 # through sudo), builds with warnings as errors, runs the unit, command and
 # miltertest tests, runs them again with ASan+UBSan, runs relance-milter
-# inside a throwaway Postfix on loopback (tests/integration, as root), checks
+# inside a throwaway Postfix on loopback (tests/integration, as root), runs
+# the demo (contrib/quickstart.sh) and checks what it shows, checks
 # the distribution tarball (make distcheck) and runs every fuzz target for a
 # short, bounded time.
 #
@@ -70,6 +71,9 @@ stage "build and test under ASan+UBSan" build_and_check _build/sanitizers \
 stage "relance-milter inside a real Postfix (tests/integration)" \
 	env top_srcdir="$top" top_builddir="$top/_build/plain" \
 	tests/integration/run.sh
+stage "the demo, contrib/quickstart.sh (tests/integration/demo.sh)" \
+	env top_srcdir="$top" top_builddir="$top/_build/plain" \
+	tests/integration/demo.sh
 stage "make distcheck" make -C _build/plain -j"$jobs" distcheck \
 	DISTCHECK_CONFIGURE_FLAGS=--enable-werror
 stage "fuzz (${FUZZ_SECONDS:-10} s a target)" \
