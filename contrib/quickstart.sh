@@ -198,7 +198,7 @@ rm -f "$empty_csv"
 [ "$status" -eq 0 ] || die "the lab did not start (its logs are in $lab/log)"
 msg=$lab/msg
 note "lab directory  $lab" \
-	"Postfix $(postconf -d -h mail_version 2>/dev/null)     MX on 127.0.0.1:$lab_smtp, submission on 127.0.0.1:$lab_sub," \
+	"$(printf '%-15s' "Postfix $(postconf -d -h mail_version 2>/dev/null)")MX on 127.0.0.1:$lab_smtp, submission on 127.0.0.1:$lab_sub," \
 	"               its own main.cf, master.cf and queue under the lab directory" \
 	"relance-milter on unix:$lab/milter/relance.sock (as nobody)," \
 	"               smtpd_milters and non_smtpd_milters of that Postfix" \
