@@ -52,7 +52,8 @@ done
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
-started=$(date +%s)
+# (RELANCE_DEMO_STARTED: set when the demo goes on through sudo)
+started=${RELANCE_DEMO_STARTED:-$(date +%s)}
 
 if [ -t 1 ]; then
 	say() { printf '\n\033[1;34m== %s\033[0m\n' "$*"; }
@@ -69,18 +70,19 @@ die() {
 	exit 1
 }
 
-bold "relance's demo: Exemple SARL chases seven invoices through a throwaway"
-note "Postfix on loopback with relance-milter; relance run sends what is due," \
-	"the customers answer by SMTP, and the invoices follow. Nothing outside" \
-	"/tmp/relance-demo.* is touched, nothing beyond 127.0.0.1 is reached."
-
 # ---- 1. the Debian packages, the build
 
-. "$top/contrib/debian-deps.sh"
-say "Debian packages"
-relance_install_deps quickstart "${relance_build_deps[@]}" \
-	"${relance_lab_deps[@]}" || die "apt-get failed (see above)"
-note "all there: the build's and the lab's (postfix, swaks, python3, ...)"
+if [ -z "${RELANCE_DEMO_STARTED:-}" ]; then
+	bold "relance's demo: Exemple SARL chases seven invoices through a throwaway"
+	note "Postfix on loopback with relance-milter; relance run sends what is due," \
+		"the customers answer by SMTP, and the invoices follow. Nothing outside" \
+		"/tmp/relance-demo.* is touched, nothing beyond 127.0.0.1 is reached."
+	. "$top/contrib/debian-deps.sh"
+	say "Debian packages"
+	relance_install_deps quickstart "${relance_build_deps[@]}" \
+		"${relance_lab_deps[@]}" || die "apt-get failed (see above)"
+	note "all there: the build's and the lab's (postfix, swaks, python3, ...)"
+fi
 
 if [ -n "${RELANCE_BUILDDIR:-}" ]; then
 	top_builddir=$(cd "$RELANCE_BUILDDIR" && pwd) ||
@@ -110,7 +112,7 @@ if [ "$(id -u)" -ne 0 ]; then
 		die "the lab needs root (Postfix's master): run me as root"
 	note "the lab needs root (Postfix's master process): going on through sudo"
 	exec sudo -- env RELANCE_BUILDDIR="$top_builddir" \
-		"$top/contrib/quickstart.sh" "$@"
+		RELANCE_DEMO_STARTED="$started" "$top/contrib/quickstart.sh" "$@"
 fi
 
 top_srcdir=$top
@@ -178,7 +180,7 @@ play_notes() {
 	note "Answer as a customer: Dupont & Fils promises to pay F-DEMO-04, replying to its" \
 		"courtesy notice (tracking ID $(reminder_of F-DEMO-04 2)):"
 	bold "  swaks --server 127.0.0.1 --port $lab_smtp --local-interface 127.0.0.2 \\"
-	bold "    --from compta@dupont.example --to factures+$(reminder_of F-DEMO-04 2 | tr A-Z a-z)@example.com \\"
+	bold "    --from compta@dupont.example --to $(reply_to F-DEMO-04) \\"
 	bold "    --header 'Subject: Re: F-DEMO-04' --body 'Nous vous réglerons le 15.'"
 	note "then \$R show F-DEMO-04 says what the milter made of it, and" \
 		"$lab/vmail/example.com/factures/new has it with the milter's headers." \
@@ -415,15 +417,21 @@ reminder_of() {
 		"$msg/reminders.tsv"
 }
 
+# reply_to INVOICE: the plus-address of the reminder for INVOICE.
+reply_to() {
+	local id
+	id=$(reminder_of "$1" 2)
+	echo "factures+${id,,}@example.com"
+}
+
 # reply FILE FROM MESSAGE-ID INVOICE TEXT [HEADER...]: a customer's reply to
 # the reminder for INVOICE, to its plus-address, quoting it.
 reply() {
-	local file=$1 from=$2 mid=$3 number=$4 text=$5 id
+	local file=$1 from=$2 mid=$3 number=$4 text=$5
 	shift 5
-	id=$(reminder_of "$number" 2)
 	{
 		echo "From: $from"
-		echo "To: factures+${id,,}@example.com"
+		echo "To: $(reply_to "$number")"
 		echo "Subject: Re: $(reminder_of "$number" 4)"
 		echo "Date: $(date -R)"
 		echo "Message-ID: $mid"
@@ -525,7 +533,7 @@ reply "$msg/reply-F-DEMO-01.eml" "Service comptable <compta@dupont.example>" \
 	"Bonjour, pouvez-vous nous renvoyer le bon de livraison ? Merci."
 note "  « Bonjour, pouvez-vous nous renvoyer le bon de livraison ? Merci. »"
 answer "Dupont & Fils" compta@dupont.example \
-	"factures+$(reminder_of F-DEMO-01 2 | tr A-Z a-z)@example.com" \
+	"$(reply_to F-DEMO-01)" \
 	"$msg/reply-F-DEMO-01.eml" "<reply-01@dupont.example>"
 
 bold "Martin Bâtiment disputes F-DEMO-02:"
@@ -534,7 +542,7 @@ reply "$msg/reply-F-DEMO-02.eml" "Martin Bâtiment <factures@martin.example>" \
 	"Je conteste cette facture : la livraison était incomplète."
 note "  « Je conteste cette facture : la livraison était incomplète. »"
 answer "Martin Bâtiment" factures@martin.example \
-	"factures+$(reminder_of F-DEMO-02 2 | tr A-Z a-z)@example.com" \
+	"$(reply_to F-DEMO-02)" \
 	"$msg/reply-F-DEMO-02.eml" "<reply-02@martin.example>"
 
 bold "Acme Ltd announces its payment of F-DEMO-03:"
@@ -543,7 +551,7 @@ reply "$msg/reply-F-DEMO-03.eml" "Acme Accounts <ap@acme.example>" \
 	"Hello, we paid this invoice today by bank transfer. Best regards."
 note "  « Hello, we paid this invoice today by bank transfer. Best regards. »"
 answer "Acme Ltd" ap@acme.example \
-	"factures+$(reminder_of F-DEMO-03 2 | tr A-Z a-z)@example.com" \
+	"$(reply_to F-DEMO-03)" \
 	"$msg/reply-F-DEMO-03.eml" "<reply-03@acme.example>"
 
 bold "Boulangerie Lefèvre's mail server answers for F-DEMO-05 that the baker is away:"
@@ -570,7 +578,7 @@ say "the invoices now"
 relance list || die "relance list failed"
 
 say "what changed, and why (relance show: the invoices' new history events)"
-python3 - "$msg/before.json" "$msg/after.json" <<'EOF'
+if ! python3 - "$msg/before.json" "$msg/after.json" <<'EOF'; then
 import datetime, json, sys, textwrap, zoneinfo
 paris = zoneinfo.ZoneInfo("Europe/Paris")
 load = lambda p: {i["invoice"]: i for i in map(json.loads, open(p, encoding="utf-8"))}
@@ -603,7 +611,8 @@ for n, a in after.items():
 if unchanged:
     print("unchanged (no answer; their escalation goes on): " + ", ".join(unchanged))
 EOF
-[ $? -eq 0 ] || die "could not compare the invoices"
+	die "could not compare the invoices"
+fi
 
 say "what is left for a person"
 relance tasks || die "relance tasks failed"

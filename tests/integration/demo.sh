@@ -199,11 +199,12 @@ EOF
 ) expect "1: why: the milter's events" 0 sh -c '
 	sed -n "/^    [0-9:]*  \(paused\|disputed\|paid\|task\)  /{n;p}" "$1" |
 		sed "s/20[0-9][0-9]-[01][0-9]-[0-3][0-9]/DATE/g"' sh "$work/demo.out"
-OUT='F-DEMO-06.1' expect "1: the bounce left a task for a person" 0 sh -c '
-	section() { awk -v t="== $2" "index(\$0, t) == 1 { on = 1; next }
-		/^== / { on = 0 } on" "$1"; }
-	section "$1" "what is left for a person" | awk "/bounced for good/ { print \$1 }"' \
-	sh "$work/demo.out"
+# bounce_task: the task the bounce left, from "what is left for a person".
+bounce_task() {
+	section "$work/demo.out" "what is left for a person" |
+		awk '/bounced for good/ { print $1 }'
+}
+OUT='F-DEMO-06.1' expect "1: the bounce left a task for a person" 0 bounce_task
 OUT='F-DEMO-03: thanks thanks (email) to ap@acme.example: fully paid: thank the customer' \
 	expect "1: and the next run would thank the customer who paid" 0 sh -c \
 	'grep "^F-DEMO-03: " "$1" | tail -n 1' sh "$work/demo.out"
