@@ -18,9 +18,11 @@ relance_lab_deps=(postfix swaks python3 util-linux iproute2)
 
 # The rest of tests/run-all.sh: make check reads the PDF letters back
 # (poppler-utils), the milter tests (miltertest), the fuzz targets (clang
-# and its runtime), the man page checks.
+# and its runtime), the man page checks, the systemd units' checks
+# (systemd-analyze) and the Debian package's build (dpkg-dev, debhelper).
 relance_test_deps=(poppler-utils opendkim-tools
-	clang libclang-rt-14-dev groff-base man-db)
+	clang libclang-rt-14-dev groff-base man-db
+	systemd dpkg-dev debhelper)
 
 # relance_install_deps WHO PACKAGE...: install those of PACKAGE that are not
 # installed yet (apt-get, as root or through sudo), saying so on standard
