@@ -4,11 +4,12 @@
 # Installs the Debian build dependencies that are missing (apt-get, as root or
 # through sudo), builds with warnings as errors, runs the unit, command and
 # miltertest tests, runs them again with ASan+UBSan, runs relance-milter
-# inside a throwaway Postfix on loopback (tests/integration, as root),
-# renders `relance report --html` in headless Chromium, builds the Debian
-# package and installs it, then purges it (tests/debian, as root), checks
-# the distribution tarball (make distcheck) and runs every fuzz target for
-# a short, bounded time.
+# inside a throwaway Postfix on loopback (tests/integration, as root), runs
+# the demo (contrib/quickstart.sh) and checks what it shows, runs the short
+# form of tests/survive, renders `relance report --html` in headless
+# Chromium, builds the Debian package and installs it, then purges it
+# (tests/debian, as root), checks the distribution tarball (make distcheck)
+# and runs every fuzz target for a short, bounded time.
 #
 #   tests/run-all.sh            everything (tests/survive in its short form)
 #   FUZZ_SECONDS=1800 tests/run-all.sh    with the long fuzz runs
@@ -20,30 +21,11 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 jobs=$(nproc 2>/dev/null || echo 2)
 
-deps=(gcc make autoconf automake libtool pkg-config
-      libmilter-dev libetpan-dev libgdbm-dev libcmocka-dev
-      libxml2-dev libpcre2-dev libpango1.0-dev libcairo2-dev fonts-dejavu-core
-      poppler-utils python3 opendkim-tools
-      postfix swaks util-linux iproute2
-      clang libclang-rt-14-dev groff-base man-db
-      systemd dpkg-dev debhelper chromium)
+. "$top/contrib/debian-deps.sh"
 
 install_deps() {
-	local missing=() p
-	for p in "${deps[@]}"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
-			grep -q 'install ok installed' || missing+=("$p")
-	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	echo "run-all: installing ${missing[*]}"
-	local sudo=
-	[ "$(id -u)" -eq 0 ] || sudo=sudo
-	# Postfix is only a test peer: no system configuration, never started.
-	echo "postfix postfix/main_mailer_type select No configuration" |
-		$sudo debconf-set-selections
-	$sudo apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
-		--no-install-recommends "${missing[@]}" >/dev/null
+	relance_install_deps run-all "${relance_build_deps[@]}" \
+		"${relance_lab_deps[@]}" "${relance_test_deps[@]}"
 }
 
 passed=0
@@ -94,6 +76,9 @@ stage "the Debian package, built and installed (tests/debian)" \
 stage "relance-milter inside a real Postfix (tests/integration)" \
 	env top_srcdir="$top" top_builddir="$top/_build/plain" \
 	tests/integration/run.sh
+stage "the demo, contrib/quickstart.sh (tests/integration/demo.sh)" \
+	env top_srcdir="$top" top_builddir="$top/_build/plain" \
+	tests/integration/demo.sh
 stage "crashes, faults and hostile mail, short form (tests/survive)" \
 	tests/survive/run.sh
 stage "relance report --html in headless Chromium (tests/integration/report-html.sh)" \

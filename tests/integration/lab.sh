@@ -39,7 +39,9 @@
 # Needs root (Postfix's master, the milter's privilege drop), postfix
 # (smtp-sink, smtp-source), swaks, python3, flock, ss.
 #
-# Uses from the caller: top_srcdir, top_builddir. Sets lab_* variables.
+# Uses from the caller: top_srcdir, top_builddir, and LAB_NAME when set (the
+# directory's name before its random part; default relance-lab). Sets lab_*
+# variables.
 
 lab=
 lab_smtp=
@@ -332,7 +334,7 @@ lab_setup() {
 	local csv=$1
 	lab_relance=${RELANCE:-$top_builddir/src/relance}
 	lab_milter=${RELANCE_MILTER:-$top_builddir/src/relance-milter}
-	lab=$(mktemp -d /tmp/relance-lab.XXXXXX) || return 1
+	lab=$(mktemp -d "/tmp/${LAB_NAME:-relance-lab}.XXXXXX") || return 1
 	chmod 0755 "$lab"
 	lab_conf=$lab/relance.conf
 	lab_state=$lab/state/relance.db
