@@ -572,6 +572,32 @@ compose_fill_indemnity(struct compose_fill *f, int64_t *minor)
 	buf_free(&b);
 }
 
+/* {total_claimed}, with its currency: the amount due plus INTEREST plus
+ * the indemnity (INDEMNITY in the invoice's currency, 0 when not owed
+ * yet, -1 when in another one: then the two sums are written side by
+ * side, "1 234,56 USD + 40,00 EUR", never added). */
+static void
+compose_fill_total(struct compose_fill *f, int64_t interest, int64_t indemnity)
+{
+	const struct invoice *inv = f->in->inv;
+	const struct policy_amount *ind = &f->in->pol->rates.indemnity;
+	int64_t total =
+	    inv->amount_due + interest + (indemnity > 0 ? indemnity : 0);
+	struct buf b = BUF_INIT;
+
+	compose_amount(total, invoice_decimals(inv), f->lang, &b);
+	buf_printf(&b, " %s", inv->currency);
+	if (indemnity < 0) {
+		buf_puts(&b, " + ");
+		compose_amount(ind->minor,
+		               money_currency_decimals(ind->currency), f->lang,
+		               &b);
+		buf_printf(&b, " %s", ind->currency);
+	}
+	compose_set_buf(f, "total_claimed", &b);
+	buf_free(&b);
+}
+
 /* {interest_rate}, {interest_amount}, {indemnity} and {total_claimed}. */
 static void
 compose_fill_penalties(struct compose_fill *f)
@@ -612,14 +638,7 @@ compose_fill_penalties(struct compose_fill *f)
 		goto out;
 	}
 	compose_fill_amount(f, "interest_amount", interest);
-	if (indemnity < 0) {
-		compose_lack(f, "total_claimed", "the indemnity is not in %s",
-		             inv->currency);
-		goto out;
-	}
-	compose_fill_amount(f, "total_claimed",
-	                    inv->amount_due + interest +
-	                        (days > 0 ? indemnity : 0));
+	compose_fill_total(f, interest, days > 0 ? indemnity : 0);
 out:
 	buf_free(&b);
 }

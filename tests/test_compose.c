@@ -255,7 +255,7 @@ test_values_fill_every_placeholder_in_french(void **state)
 	assert_value(f, "interest_rate", "12,15");
 	assert_value(f, "interest_amount", "21,78");
 	assert_value(f, "indemnity", "40,00");
-	assert_value(f, "total_claimed", "1" NNBSP "296,34");
+	assert_value(f, "total_claimed", "1" NNBSP "296,34 EUR");
 	assert_value(f, "today", "08/04/2026");
 	assert_value(f, "step", "formal-notice");
 	/* every placeholder the policy knows has a value */
@@ -285,7 +285,7 @@ test_values_fill_every_placeholder_in_english(void **state)
 	/* 1234567.89 x 12.15 % x 53 / 365 = 21780.8217... */
 	assert_value(f, "interest_amount", "21,780.82");
 	assert_value(f, "indemnity", "40.00");
-	assert_value(f, "total_claimed", "1,256,388.71");
+	assert_value(f, "total_claimed", "1,256,388.71 EUR");
 	assert_value(f, "today", "8 April 2026");
 	assert_value(f, "contact", "jean.dupont@client.fr");
 	assert_value(f, "iban", "FR76 3000 6000 0112 3456 7890 189");
@@ -325,7 +325,7 @@ test_before_the_due_date_nothing_is_added(void **state)
 	assert_value(f, "days_overdue", "0");
 	assert_value(f, "interest_amount", "0,00");
 	assert_value(f, "indemnity", "40,00");
-	assert_value(f, "total_claimed", "1" NNBSP "234,56");
+	assert_value(f, "total_claimed", "1" NNBSP "234,56 EUR");
 }
 
 static void
@@ -448,16 +448,15 @@ test_missing_values_are_listed_with_the_reason(void **state)
 }
 
 static void
-test_indemnity_in_another_currency_makes_no_total(void **state)
+test_indemnity_in_another_currency_is_never_added(void **state)
 {
 	struct fixture *f = *state;
 
 	memcpy(f->inv.currency, "USD", 4);
-	fill(f, 1);
-	assert_string_equal(f->missing.v[0],
-	                    "{total_claimed}: the indemnity is not in USD");
+	fill(f, 0);
 	assert_value(f, "indemnity", "40,00");
 	assert_value(f, "interest_amount", "21,78");
+	assert_value(f, "total_claimed", "1" NNBSP "256,34 USD + 40,00 EUR");
 }
 
 static void
@@ -1106,7 +1105,7 @@ main(void)
 	    T(test_amounts_follow_language_and_currency),
 	    T(test_dates_follow_language),
 	    T(test_missing_values_are_listed_with_the_reason),
-	    T(test_indemnity_in_another_currency_makes_no_total),
+	    T(test_indemnity_in_another_currency_is_never_added),
 	    T(test_check_names_the_placeholders_a_template_lacks),
 	    T(test_contact_skips_undeliverable_then_falls_back_to_the_name),
 	    T(test_values_are_one_line_and_never_expanded_again),
