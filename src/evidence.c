@@ -267,6 +267,39 @@ add_doc(struct evidence_docs *docs, enum evidence_kind kind, const char *source,
 	return 0;
 }
 
+/* The letter of the "letter" event EV ("STEP PATH", and since relance
+ * run records it "; SHA-256 HEX"), added to DOCS with its hash when
+ * recorded; NAME is scratch. */
+static int
+add_letter(struct evidence_docs *docs, const struct invoice_event *ev,
+           const char *what, struct buf *name)
+{
+	static const char mark[] = "; SHA-256 ";
+	const char *path = strchr(ev->detail, ' '), *h;
+	char hex[SHA256_HEX];
+	bool hashed = false;
+	size_t len;
+
+	if (path == NULL || path[1] != '/')
+		return 0;
+	path++;
+	h = strstr(path, mark);
+	len = h != NULL ? (size_t)(h - path) : strlen(path);
+	if (h != NULL && strlen(h + sizeof(mark) - 1) == SHA256_HEX - 1 &&
+	    strspn(h + sizeof(mark) - 1, "0123456789abcdef") ==
+	        SHA256_HEX - 1) {
+		memcpy(hex, h + sizeof(mark) - 1, SHA256_HEX);
+		hashed = true;
+	}
+	buf_reset(name);
+	buf_append(name, path, len);
+	if (buf_failed(name))
+		return -1;
+	return add_doc(docs, EVIDENCE_LETTER, buf_cstr(name), "letters",
+	               base_name(buf_cstr(name)), what, ev->time,
+	               hashed ? hex : NULL);
+}
+
 int
 evidence_collect(const struct invoice *inv, struct evidence_docs *docs)
 {
@@ -290,12 +323,7 @@ evidence_collect(const struct invoice *inv, struct evidence_docs *docs)
 			             "mail", buf_cstr(&name), buf_cstr(&what),
 			             ev->time, hex);
 		} else if (strcmp(ev->kind, "letter") == 0) {
-			const char *path = strchr(ev->detail, ' ');
-
-			if (path != NULL && path[1] == '/')
-				rc = add_doc(docs, EVIDENCE_LETTER, path + 1,
-				             "letters", base_name(path + 1),
-				             buf_cstr(&what), ev->time, NULL);
+			rc = add_letter(docs, ev, buf_cstr(&what), &name);
 		}
 		if (buf_failed(&what))
 			rc = -1;

@@ -26,6 +26,7 @@
 #include "ledger.h"
 #include "letter.h"
 #include "run.h"
+#include "sha256.h"
 #include "schedule.h"
 
 #define RUN_THANKS "thanks" /* the X-Relance-Step of a thanks mail */
@@ -912,6 +913,7 @@ run_letter_step(struct run_ctx *x, const struct invoice *inv,
 	           detail = BUF_INIT;
 	const char *dir = x->o->cfg->outbox_dir;
 	struct letter letter = {0};
+	char hex[SHA256_HEX];
 	struct err e;
 
 	if (run_prepare(x, inv, s->name, s->template, &p, &e) < 0 ||
@@ -950,7 +952,9 @@ run_letter_step(struct run_ctx *x, const struct invoice *inv,
 			run_error(x, inv, s->name, bad.detail);
 		goto out;
 	}
-	buf_printf(&detail, "%s %s", s->name, buf_cstr(&path));
+	/* the letter's hash, for the evidence file (evidence.h) */
+	sha256_hex(p.pdf.data, p.pdf.len, hex);
+	buf_printf(&detail, "%s %s; SHA-256 %s", s->name, buf_cstr(&path), hex);
 	{
 		struct run_letter_record r = {x->o, s->name, buf_cstr(&detail),
 		                              buf_cstr(&task)};

@@ -232,6 +232,37 @@ test_two_documents_never_share_a_file_name(void **state)
 	invoice_free(&inv);
 }
 
+/* Since relance run records it, a letter event carries the PDF's hash:
+ * the path stops before it, and the hash is what the copy is checked
+ * against; a malformed hash is no hash. */
+static void
+test_a_letter_hash_recorded_at_the_time_is_kept(void **state)
+{
+	struct invoice inv;
+	struct evidence_docs docs;
+
+	(void)state;
+	invoice_init(&inv);
+	inv.number = strdup("F1");
+	invoice_add_event(&inv, NOW, "letter", "relance run (clerk)",
+	                  "formal-notice /out/F1-formal-notice-2026-11-23.pdf; "
+	                  "SHA-256 %s",
+	                  HEX_ABC);
+	invoice_add_event(&inv, NOW + 60, "letter", "relance run (clerk)",
+	                  "formal-notice /out/F1-b.pdf; SHA-256 12ab");
+	assert_int_equal(evidence_collect(&inv, &docs), 0);
+	assert_int_equal(docs.n, 2);
+	assert_string_equal(docs.v[0].source,
+	                    "/out/F1-formal-notice-2026-11-23.pdf");
+	assert_string_equal(docs.v[0].file,
+	                    "letters/F1-formal-notice-2026-11-23.pdf");
+	assert_string_equal(docs.v[0].recorded, HEX_ABC);
+	assert_string_equal(docs.v[1].source, "/out/F1-b.pdf");
+	assert_string_equal(docs.v[1].recorded, "");
+	evidence_docs_free(&docs);
+	invoice_free(&inv);
+}
+
 static void
 test_manifest_is_sha256sum_format_sorted(void **state)
 {
@@ -347,6 +378,7 @@ main(void)
 	    cmocka_unit_test(test_message_gets_the_plan_as_the_mta_applies_it),
 	    cmocka_unit_test(test_collect_lists_what_the_history_names),
 	    cmocka_unit_test(test_two_documents_never_share_a_file_name),
+	    cmocka_unit_test(test_a_letter_hash_recorded_at_the_time_is_kept),
 	    cmocka_unit_test(test_manifest_is_sha256sum_format_sorted),
 	    cmocka_unit_test(test_timeline_line_is_one_line_in_utc),
 	    cmocka_unit_test(test_html_escapes_and_flags_problems),

@@ -800,13 +800,14 @@ expect "letter: the body with the amounts, interest and indemnity, and the signa
 details() { lr show "$1" --json | grep -o '"kind":"[a-z-]*"\|"detail":"[^"]*"' | tail -4; }
 OUT=$(cat <<'EOF'
 "kind":"letter"
-"detail":"formal-notice WORK/letters/PDF"
+"detail":"formal-notice WORK/letters/PDF; SHA-256 HASH"
 "kind":"task"
 "detail":"send by registered letter with acknowledgement of receipt: WORK/letters/PDF"
 EOF
 )
-OUT=${OUT//WORK/$work}; OUT=${OUT//PDF/$pdf}
-expect "letter: a letter event and a task naming the file" 0 details F/7
+hash=$(sha256sum <"$work/letters/$pdf") && hash=${hash%% *}
+OUT=${OUT//WORK/$work}; OUT=${OUT//PDF/$pdf}; OUT=${OUT//HASH/$hash}
+expect "letter: a letter event, with the file's SHA-256, and a task naming the file" 0 details F/7
 OUT="0 sent, 0 letters, 0 tasks, 1 skipped, 0 errors" \
 	expect "letter: a second run the same day writes nothing" 0 \
 	sh -c '"$0" -c "$1" run | tail -1' "$top_builddir/src/relance" "$work/letter.conf"
