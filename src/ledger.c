@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -538,6 +539,8 @@ struct fsck {
 	unsigned problems;
 	struct strlist want_keys; /* expected index keys ... */
 	struct strlist want_vals; /* ... and their values, same order */
+	size_t *slots;            /* want_keys' positions + 1 by hash, 0 free */
+	size_t nslots;            /* a power of two, at least 2 x keys */
 	struct err *e;
 	struct cus_pairs cus; /* (customer, number) of every good record */
 };
@@ -559,6 +562,69 @@ fsck_note(struct fsck *f, const char *fmt, ...)
 	f->problems++;
 }
 
+/* A hash of the string KEY (FNV-1a). */
+static size_t
+fsck_hash(const char *key)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *key != '\0'; key++)
+		h = (h ^ (unsigned char)*key) * 1099511628211ULL;
+	return (size_t)(h ^ (h >> 32));
+}
+
+/* The slot of KEY in F's table: where it is, or the free one where it
+ * goes. */
+static size_t
+fsck_slot(const struct fsck *f, const char *key)
+{
+	size_t i = fsck_hash(key) & (f->nslots - 1);
+
+	while (f->slots[i] != 0 &&
+	       strcmp(f->want_keys.v[f->slots[i] - 1], key) != 0)
+		i = (i + 1) & (f->nslots - 1);
+	return i;
+}
+
+/* The position of KEY in want_keys, or -1: a hash table, so that fsck
+ * stays linear in the number of index entries. */
+static long
+fsck_find(const struct fsck *f, const char *key)
+{
+	size_t i;
+
+	if (f->nslots == 0)
+		return -1;
+	i = fsck_slot(f, key);
+	return f->slots[i] != 0 ? (long)(f->slots[i] - 1) : -1;
+}
+
+/* Note that want_keys' last string is new, growing the table as needed.
+ * 0, or -1 on no memory. */
+static int
+fsck_indexed(struct fsck *f)
+{
+	size_t n = f->want_keys.n;
+
+	if (2 * n > f->nslots) {
+		size_t cap = f->nslots ? 2 * f->nslots : 1024;
+		size_t *old = f->slots, oldn = f->nslots;
+
+		if ((f->slots = calloc(cap, sizeof(*f->slots))) == NULL) {
+			f->slots = old;
+			return -1;
+		}
+		f->nslots = cap;
+		for (size_t i = 0; i < oldn; i++)
+			if (old[i] != 0)
+				f->slots[fsck_slot(
+				    f, f->want_keys.v[old[i] - 1])] = old[i];
+		free(old);
+	}
+	f->slots[fsck_slot(f, f->want_keys.v[n - 1])] = n;
+	return 0;
+}
+
 /* Expect index entry PREFIX KEY to hold VAL; several invoices (or
  * customers) of one key gather lines. */
 static int
@@ -570,10 +636,11 @@ fsck_want(struct fsck *f, const char *prefix, const char *key,
 	int rc = -1;
 
 	make_key(&k, prefix, key);
-	at = strlist_find(&f->want_keys, buf_cstr(&k));
+	at = fsck_find(f, buf_cstr(&k));
 	if (at < 0) {
 		rc = strlist_add(&f->want_keys, buf_cstr(&k)) < 0 ||
-			     strlist_add(&f->want_vals, val) < 0
+			     strlist_add(&f->want_vals, val) < 0 ||
+			     fsck_indexed(f) < 0
 			 ? -1
 			 : 0;
 	} else {
@@ -702,7 +769,7 @@ fsck_index(struct fsck *f, const char *prefix)
 
 	rc = store_keys(f->st, prefix, &keys, f->e);
 	for (size_t i = 0; rc == STORE_OK && i < keys.n; i++) {
-		long at = strlist_find(&f->want_keys, keys.v[i]);
+		long at = fsck_find(f, keys.v[i]);
 		int same = 0;
 
 		rc = store_get(f->st, keys.v[i], &val, f->e);
@@ -963,8 +1030,9 @@ enum store_rc
 ledger_fsck(struct store *st, bool repair, struct strlist *report,
 	    unsigned *problems, struct err *e)
 {
-	struct fsck f = {st, repair, report, 0, STRLIST_INIT, STRLIST_INIT, e,
-			 {NULL, 0, 0}};
+	struct fsck f = {st,	       repair, report, 0,
+			 STRLIST_INIT, STRLIST_INIT, NULL, 0,
+			 e,	       {NULL, 0, 0}};
 	static const char *const prefixes[] = {KEY_TRACKING, KEY_MESSAGE,
 					       KEY_ADDRESS};
 	enum store_rc rc;
@@ -978,6 +1046,7 @@ ledger_fsck(struct store *st, bool repair, struct strlist *report,
 		rc = fsck_customers(&f);
 	strlist_clear(&f.want_keys);
 	strlist_clear(&f.want_vals);
+	free(f.slots);
 	cus_pairs_free(&f.cus);
 	*problems = f.problems;
 	return rc;
