@@ -506,8 +506,8 @@ answer() {
 	lab_swaks "$lab_smtp" 127.0.0.2 "$from" "$rcpt" "$file" ||
 		die "swaks failed: $(lab_smtp_replies | tail -n 1) (see $lab/log/swaks.out)"
 	cp "$lab/log/swaks.out" "$file.swaks"
-	f=$(lab_wait_maildir "$mid" 20) ||
-		die "$who's mail did not reach the mailbox in 20 s (see $lab/log/maillog)"
+	f=$(lab_wait_maildir "$mid" 60) ||
+		die "$who's mail did not reach the mailbox in 60 s (see $lab/log/maillog)"
 	printf '  delivered into the mailbox, with the headers relance-milter added:\n'
 	printf '  X-Relance-Invoice: %s, X-Relance-Class: %s, X-Relance-State: %s\n' \
 		"$(lab_header "$f" X-Relance-Invoice)" \

@@ -146,13 +146,15 @@ sed_quote() {
 }
 
 # named: standard input with each named value replaced by its name, the
-# lab's directory by LAB and the PDF's SHA-256 by SUM.
+# lab's directory by LAB, the PDF's SHA-256 by SUM and an archived
+# message's (the archive's note at the end of the milter's events) by HASH.
 named() {
 	local args=() i
 	for i in "${!names_from[@]}"; do
 		args+=(-e "s/$(sed_quote "${names_from[$i]}")/${names_to[$i]}/g")
 	done
-	sed "${args[@]}" -e "s|$lab|LAB|g" -e "s/$pdf_sum/SUM/g"
+	sed "${args[@]}" -e "s|$lab|LAB|g" -e "s/$pdf_sum/SUM/g" \
+		-e 's/\(; archived as [^ ]*, SHA-256 \)[0-9a-f]\{64\}/\1HASH/g'
 }
 
 # ok NAME / not_ok NAME WHY: a check decided here.
@@ -412,7 +414,7 @@ state=open last_step=reminder-1 pdf=LAB/pdf/F2026-0301.pdf
 relance import (clerk): imported imported from LAB/msg/stage1.csv
 relance run (clerk): sending reminder-1 <run.F2026-0301.reminder-1.1795426200@example.com> to compta@lambert.example
 relance run (clerk): sent reminder-1 <run.F2026-0301.reminder-1.1795426200@example.com>
-relance-milter: reminder-sent reminder-1 to compta@lambert.example, tracking ID ID1, Message-ID <run.F2026-0301.reminder-1.1795426200@example.com>, queue ID QID1
+relance-milter: reminder-sent reminder-1 to compta@lambert.example, tracking ID ID1, Message-ID <run.F2026-0301.reminder-1.1795426200@example.com>, queue ID QID1; archived as 20261123T093000Z-QID1-out.eml, SHA-256 HASH
 EOF
 	) expect "run 1: F2026-0301: sending, sent, and the milter's reminder-sent with the same Message-ID" \
 		0 history F2026-0301
@@ -446,7 +448,7 @@ EOF
 state=open last_step=reminder-1 pdf=LAB/pdf/F2026-0311.pdf
 relance import (clerk): imported imported from LAB/msg/stage2.csv
 relance run (clerk): sending reminder-1 $m to compta@garnier.example
-relance-milter: reminder-sent reminder-1 to compta@garnier.example, tracking ID ID4, Message-ID $m, queue ID QID4
+relance-milter: reminder-sent reminder-1 to compta@garnier.example, tracking ID ID4, Message-ID $m, queue ID QID4; archived as 20261123T093000Z-QID4-out.eml, SHA-256 HASH
 EOF
 	) expect "run 2: \"sending\" left without an outcome; the milter's record of it" \
 		0 history F2026-0311
@@ -465,7 +467,7 @@ state=open last_step=reminder-1 pdf=LAB/pdf/F2026-0311.pdf
 relance import (clerk): imported imported from LAB/msg/stage2.csv
 relance run (clerk): sending reminder-1 $m to compta@garnier.example
 relance run (clerk): sent reminder-1 $m: confirmed by relance-milter
-relance-milter: reminder-sent reminder-1 to compta@garnier.example, tracking ID ID4, Message-ID $m, queue ID QID4
+relance-milter: reminder-sent reminder-1 to compta@garnier.example, tracking ID ID4, Message-ID $m, queue ID QID4; archived as 20261123T093000Z-QID4-out.eml, SHA-256 HASH
 EOF
 	) expect "run 2: recorded as sent, confirmed by relance-milter" 0 history F2026-0311
 	OUT=$(cat <<'EOF'
@@ -588,7 +590,7 @@ relance run (clerk): sending reminder-1 $m to compta@rousseau.example
 relance run (clerk): send-failed reminder-1 $m: LAB/sendmail exited with status 75; retried on the next run
 relance run (clerk): sending reminder-1 $m to compta@rousseau.example
 relance run (clerk): sent reminder-1 $m
-relance-milter: reminder-sent reminder-1 to compta@rousseau.example, tracking ID ID5, Message-ID $m, queue ID QID5
+relance-milter: reminder-sent reminder-1 to compta@rousseau.example, tracking ID ID5, Message-ID $m, queue ID QID5; archived as 20261123T093000Z-QID5-out.eml, SHA-256 HASH
 EOF
 	) expect "run 4: sent, confirmed by the milter's reminder-sent" 0 history F2026-0313
 	OUT=$(cat <<'EOF'
@@ -643,7 +645,7 @@ state=open last_step=reminder-1 pdf=LAB/pdf/F2026-0314.pdf
 relance import (clerk): imported imported from LAB/msg/stage5.csv
 relance run (clerk): sending reminder-1 $m to compta@mercier.example
 relance run (clerk): sent reminder-1 $m: confirmed by relance-milter
-relance-milter: reminder-sent reminder-1 to compta@mercier.example, tracking ID ID6, Message-ID $m, queue ID QID6
+relance-milter: reminder-sent reminder-1 to compta@mercier.example, tracking ID ID6, Message-ID $m, queue ID QID6; archived as 20261123T093000Z-QID6-out.eml, SHA-256 HASH
 EOF
 	) expect "run 5: recorded as sent, confirmed by relance-milter" 0 history F2026-0314
 	OUT='die-after: -oi -f factures@example.com -- compta@mercier.example' \

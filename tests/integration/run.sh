@@ -92,8 +92,9 @@ sed_quote() {
 
 # named: standard input with each named value replaced by its name, the
 # lab's directory by LAB, the source tree by TOP, Postfix's Message-ID
-# time stamps by STAMP and the random part of the milter's Message-IDs by
-# HEX.
+# time stamps by STAMP, the random part of the milter's Message-IDs by
+# HEX, and the SHA-256 of an archived message (the archive's note at the
+# end of an event: the message carries Postfix's queue ID) by HASH.
 named() {
 	local args=() i
 	for i in "${!names_from[@]}"; do
@@ -101,7 +102,8 @@ named() {
 	done
 	sed "${args[@]}" -e "s|$lab|LAB|g" -e "s|$top_srcdir|TOP|g" \
 		-e 's/<20[0-9]\{12\}\./<STAMP./g' \
-		-e 's/\(ID[0-9]*\.20261123T093000Z\.\)[0-9a-f]\{8\}@/\1HEX@/g'
+		-e 's/\(ID[0-9]*\.20261123T093000Z\.\)[0-9a-f]\{8\}@/\1HEX@/g' \
+		-e 's/\(; archived as [^ ]*, SHA-256 \)[0-9a-f]\{64\}/\1HASH/g'
 }
 
 # hdrs FILE NAME...: "NAME: value" for each value of each header, decoded.
@@ -252,7 +254,7 @@ EOF
 	OUT='QID1: reminder for invoice F2026-0201 (X-Relance-Invoice, step reminder-1) tagged ID1 (new), Message-ID <STAMP.QID1@mx.example.com>, 5 header changes, to compta@dupont.example' \
 		expect "1: one log line with Postfix's queue ID" 0 milter_says "${qids[1]}"
 	OUT=$(cat <<'EOF'
-{"invoice":"F2026-0201","customer":"C201","customer_name":"Dupont SARL","state":"open","amount_due":"1234.56","currency":"EUR","due_date":"2026-10-01","days_overdue":53,"last_step":"reminder-1","paused_until":null,"amount_original":"1234.56","issue_date":"2026-09-01","profile":"default","language":"fr","pdf":null,"dispute_reason":null,"contacts":["compta@dupont.example"],"undeliverable":[],"tracking_ids":["ID1"],"message_ids":["<STAMP.QID1@mx.example.com>"],"history":[{"time":"2026-11-23T09:30:00Z","kind":"imported","actor":"relance import (clerk)","detail":"imported from TOP/tests/integration/data/invoices.csv"},{"time":"2026-11-23T09:30:00Z","kind":"reminder-sent","actor":"relance-milter","detail":"reminder-1 to compta@dupont.example, tracking ID ID1, Message-ID <STAMP.QID1@mx.example.com>, queue ID QID1"}]}
+{"invoice":"F2026-0201","customer":"C201","customer_name":"Dupont SARL","state":"open","amount_due":"1234.56","currency":"EUR","due_date":"2026-10-01","days_overdue":53,"last_step":"reminder-1","paused_until":null,"amount_original":"1234.56","issue_date":"2026-09-01","profile":"default","language":"fr","pdf":null,"dispute_reason":null,"contacts":["compta@dupont.example"],"undeliverable":[],"tracking_ids":["ID1"],"message_ids":["<STAMP.QID1@mx.example.com>"],"history":[{"time":"2026-11-23T09:30:00Z","kind":"imported","actor":"relance import (clerk)","detail":"imported from TOP/tests/integration/data/invoices.csv"},{"time":"2026-11-23T09:30:00Z","kind":"reminder-sent","actor":"relance-milter","detail":"reminder-1 to compta@dupont.example, tracking ID ID1, Message-ID <STAMP.QID1@mx.example.com>, queue ID QID1; archived as 20261123T093000Z-QID1-out.eml, SHA-256 HASH"}]}
 EOF
 	) expect "1: relance show: reminder-sent, last_step reminder-1, the tracking ID and Message-ID" \
 		0 show F2026-0201
@@ -297,7 +299,7 @@ state=open paused_until=null amount_due=980.00 last_step=reminder-1
 history: imported reminder-sent
 EOF
 	) expect "2: recorded: reminder-sent, last_step reminder-1" 0 summary F2026-0202
-	OUT='reminder-1 to factures@martin.example, tracking ID ID2, Message-ID <ID2.20261123T093000Z.HEX@example.com>, queue ID QID2' \
+	OUT='reminder-1 to factures@martin.example, tracking ID ID2, Message-ID <ID2.20261123T093000Z.HEX@example.com>, queue ID QID2; archived as 20261123T093000Z-QID2-out.eml, SHA-256 HASH' \
 		expect "2: the event names the tracking ID, Message-ID and queue ID" \
 		0 last_event F2026-0202
 }
@@ -609,7 +611,7 @@ history: imported reminder-sent review
 EOF
 	) expect "5g: forged: not paid, recorded for review" 0 summary F2026-0209
 	[ -s "$lab/delivered" ] && name "$(lab_queue_id "$(cat "$lab/delivered")")" QID5g
-	OUT='remittance from billing@attacker.example, not acted on (sender billing@attacker.example has nothing to do with this invoice): fr pattern remittance: virement a été effectué; Message-ID <forged-5g@attacker.example>; queue ID QID5g' \
+	OUT='remittance from billing@attacker.example, not acted on (sender billing@attacker.example has nothing to do with this invoice): fr pattern remittance: virement a été effectué; Message-ID <forged-5g@attacker.example>; queue ID QID5g; archived as 20261123T093000Z-QID5g-in.eml, SHA-256 HASH' \
 		expect "5g: forged: the review event says why, with the evidence" \
 		0 last_event F2026-0209
 }
@@ -792,7 +794,7 @@ history: imported reminder-sent
 EOF
 	) expect "7: once the lock is gone, a later connection replays the event" \
 		0 summary F2026-0210
-	OUT='reminder-1 to compta@moreau.example, Message-ID <erp-0210@example.com>, queue ID QID10' \
+	OUT='reminder-1 to compta@moreau.example, Message-ID <erp-0210@example.com>, queue ID QID10; archived as 20261123T093000Z-QID10-out.eml, SHA-256 HASH' \
 		expect "7: the replayed event is the reminder as it went out" \
 		0 last_event F2026-0210
 	OUT=0 expect "7: the spool is empty" 0 spool_count
