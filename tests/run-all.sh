@@ -37,20 +37,21 @@ failures=()
 # Exit status 77 means skipped (as automake's harness reads it): said
 # loudly, not counted as passed.
 stage() {
-	local name=$1 rc=0
+	local name=$1 rc=0 t0=$SECONDS
 	shift
 	echo "=== $name"
 	"$@" || rc=$?
+	t0="$((SECONDS - t0)) s"
 	if [ "$rc" -eq 0 ]; then
 		passed=$((passed + 1))
-		echo "=== $name: ok"
+		echo "=== $name: ok ($t0)"
 	elif [ "$rc" -eq 77 ]; then
 		skipped=$((skipped + 1))
-		echo "=== $name: SKIPPED (see above why)" >&2
+		echo "=== $name: SKIPPED (see above why; $t0)" >&2
 	else
 		failed=$((failed + 1))
 		failures+=("$name")
-		echo "=== $name: FAILED" >&2
+		echo "=== $name: FAILED ($t0)" >&2
 	fi
 }
 
@@ -93,5 +94,5 @@ stage "fuzz (${FUZZ_SECONDS:-10} s a target)" \
 if [ "$failed" -gt 0 ]; then
 	echo "run-all: failed stages: ${failures[*]}" >&2
 fi
-echo "run-all: $passed passed, $failed failed, $skipped skipped"
+echo "run-all: $passed passed, $failed failed, $skipped skipped ($SECONDS s)"
 [ "$failed" -eq 0 ]
