@@ -1133,6 +1133,7 @@ cmd_fsck(struct cli *c, int argc, char **argv)
 	struct strlist report = STRLIST_INIT;
 	bool repair = true, repaired = false;
 	unsigned problems = 0;
+	struct stat sb;
 	enum store_rc rc;
 	struct err e;
 	int ch;
@@ -1143,7 +1144,15 @@ cmd_fsck(struct cli *c, int argc, char **argv)
 		die_usage(c, "unexpected argument \"%s\"", argv[optind]);
 	if (repair)
 		rc = store_recover(c->st, &report, &repaired, &e);
-	else
+	else if (stat(store_path(c->st), &sb) == 0 && sb.st_size == 0) {
+		/* a read sees an empty file as an empty state: not here */
+		err_set(&e,
+		        "%s: the file is empty (0 bytes), not a state file "
+		        "(truncated?); restore it from a backup with `relance "
+		        "restore`",
+		        store_path(c->st));
+		rc = STORE_ERR;
+	} else
 		rc = STORE_OK;
 	if (!repaired)
 		strlist_clear(&report); /* "no damage found" says nothing */
