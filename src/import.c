@@ -261,7 +261,7 @@ address_valid(const char *a)
 		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f ||
 		    strchr("<>()[]\\,;:\"", *p) != NULL)
 			return false;
-	if (*dom == '.' || dom[strlen(dom) - 1] == '.' ||
+	if (*dom == '\0' || *dom == '.' || dom[strlen(dom) - 1] == '.' ||
 	    strstr(dom, "..") != NULL || strchr(dom, '.') == NULL)
 		return false;
 	for (const char *p = dom; *p != '\0'; p++)

@@ -273,6 +273,21 @@ test_errors_quote_values_printably(void **state)
 			    "bytes)");
 }
 
+/* Found by tests/fuzz/fuzz_import.c (UBSan): an address ending in '@'
+ * read the byte before its empty domain. */
+static void
+test_address_without_a_domain(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(run(f, "numero;client;courriel;montant;date;echeance\n"
+				"F1;C1;compta@;1;01/10/2026;31/10/2026\n"),
+			 1);
+	assert_string_equal(f->errors.v[0],
+			    "in.csv:2: bad e-mail address \"compta@\" in "
+			    "column \"courriel\" (expected name@domain.tld)");
+}
+
 int
 main(void)
 {
@@ -296,6 +311,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_empty_file_and_extra_fields,
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_errors_quote_values_printably,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_address_without_a_domain,
 					    setup, teardown),
 	};
 
