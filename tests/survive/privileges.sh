@@ -76,7 +76,6 @@ cleanup() {
 trap cleanup EXIT
 
 uid=$(id -u nobody)
-gid=$(id -g nobody)
 # The socket's group: one nobody is not in, as the MTA's would be.
 sgroup=mail
 getent group "$sgroup" >/dev/null || sgroup=daemon
