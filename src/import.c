@@ -106,7 +106,7 @@ static void
 report(struct importer *im, struct strlist *to, unsigned line,
        const char *fmt, ...)
 {
-	struct buf msg = BUF_INIT;
+	struct buf msg = BUF_INIT, safe = BUF_INIT;
 	va_list ap;
 
 	buf_printf(&msg, "%s:%u: %s", im->name, line,
@@ -114,11 +114,16 @@ report(struct importer *im, struct strlist *to, unsigned line,
 	va_start(ap, fmt);
 	buf_vprintf(&msg, fmt, ap);
 	va_end(ap);
-	if (buf_failed(&msg) || strlist_add(to, buf_cstr(&msg)) < 0)
+	/* the values quoted may hold control characters, and "%.40s" may
+	 * cut a character in two */
+	text_printable(buf_cstr(&msg), &safe);
+	if (buf_failed(&msg) || buf_failed(&safe) ||
+	    strlist_add(to, buf_cstr(&safe)) < 0)
 		im->nomem = true;
 	if (to == im->errors)
 		im->nerrors++;
 	buf_free(&msg);
+	buf_free(&safe);
 }
 
 /* "N° de facture" -> "n_de_facture": folded, non-alphanumerics as '_'. */
@@ -256,7 +261,7 @@ address_valid(const char *a)
 		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f ||
 		    strchr("<>()[]\\,;:\"", *p) != NULL)
 			return false;
-	if (*dom == '.' || dom[strlen(dom) - 1] == '.' ||
+	if (*dom == '\0' || *dom == '.' || dom[strlen(dom) - 1] == '.' ||
 	    strstr(dom, "..") != NULL || strchr(dom, '.') == NULL)
 		return false;
 	for (const char *p = dom; *p != '\0'; p++)

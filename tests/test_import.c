@@ -246,6 +246,48 @@ test_empty_file_and_extra_fields(void **state)
 			    "(expected one value per column)");
 }
 
+/* Found by tests/fuzz/fuzz_import.c: "%.40s" cut a character in two,
+ * and a number holding a CR went into the message as it was. */
+static void
+test_errors_quote_values_printably(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(
+	    run(f, "numero;client;courriel;montant;date;echeance\n"
+		   "F1;C1;a@x.example;1;01/10/2026;"
+		   "31/10\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		   "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		   "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\n"
+		   "\"F\r2\";C1;a@x.example;1;01/10/2026;31/10/2026\n"),
+	    2);
+	assert_string_equal(
+	    f->errors.v[0],
+	    "in.csv:2: bad due date \"31/10\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9?\" in column "
+	    "\"echeance\" (expected a date such as 2026-11-22 or 22/11/2026)");
+	assert_string_equal(f->errors.v[1],
+			    "in.csv:3: bad invoice number \"F?2\" in column "
+			    "\"numero\" (expected one line of at most 64 "
+			    "bytes)");
+}
+
+/* Found by tests/fuzz/fuzz_import.c (UBSan): an address ending in '@'
+ * read the byte before its empty domain. */
+static void
+test_address_without_a_domain(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(run(f, "numero;client;courriel;montant;date;echeance\n"
+				"F1;C1;compta@;1;01/10/2026;31/10/2026\n"),
+			 1);
+	assert_string_equal(f->errors.v[0],
+			    "in.csv:2: bad e-mail address \"compta@\" in "
+			    "column \"courriel\" (expected name@domain.tld)");
+}
+
 int
 main(void)
 {
@@ -267,6 +309,10 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 		test_csv_syntax_error_names_the_line, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_empty_file_and_extra_fields,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_errors_quote_values_printably,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_address_without_a_domain,
 					    setup, teardown),
 	};
 
