@@ -1021,18 +1021,24 @@ struct import_writer {
 	struct err e;
 };
 
+/* Begin W's write transaction. STORE_OK, or W->rc set. */
+static enum store_rc
+import_begin(struct import_writer *w)
+{
+	w->rc = store_begin(w->c->st, STORE_WRITE, &w->e);
+	if (w->rc == STORE_OK)
+		w->begun = true;
+	return w->rc;
+}
+
 /* import_fn: write INV. */
 static int
 import_write_one(const struct invoice *inv, void *arg)
 {
 	struct import_writer *w = arg;
 
-	if (!w->begun) {
-		w->rc = store_begin(w->c->st, STORE_WRITE, &w->e);
-		if (w->rc != STORE_OK)
-			return -1;
-		w->begun = true;
-	}
+	if (!w->begun && import_begin(w) != STORE_OK)
+		return -1;
 	w->n++;
 	w->rc = import_one(w->c, w->file, inv, &w->counts, &w->e);
 	return w->rc == STORE_OK ? 0 : -1;
@@ -1045,7 +1051,7 @@ import_finish(struct import_writer *w)
 	struct cli *c = w->c;
 
 	if (w->rc == STORE_OK && !w->begun) /* no invoice: as before */
-		w->rc = store_begin(c->st, STORE_WRITE, &w->e);
+		import_begin(w);
 	else if (w->rc != STORE_OK && w->begun)
 		store_abort(c->st);
 	if (w->rc == STORE_OK)

@@ -234,8 +234,7 @@ compose_date(struct date d, const char *lang, struct buf *out)
 	if (!compose_lang_fr(lang)) {
 		buf_printf(out, "%d %s %d", d.day, compose_months[d.month - 1],
 		           d.year);
-	} else if (d.day >= 0 && d.day <= 99 && d.year >= 0 &&
-	           d.year <= 9999) {
+	} else if (d.day >= 0 && d.day <= 99 && d.year >= 0 && d.year <= 9999) {
 		/* "%02d/%02d/%04d" without printf: each reminder has two */
 		char s[10] = {(char)('0' + d.day / 10),
 		              (char)('0' + d.day % 10),
