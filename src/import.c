@@ -93,7 +93,16 @@ struct importer {
 	int col[COL_COUNT];	/* field index, -1 when absent */
 	struct strlist headers; /* header cells as written */
 	struct import_result *out;
-	unsigned *lines; /* line of each invoice in OUT */
+	bool keep;	    /* keep the invoices in OUT (import_parse) */
+	import_fn fn;	    /* else, when not NULL: hand each one to FN */
+	void *arg;
+	bool stopped;	    /* FN said stop */
+	size_t rows;	    /* invoices read */
+	struct buf numbers; /* the number of each, NUL-terminated, in file
+			     * order (for the duplicate check) */
+	size_t *offs;	    /* where each one's number starts in NUMBERS */
+	unsigned *lines;    /* and its line */
+	size_t cap;	    /* of OFFS and LINES */
 	struct strlist *errors;
 	int nerrors;
 	bool nomem;
@@ -566,24 +575,67 @@ read_row(struct importer *im, struct csv_row *row, struct invoice *inv)
 	return check_row(im, row->line, inv);
 }
 
+/* Note the number and line of INV for the duplicate check: a few bytes
+ * an invoice, where keeping the invoice would take hundreds. */
+static int
+note_number(struct importer *im, const struct invoice *inv, unsigned line)
+{
+	if (im->rows == im->cap) {
+		size_t cap = im->cap ? im->cap * 2 : 1024;
+		size_t *o = realloc(im->offs, cap * sizeof(*o));
+		unsigned *l;
+
+		if (o != NULL)
+			im->offs = o;
+		l = o != NULL ? realloc(im->lines, cap * sizeof(*l)) : NULL;
+		if (l != NULL)
+			im->lines = l;
+		if (o == NULL || l == NULL) {
+			im->nomem = true;
+			return -1;
+		}
+		im->cap = cap;
+	}
+	im->offs[im->rows] = im->numbers.len;
+	im->lines[im->rows] = line;
+	buf_append(&im->numbers, inv->number, strlen(inv->number) + 1);
+	if (buf_failed(&im->numbers)) {
+		im->nomem = true;
+		return -1;
+	}
+	return 0;
+}
+
+/* The number of the invoice read I-th. */
+static const char *
+number_of(const struct importer *im, size_t i)
+{
+	return im->numbers.data + im->offs[i];
+}
+
 static int
 add_invoice(struct importer *im, struct invoice *inv, unsigned line)
 {
 	size_t n = im->out->n;
-	struct invoice *v = realloc(im->out->invoices, (n + 1) * sizeof(*v));
-	unsigned *l;
+	struct invoice *v;
 
-	if (v != NULL)
-		im->out->invoices = v;
-	l = realloc(im->lines, (n + 1) * sizeof(*l));
-	if (l != NULL)
-		im->lines = l;
-	if (v == NULL || l == NULL) {
+	if (im->fn != NULL) {
+		im->rows++;
+		if (im->fn(inv, im->arg) != 0)
+			im->stopped = true;
+		return 0;
+	}
+	if (note_number(im, inv, line) < 0)
+		return -1;
+	im->rows++;
+	if (!im->keep)
+		return 0;
+	if ((v = realloc(im->out->invoices, (n + 1) * sizeof(*v))) == NULL) {
 		im->nomem = true;
 		return -1;
 	}
+	im->out->invoices = v;
 	v[n] = *inv;
-	l[n] = line;
 	im->out->n++;
 	invoice_init(inv);
 	return 0;
@@ -608,14 +660,15 @@ read_rows(struct importer *im, struct csv_reader *r)
 	struct err e;
 	int got;
 
-	while (!im->nomem && (got = csv_next(r, &row, &e)) != 0) {
+	while (!im->nomem && !im->stopped &&
+	       (got = csv_next(r, &row, &e)) != 0) {
 		struct invoice inv;
 
 		if (got < 0) {
 			report_csv(im, &e);
 			break;
 		}
-		if (im->out->n >= IMPORT_MAX_ROWS) {
+		if (im->rows >= IMPORT_MAX_ROWS) {
 			report(im, im->errors, row.line,
 			       "more than %d invoices in one file",
 			       IMPORT_MAX_ROWS);
@@ -635,8 +688,7 @@ by_number(const void *a, const void *b, void *arg)
 {
 	const struct importer *im = arg;
 	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	int c = strcmp(im->out->invoices[x].number,
-		       im->out->invoices[y].number);
+	int c = strcmp(number_of(im, x), number_of(im, y));
 
 	if (c != 0)
 		return c;
@@ -647,7 +699,7 @@ by_number(const void *a, const void *b, void *arg)
 static void
 check_duplicates(struct importer *im)
 {
-	size_t n = im->out->n, *order;
+	size_t n = im->rows, *order;
 
 	if (n < 2)
 		return;
@@ -661,37 +713,35 @@ check_duplicates(struct importer *im)
 	for (size_t i = 1; i < n; i++) {
 		size_t first = order[i - 1], dup = order[i];
 
-		if (strcmp(im->out->invoices[first].number,
-			   im->out->invoices[dup].number) != 0)
+		if (strcmp(number_of(im, first), number_of(im, dup)) != 0)
 			continue;
 		report(im, im->errors, im->lines[dup],
 		       "invoice %s is already on line %u (expected each "
 		       "invoice once)",
-		       im->out->invoices[dup].number, im->lines[first]);
+		       number_of(im, dup), im->lines[first]);
 		order[i] = first; /* name the first line for a third copy */
 	}
 	free(order);
 }
 
-int
-import_parse(const char *name, const char *data, size_t len,
-	     const struct import_opts *opts, struct import_result *out,
-	     struct strlist *errors)
+/* Read DATA[0..LEN) with IM set up by the caller: header, rows, and the
+ * duplicate check unless IM->fn takes the invoices (a second reading of
+ * data already checked). Returns as import_parse. */
+static int
+import_read(struct importer *im, const char *data, size_t len)
 {
-	struct importer im = {name, opts, {0}, STRLIST_INIT, out, NULL,
-			      errors, 0, false};
+	struct import_result *out = im->out;
 	struct buf converted = BUF_INIT;
 	struct csv_reader *r = NULL;
 	struct csv_row row = {0};
 	struct err e;
 	int got;
 
-	memset(out, 0, sizeof(*out));
 	if (!text_utf8_valid(data, len)) {
 		text_cp1252_to_utf8(data, len, &converted);
 		data = buf_cstr(&converted);
 		len = converted.len;
-		report(&im, &out->warnings, 1,
+		report(im, &out->warnings, 1,
 		       "not UTF-8: read as Windows-1252 (Excel's encoding)");
 	}
 	r = csv_reader_new(data, len, csv_detect_separator(data, len));
@@ -700,30 +750,87 @@ import_parse(const char *name, const char *data, size_t len,
 	got = csv_next(r, &row, &e);
 	if (got <= 0) {
 		if (got < 0)
-			report_csv(&im, &e);
+			report_csv(im, &e);
 		else
-			report(&im, errors, 1,
+			report(im, im->errors, 1,
 			       "empty file (expected a header line naming the "
 			       "columns, then one invoice per line)");
 		goto out;
 	}
-	map_header(&im, &row);
-	if (im.nerrors == 0) {
-		read_rows(&im, r);
-		check_duplicates(&im);
+	map_header(im, &row);
+	if (im->nerrors == 0) {
+		read_rows(im, r);
+		if (im->fn == NULL)
+			check_duplicates(im);
 	}
 out:
-	free(im.lines);
+	free(im->offs);
+	free(im->lines);
+	buf_free(&im->numbers);
 	csv_row_free(&row);
 	csv_reader_free(r);
 	buf_free(&converted);
-	strlist_clear(&im.headers);
-	if (im.nomem)
+	strlist_clear(&im->headers);
+	if (im->nomem)
 		return -1;
-	return im.nerrors;
+	return im->nerrors;
 nomem:
-	im.nomem = true;
+	im->nomem = true;
 	goto out;
+}
+
+int
+import_parse(const char *name, const char *data, size_t len,
+	     const struct import_opts *opts, struct import_result *out,
+	     struct strlist *errors)
+{
+	struct importer im = {.name = name,
+			      .opts = opts,
+			      .headers = STRLIST_INIT,
+			      .out = out,
+			      .keep = true,
+			      .numbers = BUF_INIT,
+			      .errors = errors};
+
+	memset(out, 0, sizeof(*out));
+	return import_read(&im, data, len);
+}
+
+int
+import_each(const char *name, const char *data, size_t len,
+	    const struct import_opts *opts, import_fn fn, void *arg,
+	    struct import_result *out, struct strlist *errors)
+{
+	struct importer check = {.name = name,
+				 .opts = opts,
+				 .headers = STRLIST_INIT,
+				 .out = out,
+				 .numbers = BUF_INIT,
+				 .errors = errors};
+	struct import_result again = {0};
+	struct strlist none = STRLIST_INIT;
+	struct importer take = {.name = name,
+				.opts = opts,
+				.headers = STRLIST_INIT,
+				.out = &again,
+				.fn = fn,
+				.arg = arg,
+				.numbers = BUF_INIT,
+				.errors = &none};
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = import_read(&check, data, len);
+	if (rc == 0) {
+		/* The same reading again cannot find an error: only its
+		 * invoices, warnings already given, are new. */
+		rc = import_read(&take, data, len);
+		if (rc > 0)
+			rc = -1;
+	}
+	import_result_free(&again);
+	strlist_clear(&none);
+	return rc;
 }
 
 void

@@ -43,6 +43,24 @@ int import_parse(const char *name, const char *data, size_t len,
 		 const struct import_opts *opts, struct import_result *out,
 		 struct strlist *errors);
 
+/* What import_each hands over: INV, borrowed for the call. Non-zero
+ * stops the reading. */
+typedef int (*import_fn)(const struct invoice *inv, void *arg);
+
+/*
+ * import_each -- import_parse without holding every invoice at once: a
+ * first reading checks DATA[0..LEN) as import_parse does (the same
+ * errors and warnings, duplicate numbers included), keeping only the
+ * invoice numbers; when it finds no error, a second reading calls
+ * FN(invoice, ARG) for each invoice in file order. Returns the number of
+ * errors appended to ERRORS (then FN was never called), 0 (FN saw every
+ * invoice, or asked to stop: ARG says which), or -1 on no memory. OUT
+ * gets the warnings only (n stays 0); free it with import_result_free.
+ */
+int import_each(const char *name, const char *data, size_t len,
+		const struct import_opts *opts, import_fn fn, void *arg,
+		struct import_result *out, struct strlist *errors);
+
 /* import_result_free -- release the invoices and warnings. */
 void import_result_free(struct import_result *r);
 

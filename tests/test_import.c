@@ -196,6 +196,79 @@ test_every_bad_row_is_reported_with_its_line(void **state)
 		assert_string_equal(f->errors.v[i], want[i]);
 }
 
+/* What import_fn "see" was handed: each invoice's number; it asks to
+ * stop after the invoice STOP_AFTER, when not NULL. */
+struct seen {
+	struct strlist numbers;
+	const char *stop_after;
+};
+
+static int
+see(const struct invoice *inv, void *arg)
+{
+	struct seen *s = arg;
+
+	assert_int_equal(strlist_add(&s->numbers, inv->number), 0);
+	return s->stop_after != NULL && strcmp(inv->number, s->stop_after) == 0;
+}
+
+static void
+test_each_checks_everything_before_handing_out_any(void **state)
+{
+	struct fixture *f = *state;
+	struct seen s = {STRLIST_INIT, NULL};
+	const char *csv = "numero;client;courriel;montant;date;echeance\n"
+			  "F1;C1;a@x.example;100;01/10/2026;31/10/2026\n"
+			  "F2;C2;b@x.example;100;01/10/2026;31/12/2026\n"
+			  "F1;C3;c@x.example;100;01/10/2026;31/10/2026\n";
+
+	assert_int_equal(import_each("in.csv", csv, strlen(csv), &f->opts, see,
+				     &s, &f->r, &f->errors),
+			 1);
+	assert_int_equal(s.numbers.n, 0);
+	assert_int_equal(f->errors.n, 1);
+	assert_string_equal(f->errors.v[0],
+			    "in.csv:4: invoice F1 is already on line 2 "
+			    "(expected each invoice once)");
+	assert_int_equal(f->r.warnings.n, 1); /* 91 days of terms */
+	strlist_clear(&s.numbers);
+}
+
+static void
+test_each_hands_out_every_invoice_in_file_order(void **state)
+{
+	struct fixture *f = *state;
+	struct seen s = {STRLIST_INIT, NULL};
+	const char *csv = "numero;client;courriel;montant;date;echeance\n"
+			  "F3;C1;a@x.example;100;01/10/2026;31/10/2026\n"
+			  "F1;C2;b@x.example;100;01/10/2026;31/12/2026\n"
+			  "F2;C3;c@x.example;100;01/10/2026;31/10/2026\n";
+
+	assert_int_equal(import_each("in.csv", csv, strlen(csv), &f->opts, see,
+				     &s, &f->r, &f->errors),
+			 0);
+	assert_int_equal(f->errors.n, 0);
+	assert_int_equal(f->r.n, 0);
+	/* the warning once, from the first reading */
+	assert_int_equal(f->r.warnings.n, 1);
+	assert_string_equal(f->r.warnings.v[0],
+			    "in.csv:3: warning: invoice F1: payment terms of "
+			    "91 days exceed the legal maximum of 60 days from "
+			    "the issue date (Code de commerce L441-10)");
+	assert_int_equal(s.numbers.n, 3);
+	assert_string_equal(s.numbers.v[0], "F3");
+	assert_string_equal(s.numbers.v[1], "F1");
+	assert_string_equal(s.numbers.v[2], "F2");
+	strlist_clear(&s.numbers);
+	import_result_free(&f->r);
+	s.stop_after = "F1";
+	assert_int_equal(import_each("in.csv", csv, strlen(csv),
+				     &f->opts, see, &s, &f->r, &f->errors),
+			 0);
+	assert_int_equal(s.numbers.n, 2);
+	strlist_clear(&s.numbers);
+}
+
 static void
 test_missing_and_doubled_columns(void **state)
 {
@@ -306,6 +379,12 @@ main(void)
 		test_every_bad_row_is_reported_with_its_line, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_missing_and_doubled_columns,
 					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_each_checks_everything_before_handing_out_any, setup,
+		teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_each_hands_out_every_invoice_in_file_order, setup,
+		teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_csv_syntax_error_names_the_line, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_empty_file_and_extra_fields,
