@@ -538,13 +538,18 @@ outgoing_q_byte(unsigned char c, struct buf *out)
 }
 
 /* Append S[0..LEN) as encoded words, each at most OUTGOING_WORD_MAX
- * bytes, split between characters, separated by spaces. */
+ * bytes (the first at most FIRST), split between characters, separated by
+ * spaces. */
 static void
-outgoing_q_words(const char *s, size_t len, struct buf *out)
+outgoing_q_words(const char *s, size_t len, size_t first, struct buf *out)
 {
 	static const char open[] = "=?UTF-8?Q?";
-	size_t room = OUTGOING_WORD_MAX - (sizeof(open) - 1) - 2, used = 0;
+	const size_t frame = (sizeof(open) - 1) + 2; /* "=?UTF-8?Q?" "?=" */
+	size_t room = OUTGOING_WORD_MAX - frame, used = 0;
 	struct buf ch = BUF_INIT;
+
+	if (first < OUTGOING_WORD_MAX)
+		room = first > frame + 12 ? first - frame : 12;
 
 	buf_puts(out, open);
 	for (size_t i = 0; i < len;) {
@@ -560,6 +565,7 @@ outgoing_q_words(const char *s, size_t len, struct buf *out)
 			buf_puts(out, "?= ");
 			buf_puts(out, open);
 			used = 0;
+			room = OUTGOING_WORD_MAX - frame;
 		}
 		buf_append(out, ch.data, ch.len);
 		used += ch.len;
@@ -569,11 +575,16 @@ outgoing_q_words(const char *s, size_t len, struct buf *out)
 	buf_free(&ch);
 }
 
-void
-outgoing_header_text(const char *text, bool after_encoded, struct buf *out)
+/* outgoing_header_text, TEXT starting at column COL of its header line
+ * (0: a continuation, no constraint): an encoded word that begins the
+ * value is cut so that the line stays within 76 columns (RFC 2047 2). */
+static void
+outgoing_header_text_at(const char *text, bool after_encoded, size_t col,
+                        struct buf *out)
 {
 	const char *p = text, *end = text + strlen(text);
 	bool prev_encoded = after_encoded;
+	size_t first = col > 0 && col < 76 ? 76 - col : OUTGOING_WORD_MAX;
 
 	while (p < end) {
 		const char *w = p, *run_end;
@@ -608,15 +619,25 @@ outgoing_header_text(const char *text, bool after_encoded, struct buf *out)
 		if (prev_encoded && lead > 0) {
 			/* keep the blanks: inside the word, after one space */
 			buf_putc(out, ' ');
-			outgoing_q_words(p, (size_t)(run_end - p), out);
+			outgoing_q_words(p, (size_t)(run_end - p),
+			                 OUTGOING_WORD_MAX, out);
 		} else {
 			buf_append(out, p, lead);
-			outgoing_q_words(w, (size_t)(run_end - w), out);
+			outgoing_q_words(
+			    w, (size_t)(run_end - w),
+			    p == text && lead == 0 ? first : OUTGOING_WORD_MAX,
+			    out);
 		}
 		prev_encoded = true;
 		p = run_end;
 	}
 	buf_append(out, "", 0);
+}
+
+void
+outgoing_header_text(const char *text, bool after_encoded, struct buf *out)
+{
+	outgoing_header_text_at(text, after_encoded, 0, out);
 }
 
 void
@@ -1176,7 +1197,8 @@ outgoing_plan_subject(const struct outgoing_conf *oc,
 		goto out;
 	if (subject == NULL) {
 		track_subject_tag(oc->subject_tag, id, &tag);
-		outgoing_header_text(buf_cstr(&tag), false, &v);
+		outgoing_header_text_at(buf_cstr(&tag), false,
+		                        strlen("Subject: "), &v);
 		outgoing_fold("Subject", buf_cstr(&v), &folded);
 		rc = buf_failed(&folded)
 		         ? -1

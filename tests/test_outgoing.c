@@ -752,6 +752,32 @@ test_missing_subject_is_made_of_the_tag(void **state)
 	outgoing_plan_free(&p);
 }
 
+/* A tag format of many non-ASCII words makes one long encoded word: when
+ * it begins the Subject the milter adds, the first line must stay within
+ * RFC 2047's 76 columns, "Subject: " included. */
+static void
+test_added_subject_first_line_stays_within_76_columns(void **state)
+{
+	struct fixture *f = *state;
+	struct outgoing_plan p = {NULL, 0};
+	struct outgoing_tagging t = {ID_A, NULL, NULL};
+	const char *v, *nl;
+
+	f->oc.plus_addressing = false;
+	free(f->oc.subject_tag);
+	f->oc.subject_tag = strdup("[Référence échéance réglée prévue {id}]");
+	header(f, "Message-ID", "<old@example.com>");
+	assert_int_equal(outgoing_plan_reminder(&f->oc, &f->m, &t, &p), 0);
+	assert_int_equal(p.n, 2);
+	assert_string_equal(p.v[1].name, "Subject");
+	v = p.v[1].value;
+	nl = strchr(v, '\n');
+	assert_true(strlen("Subject: ") + (nl ? (size_t)(nl - v) : strlen(v)) <=
+	            76);
+	assert_memory_equal(v, "=?UTF-8?Q?", 10);
+	outgoing_plan_free(&p);
+}
+
 static void
 test_encoded_subject_keeps_the_blank_before_the_tag(void **state)
 {
@@ -1108,6 +1134,7 @@ main(void)
 	    T(test_reminder_gets_every_change),
 	    T(test_tagged_subject_is_left_alone),
 	    T(test_missing_subject_is_made_of_the_tag),
+	    T(test_added_subject_first_line_stays_within_76_columns),
 	    T(test_encoded_subject_keeps_the_blank_before_the_tag),
 	    T(test_reply_to_another_address_is_left_alone),
 	    T(test_stale_id_header_is_replaced_and_copies_deleted),
