@@ -467,8 +467,159 @@ history: imported reminder-sent review review" "$(summary F2026-0004)"
 # ====================================================================
 # 3. injection
 
+# inj_csv FILE ROW...: an export, each ROW "NUMBER|NAME|E-MAIL|PDF" with
+# \r and \n in it written as CR and LF (quoted as CSV wants).
+inj_csv() {
+	python3 - "$@" <<'EOF'
+import sys
+def q(s):
+    return '"' + s.replace("\\r", "\r").replace("\\n", "\n").replace('"', '""') + '"'
+with open(sys.argv[1], "w", newline="") as f:
+    f.write("N° facture;Client;Nom;Courriel;Montant;Devise;Date;Échéance;Profil;Langue;Fichier\r\n")
+    for row in sys.argv[2:]:
+        n, name, mail, pdf = row.split("|")
+        f.write(";".join([q(n), "C1", q(name), q(mail), "150,00", "EUR",
+                          "01/09/2026", "01/10/2026", "default", "fr",
+                          q(pdf)]) + "\r\n")
+EOF
+}
+
+# mail_check FILE: the header section of a message as relance run wrote
+# it, checked line by line: every line is "Name: value" with a known
+# name or a folded continuation (blank first), printable ASCII only
+# (RFC 5322/2047), at most 998 bytes; prints "ok" or what is wrong.
+mail_check() {
+	python3 - "$1" <<'EOF'
+import re, sys
+data = open(sys.argv[1], "rb").read()
+head = data.split(b"\n\n", 1)[0]
+known = {b"from", b"to", b"subject", b"date", b"message-id", b"x-relance-invoice",
+         b"x-relance-step", b"mime-version", b"content-type",
+         b"content-transfer-encoding", b"auto-submitted", b"reply-to",
+         b"precedence", b"cc", b"x-auto-response-suppress"}
+bad = []
+for line in head.split(b"\n"):
+    if len(line) > 998 or re.search(rb"[^\x20-\x7e\t]", line):
+        bad.append(line[:80])
+    elif line[:1] in (b" ", b"\t"):
+        continue
+    else:
+        m = re.match(rb"([A-Za-z0-9-]+):", line)
+        if not m or m.group(1).lower() not in known:
+            bad.append(line[:80])
+print("ok" if not bad else "bad header lines: %r" % bad[:3])
+EOF
+}
+
 part_injection() {
-	:
+	local d=$work/inj out f
+	echo "# 3. injection"
+	mkdir -p "$d/pdf/2026" "$d/out"
+	printf '%%PDF-1.4 fake\n' >"$d/pdf/2026/F1.pdf"
+	printf 'secret\n' >"$d/secret.pdf"
+	ln -s "$d/secret.pdf" "$d/pdf/link.pdf"
+	cat >"$d/fake-sendmail" <<EOF
+#!/bin/sh
+n=\$(ls "$d/out" | wc -l)
+printf '%s\n' "\$*" >"$d/out/\$n.argv"
+cat >"$d/out/\$n.eml"
+EOF
+	chmod 0755 "$d/fake-sendmail"
+	cat >"$d/relance.conf" <<EOF
+StateFile    $d/state.db
+PolicyDir    $top_srcdir/policies
+TimeZone     Europe/Paris
+Sender       "Compta Exemple <factures@example.com>"
+Sendmail     $d/fake-sendmail
+CompanyName  Exemple SARL
+IBAN         FR7630006000011234567890189
+BIC          AGRIFRPP
+PaymentLink  https://pay.example.com/{invoice}?a={amount}
+PdfDir       $d/pdf
+EOF
+	r() { "$RELANCE" -c "$d/relance.conf" "$@"; }
+	local long_name cr=$'\r'
+	long_name=$(printf 'N%.0s' $(seq 10240))
+
+	# refused at import, naming file and line, nothing imported
+	inj_csv "$d/bad.csv" \
+		'F4\r\nBcc: victim@evil.example|Num|compta@n4.example|' \
+		"F5|$long_name|compta@n5.example|" \
+		'F6|Contact|compta@c6.example\r\nBcc: victim@evil.example|' \
+		'F7|Contact|compta@c7.example>, <victim@evil.example|' \
+		'F8|Paths|compta@c8.example|../../../../etc/passwd' \
+		'F9|Paths|compta@c9.example|/etc/passwd' \
+		'F10|Paths|compta@c10.example|2026/../../secret.pdf'
+	out=$(r import "$d/bad.csv" 2>&1)
+	check "3: an export with injections is refused whole (exit 65), each named" \
+		"$d/bad.csv:2: bad invoice number \"F4$cr
+Bcc: victim@evil.example\" in column \"N° facture\" (expected one line of at most 64 bytes)
+$d/bad.csv:4: customer name too long in column \"Nom\" (expected at most 256 bytes)
+$d/bad.csv:5: bad e-mail address \"Bcc: victim@evil.example\" in column \"Courriel\" (expected name@domain.tld)
+$d/bad.csv:7: bad e-mail address \"compta@c7.example>\" in column \"Courriel\" (expected name@domain.tld)
+$d/bad.csv:7: bad e-mail address \"<victim@evil.example\" in column \"Courriel\" (expected name@domain.tld)
+$d/bad.csv:8: PDF path \"../../../../etc/passwd\" in column \"Fichier\" is outside PdfDir $d/pdf (expected a file under it, without \".\" or \"..\" components)
+$d/bad.csv:9: PDF path \"/etc/passwd\" in column \"Fichier\" is outside PdfDir $d/pdf (expected a file under it, without \".\" or \"..\" components)
+$d/bad.csv:10: PDF path \"2026/../../secret.pdf\" in column \"Fichier\" is outside PdfDir $d/pdf (expected a file under it, without \".\" or \"..\" components)
+relance: import: $d/bad.csv: 8 errors: nothing imported
+rc=65" "$out
+rc=$(r import "$d/bad.csv" >/dev/null 2>&1; echo $?)"
+	check "3: ... nothing imported" "" "$(r list 2>/dev/null | tail -n +2)"
+
+	# accepted: CR/LF and template syntax as data
+	inj_csv "$d/good.csv" \
+		'F1|Acme\r\nBcc: victim@evil.example {amount_due} {{name}} %s %n $(id) ${HOME}|compta@acme.example|2026/F1.pdf' \
+		'{amount_due}|Num {{ %s|compta@n2.example|2026/F1.pdf' \
+		'F3|Link|compta@c3.example|link.pdf' \
+		'%s%n$(id)|Num|compta@n4.example|2026/F1.pdf'
+	check "3: an export with CR/LF and template syntax in its fields is imported" \
+		"$d/good.csv: 4 invoices: 4 new, 0 updated, 0 unchanged" \
+		"$(r import "$d/good.csv" 2>&1)"
+	check "3: the PDF path is kept under PdfDir" "$d/pdf/2026/F1.pdf" \
+		"$(r show --json F1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["pdf"])')"
+	r run --date 2026-11-23 >"$d/run.out" 2>&1
+	check "3: relance run: 3 sent, the symbolic link out of PdfDir refused" \
+		"3 sent, 0 letters, 1 tasks, 0 skipped, 0 errors" "$(tail -n 1 "$d/run.out")"
+	grep -q "F3: .*link.pdf: outside PdfDir $d/pdf once links are resolved ($d/secret.pdf): not read" "$d/run.out" &&
+		ok "3: ... and it says why" ||
+		not_ok "3: ... and it says why" "$(grep '^F3' "$d/run.out")"
+	figure injection-mails "$(ls "$d/out"/*.eml 2>/dev/null | wc -l)"
+	for f in "$d/out"/*.eml; do
+		check "3: $(sed -n 's/^To: //p' "$f"): header lines well formed, no injected field" \
+			ok "$(mail_check "$f")"
+		check "3: $(sed -n 's/^To: //p' "$f"): sendmail's arguments" \
+			"-oi -f factures@example.com -- $(sed -n 's/^To: //p' "$f")" \
+			"$(cat "${f%.eml}.argv")"
+	done
+	f=$(grep -l '^To: compta@n2.example' "$d"/out/*.eml)
+	check "3: an invoice number {amount_due}: literal in the headers" \
+		"Subject: Facture impayée {amount_due} du 01/09/2026
+X-Relance-Invoice: {amount_due}" \
+		"$(lab_header "$f" Subject | sed 's/^/Subject: /'; lab_header "$f" X-Relance-Invoice | sed 's/^/X-Relance-Invoice: /')"
+	check "3: ... and literal in the body" \
+		"Sauf erreur de notre part, la facture {amount_due} du 01/09/2026, d'un
+Référence : {amount_due}" \
+		"$(python3 - "$f" <<'EOF'
+import email, email.policy, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
+for line in m.get_body(("plain",)).get_content().splitlines():
+    if "{amount_due}" in line:
+        print(line)
+EOF
+)"
+	f=$(grep -l '^To: compta@n4.example' "$d"/out/*.eml)
+	check "3: an invoice number %s%n\$(id): literal, not expanded" \
+		'Facture impayée %s%n$(id) du 01/09/2026' "$(lab_header "$f" Subject)"
+	f=$(grep -l '^To: compta@acme.example' "$d"/out/*.eml)
+	check "3: the PDF under PdfDir is attached" "%PDF-1.4 fake" \
+		"$(python3 - "$f" <<'EOF'
+import email, email.policy, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
+for p in m.iter_attachments():
+    print(p.get_content().decode().strip())
+EOF
+)"
+	check "3: no Bcc anywhere" "" "$(grep -il '^bcc:' "$d"/out/*.eml)"
 }
 
 printf 'StateFile %s\nPolicyDir %s\n' "$work/classify.db" \
