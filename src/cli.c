@@ -1062,8 +1062,8 @@ cmd_import(struct cli *c, int argc, char **argv)
 		status = EX_OSERR;
 		goto out;
 	}
-	struct import_opts opts = {&profiles, &langs, "default", "fr", "EUR",
-	                           c->cfg.pdf_dir};
+	struct import_opts opts = {&profiles, &langs, "default",
+	                           "fr",      "EUR",  c->cfg.pdf_dir};
 	n = import_parse(file, buf_cstr(&data), data.len, &opts, &r, &errors);
 	for (size_t i = 0; i < r.warnings.n; i++)
 		fprintf(stderr, "%s\n", r.warnings.v[i]);
