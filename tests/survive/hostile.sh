@@ -8,11 +8,20 @@
 #    charsets, an endless base64 line, broken boundaries, 10,000 encoded
 #    words in a Subject, huge References/In-Reply-To), each sent from
 #    outside to the dunning mailbox, so that the milter reads it, through
-#    the lab's Postfix (tests/integration/lab.sh; message_size_limit
-#    raised to 64 MB so that Postfix lets the 50 MB body reach the
-#    milter -- Postfix's default, 10240000, would refuse it). Each message
-#    Postfix accepts is delivered into the Maildir; those Postfix itself
-#    refuses are counted apart (figure postfix-refused). relance-milter
+#    the lab's Postfix (tests/integration/lab.sh). Each message Postfix
+#    accepts is delivered into the Maildir; those Postfix itself refuses
+#    are counted apart (figure postfix-refused). Postfix's own limits
+#    (postconf -d, 3.7): message_size_limit 10240000 would refuse the
+#    50 MB body with 552 5.3.4, so the lab raises it to 64 MB (and
+#    virtual_mailbox_limit, which must not be smaller) for the milter to
+#    see it; header_size_limit 102400 truncates one long header field
+#    (the encoded-word Subject and the References arrive cut, near 60 KB),
+#    without refusing; there is no limit on the number of header fields
+#    (all 100,000 are delivered; the milter keeps the first 1000 and
+#    fails open on a reply it cannot read, figure milter-errors);
+#    line_length_limit 2048 splits the endless base64 line;
+#    mime_nesting_limit 100 only stops Postfix's own MIME walk. With
+#    these, Postfix refuses none of the set (both forms). relance-milter
 #    keeps its pid (no crash) and its peak RSS (VmHWM) stays under
 #    48 MB + 16 x MaxBodySize (MaxBodySize 1M here: 64 MB). The same set
 #    goes through the sanitizer build of relance-milter
