@@ -1097,7 +1097,8 @@ cmd_import(struct cli *c, int argc, char **argv)
 		status = EX_OSERR;
 		goto out;
 	}
-	struct import_opts opts = {&profiles, &langs, "default", "fr", "EUR"};
+	struct import_opts opts = {&profiles, &langs, "default",
+	                           "fr",      "EUR",  c->cfg.pdf_dir};
 	struct import_writer w = {c, file, {0, 0, 0}, 0, false, STORE_OK, {""}};
 	n = import_each(file, buf_cstr(&data), data.len, &opts,
 	                import_write_one, &w, &r, &errors);

@@ -155,6 +155,8 @@ static const struct config_key config_keys[] = {
                "financière\""),
     CONFIG_KEY("ArchiveDir", archive_dir, config_check_path,
                "an absolute path, e.g. /var/lib/relance/archive"),
+    CONFIG_KEY("PdfDir", pdf_dir, config_check_path,
+               "an absolute path, e.g. /var/lib/relance/invoices"),
 };
 
 #define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))

@@ -86,6 +86,9 @@ struct config {
 
 	/* Letters (the formal notice by registered post) */
 	char *outbox_dir;               /* OutboxDir: where PDF letters go */
+	char *pdf_dir;                  /* PdfDir: the invoice PDFs an
+	                                   export names are under it; NULL
+	                                   when unset (anywhere) */
 	struct strlist company_address; /* CompanyAddress: the sender's
 	                                   postal address, one line per key */
 	char *letter_place;             /* LetterPlace: "Paris" in "Paris,

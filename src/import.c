@@ -438,6 +438,71 @@ take_text(struct importer *im, struct csv_row *row, enum column c,
 	return 0;
 }
 
+int
+import_pdf_path(const char *dir, const char *path, struct buf *out)
+{
+	size_t start = out->len, dlen;
+	const char *p;
+
+	if (dir == NULL) {
+		buf_puts(out, path);
+		return 0;
+	}
+	dlen = strlen(dir);
+	while (dlen > 0 && dir[dlen - 1] == '/')
+		dlen--;
+	if (path[0] == '/') {
+		if (strncmp(path, dir, dlen) != 0 || path[dlen] != '/')
+			return -1;
+		buf_puts(out, path);
+	} else {
+		buf_printf(out, "%.*s/%s", (int)dlen, dir, path);
+	}
+	if (buf_failed(out))
+		return 0; /* the caller sees it */
+	/* every component after DIR: not empty, not "." nor ".." */
+	p = out->data + start + dlen + 1;
+	for (;;) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 0 || (n == 1 && p[0] == '.') ||
+		    (n == 2 && p[0] == '.' && p[1] == '.'))
+			return -1;
+		if (p[n] == '\0')
+			return 0;
+		p += n + 1;
+	}
+}
+
+/* The PDF path of INV confined to PdfDir, when one is set: replaced by
+ * its full path under PdfDir, or an error. */
+static int
+take_pdf_dir(struct importer *im, struct csv_row *row, struct invoice *inv)
+{
+	struct buf full = BUF_INIT;
+	char *s;
+
+	if (inv->pdf == NULL || im->opts->pdf_dir == NULL)
+		return 0;
+	if (import_pdf_path(im->opts->pdf_dir, inv->pdf, &full) < 0) {
+		report(im, im->errors, row->line,
+		       "PDF path \"%.80s\" in column \"%s\" is outside "
+		       "PdfDir %s (expected a file under it, without \".\" "
+		       "or \"..\" components)",
+		       inv->pdf, header(im, COL_PDF), im->opts->pdf_dir);
+		buf_free(&full);
+		return -1;
+	}
+	if (buf_failed(&full) || (s = strdup(buf_cstr(&full))) == NULL) {
+		im->nomem = true;
+	} else {
+		free(inv->pdf);
+		inv->pdf = s;
+	}
+	buf_free(&full);
+	return 0;
+}
+
 /* Append the lines of S (split at CR, LF or CRLF; blanks trimmed, other
  * control characters as spaces, empty lines dropped) to OUT, each ended
  * by LF; count them in *LINES. */
@@ -569,6 +634,7 @@ read_row(struct importer *im, struct csv_row *row, struct invoice *inv)
 	bad |= take_choice(im, row, COL_LANG, im->opts->languages,
 			   im->opts->default_lang, &inv->lang);
 	bad |= take_text(im, row, COL_PDF, INVOICE_MAX_PATH, &inv->pdf);
+	bad |= take_pdf_dir(im, row, inv);
 	bad |= take_postal(im, row, inv);
 	if (bad || im->nomem)
 		return -1;

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 
+#include "buf.h"
 #include "invoice.h"
 #include "strlist.h"
 
@@ -27,6 +28,9 @@ struct import_opts {
 	const char *default_profile;	 /* when the column is absent/empty */
 	const char *default_lang;
 	const char *default_currency;
+	const char *pdf_dir;		 /* PdfDir: PDF paths must lie under
+					  * it (a relative one is taken under
+					  * it); NULL: taken as they are */
 };
 
 struct import_result {
@@ -63,6 +67,15 @@ int import_each(const char *name, const char *data, size_t len,
 
 /* import_result_free -- release the invoices and warnings. */
 void import_result_free(struct import_result *r);
+
+/* import_pdf_path -- the PDF path PATH of an export, confined to DIR
+ * (PdfDir, an absolute path), appended to OUT: a relative PATH is
+ * taken under DIR; the result must lie under DIR and have no "." or ".."
+ * component nor an empty one ("//"). With DIR NULL, PATH as it is. Pure:
+ * symbolic links are not looked at (run.c does, when it opens the file).
+ * 0 (OUT may have failed: buf_failed), or -1 when PATH escapes DIR (OUT
+ * then unspecified). */
+int import_pdf_path(const char *dir, const char *path, struct buf *out);
 
 /* import_columns -- the documented column names and their aliases, one
  * "field: alias, alias, ..." line each, appended to OUT (for --help). */

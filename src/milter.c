@@ -68,7 +68,11 @@ struct msg {
 	struct strlist rcpts; /* the first MILTER_MAX_RCPTS */
 	struct strlist names, values;
 	size_t header_bytes;
-	bool headers_cut; /* a limit was reached: do not change headers */
+	bool headers_cut;    /* a limit was reached: do not change headers */
+	struct strlist ours; /* the names of the X-Relance-* fields, each
+	                        occurrence, also past the limits above (up
+	                        to MILTER_MAX_HEADERS): to be stripped */
+	bool ours_cut;       /* more X-Relance-* fields than that */
 	bool outgoing;
 	char why[256];   /* why it is (not) outgoing */
 	bool to_mailbox; /* a recipient is a dunning mailbox */
@@ -101,6 +105,7 @@ msg_free(struct msg *m)
 	strlist_clear(&m->rcpts);
 	strlist_clear(&m->names);
 	strlist_clear(&m->values);
+	strlist_clear(&m->ours);
 	buf_free(&m->body);
 	free(m);
 }
@@ -461,14 +466,12 @@ milter_incoming_rcpt(const struct conn *c, const char *rcpt)
 	return false;
 }
 
-/* True when M has a header named X-Relance-*. */
+/* True when M has a header named X-Relance-*, also past the limits on
+ * the headers kept. */
 static bool
 msg_has_ours(const struct msg *m)
 {
-	for (size_t i = 0; i < m->names.n; i++)
-		if (strncasecmp(m->names.v[i], "X-Relance-", 10) == 0)
-			return true;
-	return false;
+	return m->ours.n > 0 || m->ours_cut;
 }
 
 /* True when a header of M where replies carry a tracking ID back (the
@@ -538,24 +541,30 @@ milter_incoming_body(struct conn *c, struct msg *m, const unsigned char *p,
 	return !m->body_cut && !buf_failed(&m->body);
 }
 
-/* Remove every X-Relance-* header of M: nobody outside may set them.
- * Returns how many could not be removed. */
+/* Remove every X-Relance-* header of M (m->ours, also those past the
+ * limits on the headers kept): nobody outside may set them. The last
+ * occurrence of a name goes first, so that the index of an earlier one
+ * holds whether or not the MTA renumbers after a deletion. Returns how
+ * many could not be removed. */
 static unsigned
 milter_strip_ours(SMFICTX *ctx, const struct msg *m)
 {
 	unsigned failed = 0;
 
-	for (size_t i = 0; i < m->names.n; i++) {
+	for (size_t i = m->ours.n; i-- > 0;) {
 		int index = 1;
 
-		if (strncasecmp(m->names.v[i], "X-Relance-", 10) != 0)
-			continue;
 		for (size_t j = 0; j < i; j++)
-			index += strcasecmp(m->names.v[j], m->names.v[i]) == 0;
-		if (smfi_chgheader(ctx, m->names.v[i], index, NULL) !=
+			index += strcasecmp(m->ours.v[j], m->ours.v[i]) == 0;
+		if (smfi_chgheader(ctx, m->ours.v[i], index, NULL) !=
 		    MI_SUCCESS)
 			failed++;
 	}
+	if (m->ours_cut)
+		daemon_log(LOG_WARNING,
+		           "%s: more than %d X-Relance-* headers from outside: "
+		           "the rest not removed",
+		           qid_of(m), MILTER_MAX_HEADERS);
 	return failed;
 }
 
@@ -593,8 +602,18 @@ milter_incoming_eom(SMFICTX *ctx, struct conn *c, struct msg *m)
 	struct archived a = ARCHIVED_INIT;
 	struct err e;
 
-	if (m->headers_cut)
-		return milter_fail(c, m, "too many headers to read the reply");
+	if (m->headers_cut) {
+		/* not read, but what claims to be ours still goes */
+		unsigned failed = milter_strip_ours(ctx, m);
+
+		return milter_fail(c, m, "too many headers to read the reply%s",
+		                   m->ours.n == 0 ? ""
+		                   : failed       ? " (X-Relance-* headers "
+		                                    "from outside: the MTA "
+		                                    "refused to remove some)"
+		                                  : " (X-Relance-* headers "
+		                                    "from outside removed)");
+	}
 	msg_raw(m, &raw);
 	if (!buf_failed(&raw) && ic.st != NULL) {
 		milter_archive(c, m, "in", now, raw.data, raw.len, &a);
@@ -1364,7 +1383,13 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	sfsistat next = c != NULL && c->nr_hdr ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 	size_t size = strlen(name) + strlen(value);
 
-	if (m == NULL || m->headers_cut)
+	if (m == NULL)
+		return next;
+	if (strncasecmp(name, "X-Relance-", 10) == 0 && !m->ours_cut &&
+	    (m->ours.n >= MILTER_MAX_HEADERS ||
+	     strlist_add(&m->ours, name) < 0))
+		m->ours_cut = true;
+	if (m->headers_cut)
 		return next;
 	if (m->names.n >= MILTER_MAX_HEADERS ||
 	    m->header_bytes + size > MILTER_MAX_HEADER_BYTES) {

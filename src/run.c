@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "compose.h"
+#include "import.h"
 #include "json.h"
 #include "ledger.h"
 #include "letter.h"
@@ -508,18 +509,56 @@ run_sendmail(const char *path, const char *from, const struct strlist *rcpts,
 
 /* ---- composing ---- */
 
-/* Read the PDF at PATH (bounded) into OUT. 0, or -1 with E set. */
+/* Open the PDF at PATH for reading, confined to DIR (PdfDir) when not
+ * NULL: PATH must name a file under DIR (import_pdf_path) also once
+ * symbolic links are resolved. The file descriptor, or -1 with E set. */
 static int
-run_read_pdf(const char *path, struct buf *out, struct err *e)
+run_pdf_open(const char *dir, const char *path, struct err *e)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct buf lex = BUF_INIT;
+	char *real = NULL, *rdir = NULL;
+	size_t n;
+	int fd = -1;
+
+	if (dir == NULL) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			err_set(e, "%s: %s", path, strerror(errno));
+		return fd;
+	}
+	if (import_pdf_path(dir, path, &lex) < 0 || buf_failed(&lex)) {
+		err_set(e, "%s: outside PdfDir %s: not read", path, dir);
+	} else if ((real = realpath(buf_cstr(&lex), NULL)) == NULL ||
+	           (rdir = realpath(dir, NULL)) == NULL) {
+		err_set(e, "%s: %s", real == NULL ? buf_cstr(&lex) : dir,
+		        strerror(errno));
+	} else if (n = strlen(rdir),
+	           strncmp(real, rdir, n) != 0 ||
+	               (real[n] != '/' && !(n == 1 && rdir[0] == '/'))) {
+		err_set(e,
+		        "%s: outside PdfDir %s once links are resolved (%s): "
+		        "not read",
+		        path, dir, real);
+	} else if ((fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
+		err_set(e, "%s: %s", real, strerror(errno));
+	}
+	free(real);
+	free(rdir);
+	buf_free(&lex);
+	return fd;
+}
+
+/* Read the PDF at PATH (bounded; confined to DIR, see run_pdf_open) into
+ * OUT. 0, or -1 with E set. */
+static int
+run_read_pdf(const char *dir, const char *path, struct buf *out, struct err *e)
+{
+	int fd = run_pdf_open(dir, path, e);
 	char chunk[65536];
 	ssize_t n;
 
-	if (fd < 0) {
-		err_set(e, "%s: %s", path, strerror(errno));
+	if (fd < 0)
 		return -1;
-	}
 	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -542,16 +581,14 @@ run_read_pdf(const char *path, struct buf *out, struct err *e)
 /* A dry run's look at the PDF at PATH: it can be opened and is not too
  * large, without reading it. 0, or -1 with E set as run_read_pdf would. */
 static int
-run_check_pdf(const char *path, struct err *e)
+run_check_pdf(const char *dir, const char *path, struct err *e)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = run_pdf_open(dir, path, e);
 	struct stat sb;
 	int rc = -1;
 
-	if (fd < 0) {
-		err_set(e, "%s: %s", path, strerror(errno));
+	if (fd < 0)
 		return -1;
-	}
 	if (fstat(fd, &sb) < 0)
 		err_set(e, "%s: %s", path, strerror(errno));
 	else if (S_ISREG(sb.st_mode) && sb.st_size > RUN_MAX_PDF)
@@ -678,10 +715,11 @@ run_compose(struct run_ctx *x, const struct invoice *inv,
 		}
 		if (x->o->dry_run) {
 			/* Checked, not read: the message is thrown away. */
-			if (run_check_pdf(inv->pdf, e) < 0)
+			if (run_check_pdf(x->o->cfg->pdf_dir, inv->pdf, e) < 0)
 				return 1;
 			attach = false;
-		} else if (run_read_pdf(inv->pdf, &p->pdf, e) < 0) {
+		} else if (run_read_pdf(x->o->cfg->pdf_dir, inv->pdf, &p->pdf,
+		                        e) < 0) {
 			return 1;
 		}
 	}
@@ -1454,9 +1492,11 @@ run_group_pdfs(struct run_ctx *x, struct run_member *m, size_t n,
 			err_set(&e, "the invoice has no PDF");
 			bad = 1;
 		} else if (x->o->dry_run) {
-			bad = run_check_pdf(m[i].inv.pdf, &e) < 0;
+			bad = run_check_pdf(x->o->cfg->pdf_dir, m[i].inv.pdf,
+			                    &e) < 0;
 		} else {
-			bad = run_read_pdf(m[i].inv.pdf, &bufs[k], &e) < 0;
+			bad = run_read_pdf(x->o->cfg->pdf_dir, m[i].inv.pdf,
+			                   &bufs[k], &e) < 0;
 		}
 		if (bad) {
 			struct run_line l;

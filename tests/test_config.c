@@ -24,8 +24,8 @@
 	"PaymentLink, Sendmail, TimeZone, Socket, UserID, PidFile, Mailbox, "  \
 	"InternalNetworks, InternalDaemons, On-InternalError, SpoolDir, "      \
 	"MaxBodySize, SubjectTag, PlusAddressing, Guard, ReminderSender, "     \
-	"ReminderSubject, SummaryTo, OutboxDir, CompanyAddress, "             \
-	"LetterPlace, Signatory, ArchiveDir"
+	"ReminderSubject, SummaryTo, OutboxDir, CompanyAddress, "              \
+	"LetterPlace, Signatory, ArchiveDir, PdfDir"
 
 /* Parse TEXT as "relance.conf" into a fresh *C; return the error count. */
 static int
@@ -1402,6 +1402,29 @@ test_letter_key_errors(void **state)
 	config_free(&c);
 }
 
+static void
+test_pdf_dir(void **state)
+{
+	struct config c;
+	struct strlist errors = STRLIST_INIT;
+
+	(void)state;
+	assert_int_equal(parse("PdfDir /srv/invoices\n", &c, &errors), 0);
+	assert_string_equal(c.pdf_dir, "/srv/invoices");
+	config_free(&c);
+	assert_int_equal(parse("StateFile /x.db\n", &c, &errors), 0);
+	assert_null(c.pdf_dir);
+	config_free(&c);
+	assert_int_equal(parse("PdfDir invoices\n", &c, &errors), 1);
+	assert_string_equal(errors.v[0],
+	                    "relance.conf:1: PdfDir \"invoices\" is not an "
+	                    "absolute path (expected an absolute path, e.g. "
+	                    "/var/lib/relance/invoices)");
+	assert_null(c.pdf_dir);
+	strlist_clear(&errors);
+	config_free(&c);
+}
+
 int
 main(void)
 {
@@ -1482,6 +1505,7 @@ main(void)
 	    cmocka_unit_test(
 	        test_letter_keys_and_address_lines_keep_their_commas),
 	    cmocka_unit_test(test_letter_key_errors),
+	    cmocka_unit_test(test_pdf_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

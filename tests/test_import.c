@@ -34,7 +34,7 @@ setup(void **state)
 	for (int i = 0; i < 2; i++)
 		strlist_add(&f.langs, lang_names[i]);
 	f.opts = (struct import_opts){&f.profiles, &f.langs, "default", "fr",
-				      "EUR"};
+				      "EUR", NULL};
 	*state = &f;
 	return 0;
 }
@@ -122,6 +122,79 @@ test_quoted_newline_in_a_name_stays_data(void **state)
 	assert_int_equal(f->r.n, 2);
 	assert_string_equal(f->r.invoices[0].customer_name,
 			    "Martin\r\nSubject: x");
+}
+
+static void
+test_pdf_path_confined(void **state)
+{
+	static const struct {
+		const char *dir, *path, *want; /* want NULL: escapes */
+	} cases[] = {
+	    {NULL, "../../etc/passwd", "../../etc/passwd"},
+	    {"/srv/pdf", "F1.pdf", "/srv/pdf/F1.pdf"},
+	    {"/srv/pdf/", "2026/F1.pdf", "/srv/pdf/2026/F1.pdf"},
+	    {"/srv/pdf", "/srv/pdf/2026/F1.pdf", "/srv/pdf/2026/F1.pdf"},
+	    {"/", "/etc/passwd", "/etc/passwd"},
+	    {"/srv/pdf", "../../etc/passwd", NULL},
+	    {"/srv/pdf", "2026/../../x.pdf", NULL},
+	    {"/srv/pdf", "./F1.pdf", NULL},
+	    {"/srv/pdf", "a//F1.pdf", NULL},
+	    {"/srv/pdf", "dir/", NULL},
+	    {"/srv/pdf", "", NULL},
+	    {"/srv/pdf", "/etc/passwd", NULL},
+	    {"/srv/pdf", "/srv/pdf", NULL},
+	    {"/srv/pdf", "/srv/pdfs/F1.pdf", NULL},
+	    {"/srv/pdf", "/srv/pdf/../../etc/passwd", NULL},
+	    {"/srv/pdf", "/srv/pdf/..", NULL},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct buf out = BUF_INIT;
+		int rc = import_pdf_path(cases[i].dir, cases[i].path, &out);
+
+		if (cases[i].want == NULL) {
+			assert_int_equal(rc, -1);
+		} else {
+			assert_int_equal(rc, 0);
+			assert_string_equal(buf_cstr(&out), cases[i].want);
+		}
+		buf_free(&out);
+	}
+}
+
+static void
+test_pdf_dir_errors_name_the_line(void **state)
+{
+	struct fixture *f = *state;
+	const char *csv = "numero;client;courriel;montant;date;echeance;pdf\n"
+			  "F1;C1;a@x.example;10;01/10/2026;31/10/2026;F1.pdf\n"
+			  "F2;C2;b@x.example;10;01/10/2026;31/10/2026;"
+			  "../../etc/passwd\n"
+			  "F3;C3;c@x.example;10;01/10/2026;31/10/2026;"
+			  "/etc/passwd\n";
+
+	f->opts.pdf_dir = "/srv/pdf";
+	assert_int_equal(run(f, csv), 2);
+	assert_int_equal(f->errors.n, 2);
+	assert_string_equal(f->errors.v[0],
+			    "in.csv:3: PDF path \"../../etc/passwd\" in column "
+			    "\"pdf\" is outside PdfDir /srv/pdf (expected a "
+			    "file under it, without \".\" or \"..\" "
+			    "components)");
+	assert_string_equal(f->errors.v[1],
+			    "in.csv:4: PDF path \"/etc/passwd\" in column "
+			    "\"pdf\" is outside PdfDir /srv/pdf (expected a "
+			    "file under it, without \".\" or \"..\" "
+			    "components)");
+	import_result_free(&f->r);
+	strlist_clear(&f->errors);
+	csv = "numero;client;courriel;montant;date;echeance;pdf\n"
+	      "F1;C1;a@x.example;10;01/10/2026;31/10/2026;F1.pdf\n"
+	      "F2;C2;b@x.example;10;01/10/2026;31/10/2026;\n";
+	assert_int_equal(run(f, csv), 0);
+	assert_string_equal(f->r.invoices[0].pdf, "/srv/pdf/F1.pdf");
+	assert_null(f->r.invoices[1].pdf);
 }
 
 static void
@@ -365,6 +438,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_pdf_path_confined),
+	    cmocka_unit_test_setup_teardown(test_pdf_dir_errors_name_the_line,
+					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_french_excel_export, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_english_export_with_defaults,

@@ -42,7 +42,7 @@ OUT="$work/relance.conf, $top_srcdir/policies: OK" \
 printf 'StateFile relative.db\nColour blue\n' >bad.conf
 ERR=$(cat <<EOF
 bad.conf:1: StateFile "relative.db" is not an absolute path (expected an absolute path, e.g. /var/lib/relance/relance.db)
-bad.conf:2: unknown key "Colour" (expected one of StateFile, PolicyDir, CompanyName, Sender, ReplyAddress, IBAN, BIC, PaymentLink, Sendmail, TimeZone, Socket, UserID, PidFile, Mailbox, InternalNetworks, InternalDaemons, On-InternalError, SpoolDir, MaxBodySize, SubjectTag, PlusAddressing, Guard, ReminderSender, ReminderSubject, SummaryTo, OutboxDir, CompanyAddress, LetterPlace, Signatory, ArchiveDir)
+bad.conf:2: unknown key "Colour" (expected one of StateFile, PolicyDir, CompanyName, Sender, ReplyAddress, IBAN, BIC, PaymentLink, Sendmail, TimeZone, Socket, UserID, PidFile, Mailbox, InternalNetworks, InternalDaemons, On-InternalError, SpoolDir, MaxBodySize, SubjectTag, PlusAddressing, Guard, ReminderSender, ReminderSubject, SummaryTo, OutboxDir, CompanyAddress, LetterPlace, Signatory, ArchiveDir, PdfDir)
 EOF
 ) expect "a bad config names file and line, and stops" 78 \
 	"$top_builddir/src/relance" -c bad.conf list

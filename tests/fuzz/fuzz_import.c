@@ -74,7 +74,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct strlist profiles = STRLIST_INIT, langs = STRLIST_INIT;
 	struct strlist errors = STRLIST_INIT;
-	struct import_opts o = {&profiles, &langs, "default", "fr", "EUR"};
+	struct import_opts o = {&profiles, &langs, "default", "fr", "EUR", NULL};
 	struct import_result r;
 	int rc;
 

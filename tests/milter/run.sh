@@ -211,6 +211,13 @@ I6: skipped: not outgoing (client 198.51.100.7 not authenticated, not internal),
 EOF
 ) check_log "incoming: fast path, forged headers removed, a weak reply recorded for review, a tracking ID in the subject or a reminder's Message-ID read"
 
+mt forged
+OUT=$(cat <<'EOF'
+F1: X-Relance-* headers from outside removed
+F2: internal error: too many headers to read the reply (X-Relance-* headers from outside removed); mail passed unchanged (On-InternalError accept)
+EOF
+) check_log "forged: X-Relance-* headers removed behind 1,200 other fields"
+
 mt abort
 OUT=$(cat <<'EOF'
 A2: skipped: outgoing (client 127.0.0.1 in 127.0.0.0/8), not a reminder, no customer contact among the recipients
@@ -469,7 +476,7 @@ wait "$milter_pid"
 status=$?
 milter_pid=
 OUT=0 expect "SIGTERM stops the milter cleanly" 0 echo "$status"
-OUT='stopping: 3 internal errors since start' check_log "the count of errors"
+OUT='stopping: 4 internal errors since start' check_log "the count of errors"
 expect "the pid file is removed" 1 test -e "$work/milter.pid"
 
 # ---- relance evidence, from the state and archive the milter made
