@@ -561,8 +561,7 @@ EOF
 		'F10|Paths|compta@c10.example|2026/../../secret.pdf'
 	out=$(r import "$d/bad.csv" 2>&1)
 	check "3: an export with injections is refused whole (exit 65), each named" \
-		"$d/bad.csv:2: bad invoice number \"F4$cr
-Bcc: victim@evil.example\" in column \"N° facture\" (expected one line of at most 64 bytes)
+		"$d/bad.csv:2: bad invoice number \"F4??Bcc: victim@evil.example\" in column \"N° facture\" (expected one line of at most 64 bytes)
 $d/bad.csv:4: customer name too long in column \"Nom\" (expected at most 256 bytes)
 $d/bad.csv:5: bad e-mail address \"Bcc: victim@evil.example\" in column \"Courriel\" (expected name@domain.tld)
 $d/bad.csv:7: bad e-mail address \"compta@c7.example>\" in column \"Courriel\" (expected name@domain.tld)
