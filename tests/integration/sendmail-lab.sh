@@ -49,9 +49,14 @@ lab_sendmail_root=
 lab_milter_port=
 lab_sendmail_pid=
 
-# lab_sendmail_bin ARGS...: the unpacked sendmail binary.
+# lab_sendmail_bin ARGS...: the unpacked sendmail binary, in a UTS
+# namespace of its own where the host is named mx.example.com: Sendmail
+# qualifies its host name before it reads its .cf, and when the machine's
+# name has no dot and no fully qualified alias (a container's "vm"), it
+# sleeps 60 s ("My unqualified host name unknown; sleeping for retry").
 lab_sendmail_bin() {
-	"$lab_sendmail_root/usr/libexec/sendmail/sendmail" "$@"
+	unshare --uts sh -c 'hostname mx.example.com && exec "$0" "$@"' \
+		"$lab_sendmail_root/usr/libexec/sendmail/sendmail" "$@"
 }
 
 # lab_sendmail_unpack: the three packages, downloaded unless
@@ -121,6 +126,8 @@ define(\`ESMTP_MAILER_ARGS', \`TCP \$h $lab_sinkport')dnl
 dnl a lab: give up at once on the next hop, and say nothing to the sender
 define(\`confTO_CONNECT', \`5s')dnl
 define(\`confTO_QUEUEWARN', \`0')dnl
+dnl one SMTP session a message: smtp-sink writes a file a session
+define(\`confMCI_CACHE_SIZE', \`0')dnl
 dnl the MX and the staff's submission daemon
 FEATURE(\`no_default_msa')dnl
 DAEMON_OPTIONS(\`Port=$lab_smtp, Addr=127.0.0.1, Name=MTA')dnl
@@ -172,12 +179,21 @@ lab_start_mta() {
 	fi
 	lab_wait 10 test -s "$lab/sendmail/sendmail.pid" &&
 		read -r lab_sendmail_pid <"$lab/sendmail/sendmail.pid"
-	lab_wait 20 lab_answers "$lab_smtp" &&
-		lab_wait 20 lab_answers "$lab_sub" || {
+	lab_wait 30 lab_sendmail_listens "$lab_smtp" &&
+		lab_wait 30 lab_sendmail_listens "$lab_sub" || {
 		lab_log "sendmail does not answer on $lab_smtp and $lab_sub"
+		ss -Hltnp "( sport = :$lab_smtp or sport = :$lab_sub )" >&2
 		cat "$lab/log/sendmail.out" >&2
 		return 1
 	}
+}
+
+# lab_sendmail_listens PORT: the lab's Sendmail daemon (not another
+# program that took the port first: Sendmail then retries binding for a
+# while) listens on PORT and answers.
+lab_sendmail_listens() {
+	ss -Hltnp "sport = :$1" 2>/dev/null | grep -q "pid=$lab_sendmail_pid," &&
+		lab_answers "$1"
 }
 
 # lab_stop_mta: SIGTERM to the daemon, at most 10 s, then SIGKILL; its
