@@ -16,6 +16,15 @@ relance_build_deps=(gcc make autoconf automake libtool pkg-config
 # (util-linux) and ss (iproute2).
 relance_lab_deps=(postfix swaks python3 util-linux iproute2)
 
+# The Sendmail lab beside it (tests/integration/sendmail-lab.sh): Sendmail
+# itself is downloaded with apt-get download and unpacked, never installed
+# (it conflicts with postfix); its .cf is built with m4, and its binary
+# needs the shared libraries of sendmail-bin's dependencies that a system
+# with postfix lacks (libwrap0; libdb5.3, libldap-2.5-0, liblockfile1,
+# libnsl2, libsasl2-2 and libssl3 are there already, listed to be sure).
+relance_sendmail_lab_deps=(m4 libwrap0 libdb5.3 libldap-2.5-0 liblockfile1
+	libnsl2 libsasl2-2 libssl3)
+
 # The rest of tests/run-all.sh: make check reads the PDF letters back
 # (poppler-utils), the milter tests (miltertest), the fuzz targets (clang
 # and its runtime), the man page checks, the systemd units' checks

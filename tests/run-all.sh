@@ -4,7 +4,9 @@
 # Installs the Debian build dependencies that are missing (apt-get, as root or
 # through sudo), builds with warnings as errors, runs the unit, command and
 # miltertest tests, runs them again with ASan+UBSan, runs relance-milter
-# inside a throwaway Postfix on loopback (tests/integration, as root), runs
+# inside a throwaway Postfix on loopback and then inside a throwaway
+# Sendmail (tests/integration, as root; Sendmail downloaded, not
+# installed), runs
 # the demo (contrib/quickstart.sh) and checks what it shows, runs the short
 # form of tests/survive (crashes, faults, hostile mail, privileges, and
 # every fuzz target for a few seconds), renders `relance report --html` in
@@ -26,7 +28,8 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 install_deps() {
 	relance_install_deps run-all "${relance_build_deps[@]}" \
-		"${relance_lab_deps[@]}" "${relance_test_deps[@]}"
+		"${relance_lab_deps[@]}" "${relance_sendmail_lab_deps[@]}" \
+		"${relance_test_deps[@]}"
 }
 
 passed=0
@@ -77,6 +80,9 @@ stage "the Debian package, built and installed (tests/debian)" \
 	tests/debian/run.sh
 stage "relance-milter inside a real Postfix (tests/integration)" \
 	env top_srcdir="$top" top_builddir="$top/_build/plain" \
+	tests/integration/run.sh
+stage "relance-milter inside a real Sendmail (tests/integration, LAB_MTA=sendmail)" \
+	env top_srcdir="$top" top_builddir="$top/_build/plain" LAB_MTA=sendmail \
 	tests/integration/run.sh
 stage "the demo, contrib/quickstart.sh (tests/integration/demo.sh)" \
 	env top_srcdir="$top" top_builddir="$top/_build/plain" \

@@ -42,6 +42,11 @@
 # Uses from the caller: top_srcdir, top_builddir, and LAB_NAME when set (the
 # directory's name before its random part; default relance-lab). Sets lab_*
 # variables.
+#
+# With LAB_MTA=sendmail, tests/integration/sendmail-lab.sh (sourced at the
+# end) puts a real Sendmail in Postfix's place: the same lab_* functions,
+# the MTA's own parts (lab_write_mta_conf, lab_start_mta, lab_stop_mta,
+# lab_sendmail, lab_queue_id, lab_mailq, ...) redefined.
 
 lab=
 lab_smtp=
@@ -107,6 +112,9 @@ lab_answers() {
 		exit 1
 	) 2>/dev/null
 }
+
+# lab_mta: the lab's MTA, postfix or sendmail.
+lab_mta=${LAB_MTA:-postfix}
 
 lab_write_main_cf() {
 	local uid gid
@@ -210,13 +218,13 @@ TimeZone         Europe/Paris
 CompanyName      "Exemple SARL"
 Sender           Exemple SARL <factures@example.com>
 ReplyAddress     factures@example.com
-Socket           unix:$lab/milter/relance.sock
+Socket           ${lab_socket:-unix:$lab/milter/relance.sock}
 UserID           nobody:postfix
 PidFile          $lab/milter/relance-milter.pid
 SpoolDir         $lab_spool
 Mailbox          factures@example.com
 InternalNetworks 127.0.0.1/32
-InternalDaemons  ORIGINATING
+InternalDaemons  ${lab_internal_daemons:-ORIGINATING}
 Guard            reject
 EOF
 }
@@ -328,6 +336,23 @@ lab_stop_postfix() {
 	lab_postfix_up=
 }
 
+# The MTA's parts of lab_setup and lab_teardown (sendmail-lab.sh redefines
+# them): its configuration, start and stop.
+lab_write_mta_conf() {
+	lab_write_main_cf && lab_write_master_cf
+}
+lab_start_mta() {
+	lab_start_postfix
+}
+lab_stop_mta() {
+	lab_stop_postfix
+}
+
+# lab_mailq: "Mail queue is empty", or what is left in the MTA's queue.
+lab_mailq() {
+	postqueue -c "$lab/postfix" -p
+}
+
 # lab_setup CSV: the whole lab, with the invoices of CSV; 0 or 1 (said
 # why on standard error).
 lab_setup() {
@@ -352,9 +377,9 @@ lab_setup() {
 		lab_log "no free ports from 20025"
 		return 1
 	}
-	lab_write_main_cf && lab_write_master_cf && lab_write_relance_conf &&
+	lab_write_mta_conf && lab_write_relance_conf &&
 		lab_prepare_state "$csv" &&
-		lab_start_sink && lab_start_milter && lab_start_postfix
+		lab_start_sink && lab_start_milter && lab_start_mta
 }
 
 # lab_track PID: a process the caller started in the background, to be
@@ -374,7 +399,7 @@ lab_teardown() {
 	done
 	lab_lock_pid=
 	lab_other_pids=
-	lab_stop_postfix
+	lab_stop_mta
 	lab_stop_milter
 	if [ -n "$lab_sink_pid" ]; then
 		kill "$lab_sink_pid" 2>/dev/null
@@ -511,3 +536,7 @@ for v in m.get_all("Received") or []:
         break
 EOF
 }
+
+if [ "$lab_mta" = sendmail ]; then
+	. "$top_srcdir/tests/integration/sendmail-lab.sh"
+fi

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# run.sh -- relance-milter inside a real, throwaway Postfix on loopback.
+# run.sh -- relance-milter inside a real, throwaway Postfix on loopback,
+# or (LAB_MTA=sendmail) the same checks inside a real, throwaway Sendmail.
 #
 # tests/integration/lab.sh starts Postfix (its own config, queue and data
 # directories under a temporary directory; an MX port and a submission port
@@ -24,6 +25,13 @@
 #	8. then, in a lab of its own, tests/integration/run-relance-run.sh:
 #	   `relance run` sending through this Postfix, its reminders tagged
 #	   with the PDF attached, and crashes that send nothing twice.
+#
+# With LAB_MTA=sendmail, tests/integration/sendmail-lab.sh puts Sendmail
+# 8.17 (Debian's packages, downloaded and unpacked into the lab, not
+# installed) in Postfix's place, configured with contrib/sendmail/relance.mc;
+# the same scenarios run, each comparing with what that MTA writes (its
+# queue IDs and Message-IDs); what only Postfix's log can show is checked
+# from the milter's log and smtp-sink instead, and 8. is Postfix's only.
 #
 # Needs root (Postfix's master; the milter drops to nobody:postfix),
 # postfix (with smtp-sink and smtp-source), swaks, python3, flock
@@ -55,6 +63,14 @@ for tool in postfix smtp-sink smtp-source swaks python3 flock ss; do
 		exit 77
 	fi
 done
+if [ "$lab_mta" = sendmail ]; then
+	for tool in m4 dpkg-deb apt-get unshare; do
+		if ! command -v "$tool" >/dev/null; then
+			echo "SKIP: $tool not found (apt-get install m4 dpkg)"
+			exit 77
+		fi
+	done
+fi
 
 # 2026-11-23 10:30 in Paris for relance and relance-milter: every date of
 # the state follows from it. (Postfix keeps the real clock.)
@@ -72,7 +88,7 @@ if ! lab_setup "$top_srcdir/tests/integration/data/invoices.csv"; then
 fi
 work=$lab # for lib.sh's expect
 msg=$lab/msg
-echo "# lab in $lab: MX 127.0.0.1:$lab_smtp, submission 127.0.0.1:$lab_sub, smtp-sink 127.0.0.1:$lab_sinkport"
+echo "# $lab_mta lab in $lab: MX 127.0.0.1:$lab_smtp, submission 127.0.0.1:$lab_sub, smtp-sink 127.0.0.1:$lab_sinkport"
 
 # ---- helpers
 
@@ -125,6 +141,13 @@ raw() {
 # show INVOICE: `relance show --json`, named.
 show() {
 	lab_relance show --json "$1" | named
+}
+
+# show_as_postfix INVOICE: show, where Sendmail's submission program's
+# Message-ID of the first reminder reads as Postfix's (one expected
+# output for both MTAs; the Message-ID itself is checked before).
+show_as_postfix() {
+	show "$1" | sed 's/<STAMP\.SQID1@/<STAMP.QID1@/g'
 }
 
 # summary INVOICE: the state of INVOICE: its fields that replies change
@@ -209,6 +232,15 @@ tracked() {
 	is_tracking_id "$id"
 }
 
+# by_mta POSTFIX SENDMAIL: what the check expects from the lab's MTA.
+by_mta() {
+	if [ "$lab_mta" = sendmail ]; then
+		printf '%s\n' "$2"
+	else
+		printf '%s\n' "$1"
+	fi
+}
+
 # ok NAME / not_ok NAME WHY: a check decided here.
 ok() {
 	pass=$((pass + 1))
@@ -237,27 +269,36 @@ scenario_sendmail() {
 	else
 		not_ok "1: X-Relance-ID is a tracking ID" "got \"${ids[1]}\""
 	fi
+	# Sendmail's submission program writes the Message-ID with its own
+	# queue ID (Postfix's cleanup, with the one of the message), and a
+	# time stamp of 12 digits (Postfix: 14)
+	local mid
+	if [ "$lab_mta" = sendmail ]; then
+		name "$(lab_submit_id "$f")" SQID1
+		name "${mids[1]%%.*}." "<STAMP."
+	fi
 	name "${mids[1]}" MID1
+	mid=$(by_mta '<STAMP.QID1@mx.example.com>' '<STAMP.SQID1@mx.example.com>')
 
-	OUT=$(cat <<'EOF'
+	OUT=$(cat <<EOF
 Subject: Relance facture F2026-0201 [Réf. ID1]
 Reply-To: factures+id1@example.com
 X-Relance-ID: ID1
-Message-ID: <STAMP.QID1@mx.example.com>
+Message-ID: $mid
 EOF
-	) expect "1: tagged: Subject tag, plus-address Reply-To, X-Relance-ID; Postfix's Message-ID kept" \
+	) expect "1: tagged: Subject tag, plus-address Reply-To, X-Relance-ID; the MTA's Message-ID kept" \
 		0 hdrs "$f" Subject Reply-To X-Relance-ID Message-ID
 	OUT='Relance facture F2026-0201 =?UTF-8?Q?=5BR=C3=A9f=2E?= ID1]' \
 		expect "1: the tag is an RFC 2047 encoded word" 0 raw "$f" Subject
 	OUT='X-Relance-ID' expect "1: no X-Relance-Invoice, no X-Relance-Step leave" \
 		0 lab_header_names "$f" X-Relance-
-	OUT='QID1: reminder for invoice F2026-0201 (X-Relance-Invoice, step reminder-1) tagged ID1 (new), Message-ID <STAMP.QID1@mx.example.com>, 5 header changes, to compta@dupont.example' \
-		expect "1: one log line with Postfix's queue ID" 0 milter_says "${qids[1]}"
+	OUT="QID1: reminder for invoice F2026-0201 (X-Relance-Invoice, step reminder-1) tagged ID1 (new), Message-ID $mid, 5 header changes, to compta@dupont.example" \
+		expect "1: one log line with the MTA's queue ID" 0 milter_says "${qids[1]}"
 	OUT=$(cat <<'EOF'
 {"invoice":"F2026-0201","customer":"C201","customer_name":"Dupont SARL","state":"open","amount_due":"1234.56","currency":"EUR","due_date":"2026-10-01","days_overdue":53,"last_step":"reminder-1","paused_until":null,"amount_original":"1234.56","issue_date":"2026-09-01","profile":"default","language":"fr","pdf":null,"dispute_reason":null,"contacts":["compta@dupont.example"],"undeliverable":[],"tracking_ids":["ID1"],"message_ids":["<STAMP.QID1@mx.example.com>"],"history":[{"time":"2026-11-23T09:30:00Z","kind":"imported","actor":"relance import (clerk)","detail":"imported from TOP/tests/integration/data/invoices.csv"},{"time":"2026-11-23T09:30:00Z","kind":"reminder-sent","actor":"relance-milter","detail":"reminder-1 to compta@dupont.example, tracking ID ID1, Message-ID <STAMP.QID1@mx.example.com>, queue ID QID1; archived as 20261123T093000Z-QID1-out.eml, SHA-256 HASH"}]}
 EOF
 	) expect "1: relance show: reminder-sent, last_step reminder-1, the tracking ID and Message-ID" \
-		0 show F2026-0201
+		0 show_as_postfix F2026-0201
 }
 
 # ---- 2. the same through the submission service
@@ -327,13 +368,19 @@ EOF
 	else
 		not_ok "3: swaks fails" "exit 0"
 	fi
-	qid=$(sed -n 's/.*postfix\/cleanup\[[0-9]*\]: \([0-9A-F]*\): milter-reject: END-OF-MESSAGE from [^[]*\[127\.0\.0\.3\].*/\1/p' \
-		"$lab/log/maillog" | tail -n 1)
+	if [ "$lab_mta" = sendmail ]; then
+		# (no log of Sendmail's: the queue ID the milter names)
+		qid=$(sed -n 's/^relance-milter\[[0-9]*\]: \([0-9A-Za-z]*\): reminder for invoice F2026-0203 held back .*/\1/p' \
+			"$lab/log/milter.log" | tail -n 1)
+	else
+		qid=$(sed -n 's/.*postfix\/cleanup\[[0-9]*\]: \([0-9A-F]*\): milter-reject: END-OF-MESSAGE from [^[]*\[127\.0\.0\.3\].*/\1/p' \
+			"$lab/log/maillog" | tail -n 1)
+	fi
 	name "$qid" QID3
 	OUT='QID3: reminder for invoice F2026-0203 held back (Guard reject): invoice F2026-0203 was marked disputed on 2026-11-23: disputed: Livraison incomplète' \
 		expect "3: one log line" 0 milter_says "$qid"
-	OUT='Mail queue is empty' expect "3: nothing stays in Postfix's queue" 0 \
-		postqueue -c "$lab/postfix" -p
+	OUT='Mail queue is empty' expect "3: nothing stays in the MTA's queue" 0 \
+		lab_mailq
 	OUT=0 expect "3: nothing reaches smtp-sink" 0 lab_sink_count ap@acme.example
 	OUT=$(cat <<'EOF'
 state=disputed paused_until=null amount_due=2500.00 last_step=null
@@ -693,11 +740,18 @@ scenario_failopen() {
 	src_status=$?
 	lab_wait 60 lab_sink_has "$rcpt" "$total"
 	delivered=$(lab_sink_count "$rcpt")
-	milter_errors=$(grep -c 'warning: .*relance\.sock' \
-		"$lab/log/maillog")
+	if [ "$lab_mta" = sendmail ]; then
+		# no log of Sendmail's: the messages the milter never saw
+		milter_errors=$((total - $(grep -c ': skipped: outgoing' \
+			"$lab/log/milter.log")))
+	else
+		milter_errors=$(grep -c 'warning: .*relance\.sock' \
+			"$lab/log/maillog")
+	fi
 	echo "# fail-open: $total sent, $delivered delivered, $((total - delivered)) lost;" \
 		"milter killed after $at_kill, restarted after $at_restart;" \
-		"Postfix logged $milter_errors milter warnings"
+		"$(by_mta "Postfix logged $milter_errors milter warnings" \
+			"$milter_errors messages passed without the milter")"
 	OUT=0 expect "6: smtp-source sent its $total messages" 0 echo "$src_status"
 	if [ "$at_kill" -lt "$total" ]; then
 		ok "6: the milter was killed while mail flowed ($at_kill of $total delivered)"
@@ -706,15 +760,18 @@ scenario_failopen() {
 			"all $total delivered before the kill"
 	fi
 	if [ "$milter_errors" -gt 0 ]; then
-		ok "6: Postfix noticed the dead milter and went on (milter_default_action = accept)"
+		ok "$(by_mta "6: Postfix noticed the dead milter and went on (milter_default_action = accept)" \
+			"6: Sendmail went on without the dead milter (no F= flag)")"
 	else
-		not_ok "6: Postfix noticed the dead milter" \
-			"no milter warning in maillog"
+		not_ok "$(by_mta "6: Postfix noticed the dead milter" \
+			"6: Sendmail went on without the dead milter")" \
+			"$(by_mta "no milter warning in maillog" \
+				"the milter saw every message")"
 	fi
 	OUT=$total expect "6: all $total messages arrive at smtp-sink, none lost" 0 \
 		echo "$delivered"
-	OUT='Mail queue is empty' expect "6: nothing left in Postfix's queue" 0 \
-		postqueue -c "$lab/postfix" -p
+	OUT='Mail queue is empty' expect "6: nothing left in the MTA's queue" 0 \
+		lab_mailq
 }
 
 # ---- 7. a reminder while the state file is locked
@@ -815,12 +872,21 @@ scenario_locked
 sink_total=$(find "$lab/sink" -type f | wc -l)
 maildir_total=$(find "$lab_maildir/new" -type f 2>/dev/null | wc -l)
 echo "# messages: $sink_total at smtp-sink, $maildir_total in the Maildir," \
-	"$(grep -c 'milter-reject:' "$lab/log/maillog") refused by the guard"
-OUT='Mail queue is empty' expect "nothing is left in Postfix's queue (deferred or lost)" \
-	0 postqueue -c "$lab/postfix" -p
-OUT=0 expect "Postfix deferred and bounced nothing" 0 sh -c \
-	'grep -c "status=\(deferred\|bounced\)" "$1" || true' sh \
-	"$lab/log/maillog"
+	"$(grep -c ' held back ' "$lab/log/milter.log") refused by the guard"
+OUT='Mail queue is empty' expect "nothing is left in the MTA's queue (deferred or lost)" \
+	0 lab_mailq
+if [ "$lab_mta" = sendmail ]; then
+	# (a bounce would come back to factures@example.com, at the sink)
+	OUT='<bounce-5f@mx.durand.example>' \
+		expect "Sendmail bounced nothing (the only report at the sink is 5f's)" \
+		0 sh -c 'grep -l "^Content-Type: multipart/report" "$@" |
+			xargs -r -n 1 grep -hi -m 1 "^Message-ID:" | sed "s/^[^:]*: //"' \
+		sh "$lab"/sink/*
+else
+	OUT=0 expect "Postfix deferred and bounced nothing" 0 sh -c \
+		'grep -c "status=\(deferred\|bounced\)" "$1" || true' sh \
+		"$lab/log/maillog"
+fi
 
 lab_stop_milter
 OUT='stopping: 1 internal error since start' \
@@ -847,7 +913,7 @@ relance_run_checks() {
 }
 
 lab_teardown
-relance_run_checks
+[ "$lab_mta" = postfix ] && relance_run_checks
 
 echo "# $(($(date +%s) - started)) s"
 finish
