@@ -374,7 +374,7 @@ add_working_days(struct date ref, int n)
 
 /* ---- words ---- */
 
-#define FULL_MONTH_NAMES 68 /* then the abbreviations */
+#define FULL_MONTH_NAMES 60 /* then the abbreviations */
 
 /* A month name, or an abbreviation and an optional '.', at I: 1..12 and
  * *END, or 0. */
@@ -722,8 +722,7 @@ match_day_month(const struct ftext *t, size_t i, struct date ref,
 	if ((month = month_at(t, j, &j)) == 0)
 		return FOUND_NONE;
 	/* "1 de diciembre de 2026" */
-	if (phrase(t, opt_gap(t, j), "de", &k) && gap(t, k, &k) &&
-	    year_after(t, k, &l) != 0)
+	if (phrase(t, opt_gap(t, j), "de", &k) && year_after(t, k, &l) != 0)
 		return with_year(t, k, day, month, ref, m);
 	return with_year(t, j, day, month, ref, m);
 }

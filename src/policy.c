@@ -1360,12 +1360,13 @@ d_spelling(struct parser *ps, char **v, int n)
 		ps->sink->nomem = true;
 		return;
 	}
-	if (*s != '\0' && *s != '#' && (*rest == '\0' || *rest == '#')) {
+	if (read_value(ps, "spelling", usage, first, false, &a) < 0)
+		goto out;
+	if (*rest == '\0' || *rest == '#') {
 		perr(ps, "too few values for \"spelling\", expected %s", usage);
 		goto out;
 	}
-	if (read_value(ps, "spelling", usage, first, false, &a) < 0 ||
-	    (from = fold_words(ps, "spelling", buf_cstr(&a))) == NULL ||
+	if ((from = fold_words(ps, "spelling", buf_cstr(&a))) == NULL ||
 	    read_value(ps, "spelling", usage, rest, false, &b) < 0 ||
 	    (to = fold_words(ps, "spelling", buf_cstr(&b))) == NULL ||
 	    (r = open_rules_of(ps)) == NULL || !rules_room(ps, r))
