@@ -48,6 +48,7 @@
 #define CLASSIFY_MAX_INVOICES 16
 #define CLASSIFY_MAX_HITS     16  /* matches of one rule tried for a date */
 #define EVIDENCE_MAX          200 /* bytes of matched text kept */
+#define TRIVIAL_WORDS         3   /* fewer: the subject speaks too */
 #define SENTENCE_MAX          500 /* bytes searched for a sentence's end */
 
 static const char *const class_names[] = {
@@ -92,6 +93,8 @@ struct ctx {
 	struct date ref; /* the message's Date, else today */
 	enum sender sender;
 	struct buf fresh, quoted;
+	struct buf words; /* the customer's words: the new text, and the
+	                   * subject when the new text says next to nothing */
 	struct ctext subject, body, news;
 	/* Every language's cues, NULL-terminated. */
 	const char *const *return_cues;
@@ -144,6 +147,28 @@ ctext_init(struct ctx *c, struct ctext *t, const char *s)
 	t->olen = n;
 	if (policy_fold(s, n, &t->f, &t->map) < 0)
 		c->nomem = true;
+}
+
+/* Read T's careless and short forms as the policy's "spelling"
+ * directives say ("vir" as "virement"). */
+static void
+ctext_respell(struct ctx *c, struct ctext *t)
+{
+	struct buf f = BUF_INIT;
+	size_t *map;
+
+	if (t->map == NULL)
+		return;
+	if (policy_respell(c->p, buf_cstr(&t->f), t->f.len, t->map, &f, &map) <
+	    0) {
+		buf_free(&f);
+		c->nomem = true;
+		return;
+	}
+	buf_free(&t->f);
+	free(t->map);
+	t->f = f;
+	t->map = map;
 }
 
 static void
@@ -1008,7 +1033,7 @@ promise_date(struct ctx *c, const struct hit *h)
 		start = sentence_start(s, len, h->start);
 		if (date_between(c, s, h->start, end, &d) ||
 		    date_between(c, s, start, end, &d) ||
-		    extract_date_after_future(buf_cstr(&c->fresh),
+		    extract_date_after_future(buf_cstr(&c->words),
 		                              c->promise_cues, c->ref,
 		                              &d) == 0) {
 			c->out->promise_date = d;
@@ -1036,7 +1061,7 @@ decide_words(struct ctx *c)
 		c->out->class = CLASSIFY_REMITTANCE;
 		hit_evidence(c, &h, "");
 		c->out->namounts = extract_amounts(
-		    buf_cstr(&c->fresh), c->out->amounts, EXTRACT_MAX_AMOUNTS);
+		    buf_cstr(&c->words), c->out->amounts, EXTRACT_MAX_AMOUNTS);
 		return true;
 	}
 	if (find_class(c, POLICY_CLASS_PROMISE, &c->news, promise_date, &h)) {
@@ -1128,6 +1153,44 @@ out:
 	buf_free(&body);
 	buf_free(&fresh);
 	buf_free(&quoted);
+}
+
+/* Words of at least two letters in S, counting up to LIMIT. */
+static size_t
+count_words(const char *s, size_t limit)
+{
+	size_t n = 0, run = 0;
+
+	for (; *s != '\0' && n < limit; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (isalpha(ch) || ch >= 0x80) {
+			if (++run == 2)
+				n++;
+		} else {
+			run = 0;
+		}
+	}
+	return n;
+}
+
+/*
+ * The customer's words: the new text, then the subject when the new text
+ * has fewer than TRIVIAL_WORDS words ("", "Cordialement"): a mail whose
+ * subject says "FACTURE F2026-0142 PAYEE LE 20/11" over an empty body says
+ * it in its subject. Our own subjects hold no words of any rule.
+ */
+static void
+customer_words(struct ctx *c)
+{
+	buf_append(&c->words, c->fresh.data, c->fresh.len);
+	if (c->m->subject != NULL &&
+	    count_words(buf_cstr(&c->fresh), TRIVIAL_WORDS) < TRIVIAL_WORDS) {
+		if (c->words.len > 0)
+			buf_puts(&c->words, "\n\n");
+		buf_puts(&c->words, c->m->subject);
+	}
+	c->nomem |= buf_failed(&c->words);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1302,6 +1365,7 @@ classify_message(const struct mime_message *m, const struct policy *p,
 	c.out = out;
 	c.fresh = (struct buf)BUF_INIT;
 	c.quoted = (struct buf)BUF_INIT;
+	c.words = (struct buf)BUF_INIT;
 	if (m->date == NULL || parse_mail_date(m->date, &c.ref) < 0)
 		c.ref = o->today;
 	c.sender = sender_of(m);
@@ -1312,7 +1376,10 @@ classify_message(const struct mime_message *m, const struct policy *p,
 		forwarded_content(&c);
 	ctext_init(&c, &c.subject, m->subject != NULL ? m->subject : "");
 	ctext_init(&c, &c.body, body);
-	ctext_init(&c, &c.news, buf_cstr(&c.fresh));
+	customer_words(&c);
+	ctext_init(&c, &c.news, buf_cstr(&c.words));
+	ctext_respell(&c, &c.subject);
+	ctext_respell(&c, &c.news);
 	c.return_cues = all_cues(&c, 0);
 	c.promise_cues = all_cues(&c, 1);
 	c.delay_cues = all_cues(&c, 2);
@@ -1330,6 +1397,7 @@ classify_message(const struct mime_message *m, const struct policy *p,
 	ctext_free(&c.news);
 	buf_free(&c.fresh);
 	buf_free(&c.quoted);
+	buf_free(&c.words);
 	if (c.nomem) {
 		err_set(e, "classify: out of memory");
 		return -1;

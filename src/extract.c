@@ -374,7 +374,7 @@ add_working_days(struct date ref, int n)
 
 /* ---- words ---- */
 
-#define FULL_MONTH_NAMES 24 /* then the abbreviations */
+#define FULL_MONTH_NAMES 60 /* then the abbreviations */
 
 /* A month name, or an abbreviation and an optional '.', at I: 1..12 and
  * *END, or 0. */
@@ -385,20 +385,85 @@ month_at(const struct ftext *t, size_t i, size_t *end)
 		const char *name;
 		int month;
 	} months[] = {
-	    {"janvier", 1},  {"fevrier", 2},   {"mars", 3},
-	    {"avril", 4},    {"mai", 5},       {"juin", 6},
-	    {"juillet", 7},  {"aout", 8},      {"septembre", 9},
-	    {"octobre", 10}, {"novembre", 11}, {"decembre", 12},
-	    {"january", 1},  {"february", 2},  {"march", 3},
-	    {"april", 4},    {"may", 5},       {"june", 6},
-	    {"july", 7},     {"august", 8},    {"september", 9},
-	    {"october", 10}, {"november", 11}, {"december", 12},
-	    {"janv", 1},     {"fevr", 2},      {"fev", 2},
-	    {"avr", 4},      {"juil", 7},      {"sept", 9},
-	    {"jan", 1},      {"feb", 2},       {"mar", 3},
-	    {"apr", 4},      {"jun", 6},       {"jul", 7},
-	    {"aug", 8},      {"sep", 9},       {"oct", 10},
-	    {"nov", 11},     {"dec", 12},
+	    {"janvier", 1},
+	    {"fevrier", 2},
+	    {"mars", 3},
+	    {"avril", 4},
+	    {"mai", 5},
+	    {"juin", 6},
+	    {"juillet", 7},
+	    {"aout", 8},
+	    {"septembre", 9},
+	    {"octobre", 10},
+	    {"novembre", 11},
+	    {"decembre", 12},
+	    {"january", 1},
+	    {"february", 2},
+	    {"march", 3},
+	    {"april", 4},
+	    {"may", 5},
+	    {"june", 6},
+	    {"july", 7},
+	    {"august", 8},
+	    {"september", 9},
+	    {"october", 10},
+	    {"november", 11},
+	    {"december", 12},
+	    /* German, Dutch, Italian, Spanish: the names not already
+	     * above ("april", "november", "mai" are shared). */
+	    {"januar", 1},
+	    {"janner", 1},
+	    {"februar", 2},
+	    {"marz", 3},
+	    {"maerz", 3},
+	    {"juni", 6},
+	    {"juli", 7},
+	    {"oktober", 10},
+	    {"dezember", 12},
+	    {"januari", 1},
+	    {"februari", 2},
+	    {"maart", 3},
+	    {"mei", 5},
+	    {"augustus", 8},
+	    {"gennaio", 1},
+	    {"febbraio", 2},
+	    {"marzo", 3},
+	    {"aprile", 4},
+	    {"maggio", 5},
+	    {"giugno", 6},
+	    {"luglio", 7},
+	    {"agosto", 8},
+	    {"settembre", 9},
+	    {"ottobre", 10},
+	    {"dicembre", 12},
+	    {"enero", 1},
+	    {"febrero", 2},
+	    {"abril", 4},
+	    {"mayo", 5},
+	    {"junio", 6},
+	    {"julio", 7},
+	    {"septiembre", 9},
+	    {"setiembre", 9},
+	    {"octubre", 10},
+	    {"noviembre", 11},
+	    {"diciembre", 12},
+	    {"janv", 1},
+	    {"fevr", 2},
+	    {"fev", 2},
+	    {"avr", 4},
+	    {"juil", 7},
+	    {"sept", 9},
+	    {"jan", 1},
+	    {"feb", 2},
+	    {"mar", 3},
+	    {"apr", 4},
+	    {"jun", 6},
+	    {"jul", 7},
+	    {"aug", 8},
+	    {"sep", 9},
+	    {"oct", 10},
+	    {"nov", 11},
+	    {"dec", 12},
 	};
 
 	if (!word_start(t, i))
@@ -417,14 +482,21 @@ month_at(const struct ftext *t, size_t i, size_t *end)
 static int
 weekday_at(const struct ftext *t, size_t i, size_t *end)
 {
+	/* French, English, German, Dutch, Italian, Spanish: seven each. */
 	static const char *const names[] = {
-	    "lundi",    "mardi",    "mercredi", "jeudi",   "vendredi",
-	    "samedi",   "dimanche", "monday",   "tuesday", "wednesday",
-	    "thursday", "friday",   "saturday", "sunday"};
+	    "lundi",     "mardi",    "mercredi",   "jeudi",    "vendredi",
+	    "samedi",    "dimanche", "monday",     "tuesday",  "wednesday",
+	    "thursday",  "friday",   "saturday",   "sunday",   "montag",
+	    "dienstag",  "mittwoch", "donnerstag", "freitag",  "samstag",
+	    "sonntag",   "maandag",  "dinsdag",    "woensdag", "donderdag",
+	    "vrijdag",   "zaterdag", "zondag",     "lunedi",   "martedi",
+	    "mercoledi", "giovedi",  "venerdi",    "sabato",   "domenica",
+	    "lunes",     "martes",   "miercoles",  "jueves",   "viernes",
+	    "sabado",    "domingo"};
 
-	for (int k = 0; k < 14; k++)
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
 		if (phrase(t, i, names[k], end))
-			return k % 7;
+			return (int)(k % 7);
 	return -1;
 }
 
@@ -636,14 +708,22 @@ match_day_month(const struct ftext *t, size_t i, struct date ref,
                 struct match *m)
 {
 	int day = day_at(t, i, false, &m->end), month;
-	size_t j, k;
+	size_t j, k, l;
 
-	if (day == 0 || !gap(t, m->end, &j))
+	if (day == 0)
 		return FOUND_NONE;
-	if (phrase(t, j, "of", &k) && gap(t, k, &k))
+	if (t->f[m->end] == '.' &&
+	    (t->f[m->end + 1] == ' ' || t->f[m->end + 1] == '\n'))
+		m->end++; /* German "15. Dezember" */
+	if (!gap(t, m->end, &j))
+		return FOUND_NONE;
+	if ((phrase(t, j, "of", &k) || phrase(t, j, "de", &k)) && gap(t, k, &k))
 		j = k;
 	if ((month = month_at(t, j, &j)) == 0)
 		return FOUND_NONE;
+	/* "1 de diciembre de 2026" */
+	if (phrase(t, opt_gap(t, j), "de", &k) && year_after(t, k, &l) != 0)
+		return with_year(t, k, day, month, ref, m);
 	return with_year(t, j, day, month, ref, m);
 }
 
@@ -731,7 +811,11 @@ match_after_weekday(const struct ftext *t, size_t i, struct date ref,
 		j++;
 	if (!gap(t, j, &j))
 		return FOUND_NONE;
-	if (phrase(t, j, "the", &i) && gap(t, i, &i))
+	/* "Friday the 27th", Québec's "vendredi le 27", "Freitag, den 27." */
+	if ((phrase(t, j, "the", &i) || phrase(t, j, "le", &i) ||
+	     phrase(t, j, "den", &i) || phrase(t, j, "il", &i) ||
+	     phrase(t, j, "el", &i)) &&
+	    gap(t, i, &i))
 		j = i;
 	if (is_alpha(t->f[j]))
 		return match_month_day(t, j, ref, m);
@@ -879,6 +963,51 @@ match_relative(const struct ftext *t, size_t i, struct date ref,
 	    {"early next month", REL_NEXT_MONTH_START, 0},
 	    {"beginning of next month", REL_NEXT_MONTH_START, 0},
 	    {"start of next month", REL_NEXT_MONTH_START, 0},
+	    /* German, Dutch, Italian, Spanish ("morgen", "mañana" are
+	     * also "morning": left out). */
+	    {"nachste woche", REL_NEXT_WEEK, 0},
+	    {"naechste woche", REL_NEXT_WEEK, 0},
+	    {"kommende woche", REL_NEXT_WEEK, 0},
+	    {"ende nachster woche", REL_END_NEXT_WEEK, 0},
+	    {"ende der woche", REL_END_WEEK, 0},
+	    {"ende dieser woche", REL_END_WEEK, 0},
+	    {"ende nachsten monats", REL_END_NEXT_MONTH, 0},
+	    {"ende des monats", REL_END_MONTH, 0},
+	    {"ende dieses monats", REL_END_MONTH, 0},
+	    {"monatsende", REL_END_MONTH, 0},
+	    {"volgende week", REL_NEXT_WEEK, 0},
+	    {"komende week", REL_NEXT_WEEK, 0},
+	    {"eind volgende week", REL_END_NEXT_WEEK, 0},
+	    {"eind van de week", REL_END_WEEK, 0},
+	    {"eind deze week", REL_END_WEEK, 0},
+	    {"eind volgende maand", REL_END_NEXT_MONTH, 0},
+	    {"eind van de maand", REL_END_MONTH, 0},
+	    {"einde van de maand", REL_END_MONTH, 0},
+	    {"eind van deze maand", REL_END_MONTH, 0},
+	    {"eind deze maand", REL_END_MONTH, 0},
+	    {"einde maand", REL_END_MONTH, 0},
+	    {"eind maand", REL_END_MONTH, 0},
+	    {"dopodomani", REL_DAYS, 2},
+	    {"domani", REL_DAYS, 1},
+	    {"la prossima settimana", REL_NEXT_WEEK, 0},
+	    {"prossima settimana", REL_NEXT_WEEK, 0},
+	    {"settimana prossima", REL_NEXT_WEEK, 0},
+	    {"fine del mese prossimo", REL_END_NEXT_MONTH, 0},
+	    {"fine mese prossimo", REL_END_NEXT_MONTH, 0},
+	    {"fine del mese", REL_END_MONTH, 0},
+	    {"fine mese", REL_END_MONTH, 0},
+	    {"pasado manana", REL_DAYS, 2},
+	    {"la proxima semana", REL_NEXT_WEEK, 0},
+	    {"proxima semana", REL_NEXT_WEEK, 0},
+	    {"la semana que viene", REL_NEXT_WEEK, 0},
+	    {"semana que viene", REL_NEXT_WEEK, 0},
+	    {"la semana proxima", REL_NEXT_WEEK, 0},
+	    {"fin del mes que viene", REL_END_NEXT_MONTH, 0},
+	    {"finales del mes que viene", REL_END_NEXT_MONTH, 0},
+	    {"fin de mes", REL_END_MONTH, 0},
+	    {"fin del mes", REL_END_MONTH, 0},
+	    {"finales de mes", REL_END_MONTH, 0},
+	    {"final de mes", REL_END_MONTH, 0},
 	};
 
 	for (size_t k = 0; k < sizeof(phrases) / sizeof(phrases[0]); k++) {
@@ -895,8 +1024,9 @@ match_relative(const struct ftext *t, size_t i, struct date ref,
 static enum found
 match_in_days(const struct ftext *t, size_t i, struct date ref, struct match *m)
 {
-	static const char *const leads[] = {"dans", "sous",   "d'ici",
-	                                    "in",   "within", NULL};
+	static const char *const leads[] = {
+	    "dans",          "sous",  "d'ici", "in",        "within", "binnen",
+	    "innerhalb von", "entro", "en",    "dentro de", NULL};
 	static const char *const working[] = {"ouvres", "ouvre", "ouvrables",
 	                                      "ouvrable", NULL};
 	size_t j = i, k;
@@ -920,11 +1050,16 @@ match_in_days(const struct ftext *t, size_t i, struct date ref, struct match *m)
 	    gap(t, k, &k))
 		business = true, j = k;
 	if (phrase(t, j, "jours", &k) || phrase(t, j, "jour", &k) ||
-	    phrase(t, j, "days", &k) || phrase(t, j, "day", &k))
+	    phrase(t, j, "days", &k) || phrase(t, j, "day", &k) ||
+	    phrase(t, j, "tagen", &k) || phrase(t, j, "tage", &k) ||
+	    phrase(t, j, "dagen", &k) || phrase(t, j, "giorni", &k) ||
+	    phrase(t, j, "dias", &k))
 		mult = 1;
 	else if (!business &&
 	         (phrase(t, j, "semaines", &k) || phrase(t, j, "semaine", &k) ||
-	          phrase(t, j, "weeks", &k) || phrase(t, j, "week", &k)))
+	          phrase(t, j, "weeks", &k) || phrase(t, j, "week", &k) ||
+	          phrase(t, j, "wochen", &k) || phrase(t, j, "weken", &k) ||
+	          phrase(t, j, "settimane", &k) || phrase(t, j, "semanas", &k)))
 		mult = 7;
 	else
 		return FOUND_NONE;

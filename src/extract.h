@@ -3,7 +3,10 @@
  *
  * Pure: the caller passes the reference day (the message's Date, in the
  * company's time zone) against which relative dates resolve. French and
- * English. Text is matched case- and accent-insensitively.
+ * English, and the month and weekday names and common relative phrases
+ * of German, Dutch, Italian and Spanish ("15. Dezember", "1 de
+ * diciembre", "volgende week", "fine mese"). Text is matched case- and
+ * accent-insensitively.
  */
 #ifndef RELANCE_EXTRACT_H
 #define RELANCE_EXTRACT_H

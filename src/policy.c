@@ -932,6 +932,8 @@ rules_clear(struct policy_rules *r)
 	strlist_clear(&r->return_cues);
 	strlist_clear(&r->promise_cues);
 	strlist_clear(&r->delay_cues);
+	strlist_clear(&r->spell_from);
+	strlist_clear(&r->spell_to);
 }
 
 /* A rules language: 2 to 8 lower-case ASCII letters. */
@@ -1178,7 +1180,8 @@ out:
 static bool
 rules_room(struct parser *ps, const struct policy_rules *r)
 {
-	if (r->nrules + r->return_cues.n + r->promise_cues.n + r->delay_cues.n <
+	if (r->nrules + r->return_cues.n + r->promise_cues.n + r->delay_cues.n +
+	        r->spell_from.n <
 	    POLICY_MAX_RULES)
 		return true;
 	perr(ps, "too many rules for \"%s\", expected at most %d", r->lang,
@@ -1342,6 +1345,74 @@ d_delay_cue(struct parser *ps, char **v, int n)
 	cue_directive(ps, "delay-cue", rest_of_line(v, n), 2);
 }
 
+/* The length of the first value of S: a quoted string with its quotes,
+ * or a word. */
+static size_t
+first_value_len(const char *s)
+{
+	const char *p = s;
+
+	if (*p != '"')
+		return strcspn(p, " \t");
+	for (p++; *p != '\0' && *p != '"'; p++)
+		if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
+			p++;
+	return (size_t)(p - s) + (*p == '"');
+}
+
+/* "spelling \"FORM\" \"WORDS\"": FORM, as careless or short mail writes
+ * it, is read as WORDS before the rules are matched. */
+static void
+d_spelling(struct parser *ps, char **v, int n)
+{
+	static const char usage[] = "spelling \"FORM\" \"WORDS\"";
+	const char *s = rest_of_line(v, n);
+	size_t k = first_value_len(s);
+	struct buf a = BUF_INIT, b = BUF_INIT;
+	char *first = strndup(s, k), *from = NULL, *to = NULL;
+	const char *rest = s + k + strspn(s + k, " \t");
+	struct policy_rules *r;
+
+	if (first == NULL) {
+		ps->sink->nomem = true;
+		return;
+	}
+	if (read_value(ps, "spelling", usage, first, false, &a) < 0)
+		goto out;
+	if (*rest == '\0' || *rest == '#') {
+		perr(ps, "too few values for \"spelling\", expected %s", usage);
+		goto out;
+	}
+	if ((from = fold_words(ps, "spelling", buf_cstr(&a))) == NULL ||
+	    read_value(ps, "spelling", usage, rest, false, &b) < 0 ||
+	    (to = fold_words(ps, "spelling", buf_cstr(&b))) == NULL ||
+	    (r = open_rules_of(ps)) == NULL || !rules_room(ps, r))
+		goto out;
+	if (strcmp(from, to) == 0) {
+		perr(ps,
+		     "spelling \"%s\" reads as itself, expected another "
+		     "form than the words",
+		     from);
+		goto out;
+	}
+	if (strlist_find(&r->spell_from, from) >= 0) {
+		perr(ps,
+		     "duplicate spelling \"%s\" in rules \"%s\", expected "
+		     "each form once",
+		     from, r->lang);
+		goto out;
+	}
+	if (strlist_add(&r->spell_from, from) < 0 ||
+	    strlist_add(&r->spell_to, to) < 0)
+		ps->sink->nomem = true;
+out:
+	free(first);
+	free(from);
+	free(to);
+	buf_free(&a);
+	buf_free(&b);
+}
+
 static const struct directive rules_directives[] = {
     {"keyword", 0, -1, false, "keyword CLASS \"WORDS\"", d_keyword},
     {"pattern", 0, -1, false, "pattern CLASS \"PCRE2\"", d_pattern},
@@ -1350,6 +1421,7 @@ static const struct directive rules_directives[] = {
     {"return-cue", 0, -1, false, "return-cue \"WORDS\"", d_return_cue},
     {"promise-cue", 0, -1, false, "promise-cue \"WORDS\"", d_promise_cue},
     {"delay-cue", 0, -1, false, "delay-cue \"WORDS\"", d_delay_cue},
+    {"spelling", 0, -1, false, "spelling \"FORM\" \"WORDS\"", d_spelling},
     {NULL, 0, 0, false, NULL, NULL}};
 
 static void
@@ -2952,6 +3024,75 @@ words_find(const char *w, const char *text, size_t len, size_t from,
 		from = s + 1;
 	}
 	return 0;
+}
+
+/* The replacement for the whole-word form that starts at F[I] (a word
+ * start), with *END past the form, or NULL. */
+static const char *
+respelling_at(const struct policy *p, const char *f, size_t len, size_t i,
+              size_t *end)
+{
+	for (size_t l = 0; l < p->nrules; l++) {
+		const struct policy_rules *r = &p->rules[l];
+
+		for (size_t k = 0; k < r->spell_from.n; k++) {
+			const char *w = r->spell_from.v[k];
+			size_t wl = strlen(w);
+
+			if (wl == 0 || wl > len - i ||
+			    memcmp(f + i, w, wl) != 0)
+				continue;
+			if (word_byte((unsigned char)w[wl - 1]) &&
+			    i + wl < len && word_byte((unsigned char)f[i + wl]))
+				continue;
+			*end = i + wl;
+			return r->spell_to.v[k];
+		}
+	}
+	return NULL;
+}
+
+int
+policy_respell(const struct policy *p, const char *f, size_t len,
+               const size_t *map, struct buf *out, size_t **omap)
+{
+	size_t *m, cap = len + 1, i = 0, base = out->len;
+
+	*omap = NULL;
+	if (len >= SIZE_MAX / sizeof(*m) / 2 ||
+	    (m = malloc(cap * sizeof(*m))) == NULL)
+		return -1;
+	while (i < len) {
+		const char *to = NULL;
+		size_t end = i + 1, from = out->len - base;
+
+		if (i == 0 || !word_byte((unsigned char)f[i - 1]))
+			to = respelling_at(p, f, len, i, &end);
+		if (to != NULL)
+			buf_puts(out, to);
+		else
+			buf_putc(out, f[i]);
+		if (buf_failed(out))
+			goto fail;
+		if (out->len - base + 1 > cap) {
+			size_t *v;
+
+			cap = 2 * (out->len - base + 1);
+			if ((v = realloc(m, cap * sizeof(*m))) == NULL)
+				goto fail;
+			m = v;
+		}
+		for (size_t k = from; k < out->len - base; k++)
+			m[k] = map[i];
+		i = end;
+	}
+	m[out->len - base] = map[len];
+	*omap = m;
+	return 0;
+fail:
+	free(m);
+	out->failed = true;
+	return -1;
 }
 
 int

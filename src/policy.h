@@ -211,6 +211,8 @@ struct policy_rules {
 	struct strlist promise_cues; /* folded: "paiement prevu" */
 	struct strlist delay_cues;   /* folded: "delayed": a bounce that
 	                              * is only a delay (transient) */
+	struct strlist spell_from;   /* folded: "vir", "jfais" ... */
+	struct strlist spell_to;     /* ... read as "virement", "je fais" */
 	struct policy_where where;   /* the first "rules LANG" line */
 };
 
@@ -400,6 +402,19 @@ const char *policy_rule_kind_name(enum policy_rule_kind k);
  * memory (then *MAP is NULL and OUT is failed).
  */
 int policy_fold(const char *s, size_t len, struct buf *out, size_t **map);
+
+/*
+ * policy_respell -- rewrite the folded text F[0..LEN) (policy_fold's, with
+ * its MAP of LEN + 1 offsets) into OUT and *OMAP the way the "spelling"
+ * directives of every language say: each whole-word occurrence of a
+ * short or careless form ("vir", "jfais", "c est") becomes the words it
+ * stands for ("virement", "je fais", "c'est"), earlier directives first.
+ * Every byte written for a replacement maps to where the form started.
+ * *OMAP is malloc'ed (the caller's), OUT->len + 1 offsets, the last one
+ * MAP[LEN]. Returns 0, or -1 on no memory (then *OMAP is NULL).
+ */
+int policy_respell(const struct policy *p, const char *f, size_t len,
+                   const size_t *map, struct buf *out, size_t **omap);
 
 /*
  * policy_rule_find -- the first match of rule R in TEXT[FROM..LEN), TEXT

@@ -578,6 +578,75 @@ test_out_of_office_quoting_we_will_pay_stays_an_auto_reply(void **state)
 }
 
 static void
+test_subject_speaks_when_the_body_says_nothing(void **state)
+{
+	struct mime_message m;
+	struct classify_result r;
+
+	msg_reply(&m, "F2026-0101 PAYEE LE 20/11", "Cordialement,\nA. Roux\n");
+	run(&m, NULL, &r);
+	assert_class(&r, CLASSIFY_REMITTANCE, "fr pattern remittance",
+	             "PAYEE LE 2", "fr");
+	classify_free(&r);
+	msg_free(&m);
+	/* With words of its own, the body speaks alone. */
+	msg_reply(&m, "F2026-0101 PAYEE LE 20/11",
+	          "Bonjour, je transmets au service comptable.\n");
+	run(&m, NULL, &r);
+	assert_int_equal(r.class, CLASSIFY_REPLY);
+	classify_free(&r);
+	msg_free(&m);
+}
+
+static void
+test_careless_forms_read_as_words(void **state)
+{
+	struct mime_message m;
+	struct classify_result r;
+
+	msg_reply(&m, "Re: F2026-0101", "ok jfais le vir lundi\n");
+	run(&m, NULL, &r);
+	assert_class(&r, CLASSIFY_PROMISE, "fr pattern promise", "jfais le vir",
+	             "fr");
+	assert_date(r.promise_date, 2026, 11, 30);
+	classify_free(&r);
+	msg_free(&m);
+}
+
+static void
+test_other_languages_are_read(void **state)
+{
+	static const struct {
+		const char *body;
+		enum classify_class cls;
+		const char *lang;
+	} cases[] = {
+	    {"Der Betrag stimmt nicht mit dem Angebot überein.",
+	     CLASSIFY_DISPUTE, "de"},
+	    {"Die Zahlung wurde heute ausgelöst.", CLASSIFY_REMITTANCE, "de"},
+	    {"Betaling volgt volgende week.", CLASSIFY_PROMISE, "nl"},
+	    {"Abbiamo effettuato il bonifico stamattina.", CLASSIFY_REMITTANCE,
+	     "it"},
+	    {"Provvederemo al pagamento entro il 15 dicembre.",
+	     CLASSIFY_PROMISE, "it"},
+	    {"No reconocemos esta factura.", CLASSIFY_DISPUTE, "es"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct mime_message m;
+		struct classify_result r;
+
+		msg_reply(&m, "Re: F2026-0101", cases[i].body);
+		run(&m, NULL, &r);
+		assert_string_equal(classify_name(r.class),
+		                    classify_name(cases[i].cls));
+		assert_string_equal(r.lang, cases[i].lang);
+		classify_free(&r);
+		msg_free(&m);
+	}
+}
+
+static void
 test_out_of_office_by_its_subject_alone(void **state)
 {
 	struct mime_message m;
@@ -1664,6 +1733,9 @@ main(void)
 	    cmocka_unit_test(
 	        test_out_of_office_quoting_we_will_pay_stays_an_auto_reply),
 	    cmocka_unit_test(test_out_of_office_by_its_subject_alone),
+	    cmocka_unit_test(test_subject_speaks_when_the_body_says_nothing),
+	    cmocka_unit_test(test_careless_forms_read_as_words),
+	    cmocka_unit_test(test_other_languages_are_read),
 	    cmocka_unit_test(test_out_of_office_by_its_words_alone),
 	    cmocka_unit_test(
 	        test_precedence_and_vendor_headers_are_auto_replies),

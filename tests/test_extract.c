@@ -56,6 +56,55 @@ check_span(const char *text, const char *want, const char *words)
 	assert_memory_equal(text + at, words, len);
 }
 
+/* ---- German, Dutch, Italian, Spanish ---- */
+
+static void
+test_dates_in_german_dutch_italian_spanish(void **state)
+{
+	assert_string_equal(date_of("Zahlung am 15. Dezember"), "2026-12-15");
+	assert_string_equal(date_of("bis einschließlich 04.12.2026"),
+	                    "2026-12-04");
+	assert_string_equal(date_of("wir überweisen am Freitag"), "2026-11-27");
+	assert_string_equal(date_of("nächste Woche"), "2026-11-30");
+	assert_string_equal(date_of("zum Monatsende"), "2026-11-30");
+	assert_string_equal(date_of("in 10 Tagen"), "2026-12-03");
+	assert_string_equal(date_of("3 maart"), "2027-03-03");
+	assert_string_equal(date_of("betaling volgt volgende week"),
+	                    "2026-11-30");
+	assert_string_equal(date_of("eind van de maand"), "2026-11-30");
+	assert_string_equal(date_of("entro il 15 dicembre"), "2026-12-15");
+	assert_string_equal(date_of("venerdì"), "2026-11-27");
+	assert_string_equal(date_of("a fine mese"), "2026-11-30");
+	assert_string_equal(date_of("hasta el 1 de diciembre"), "2026-12-01");
+	assert_string_equal(date_of("el miércoles 2 de diciembre de 2027"),
+	                    "2027-12-02");
+	assert_string_equal(date_of("la semana que viene"), "2026-11-30");
+	assert_string_equal(date_of("en 5 días"), "2026-11-28");
+	check_span("pagheremo entro il 15 dicembre.", "2026-12-15",
+	           "15 dicembre");
+}
+
+static void
+test_morning_words_are_no_dates(void **state)
+{
+	/* "Morgen" and "mañana" are also "morning": not read as dates. */
+	assert_string_equal(date_of("Guten Morgen"), "none");
+	assert_string_equal(date_of("por la mañana"), "none");
+}
+
+static void
+test_weekday_then_day_of_month(void **state)
+{
+	/* Québec's "vendredi le 27", "Friday the 27th": the next 27th. */
+	assert_string_equal(date_of("vendredi le 27"), "2026-11-27");
+	assert_string_equal(date_of("mardi le 1er"), "2026-12-01");
+	assert_string_equal(date_of("Friday the 27th"), "2026-11-27");
+	check_span("le wire part vendredi le 27.", "2026-11-27",
+	           "vendredi le 27");
+	/* "le" then no day: the weekday alone. */
+	assert_string_equal(date_of("lundi le virement"), "2026-11-30");
+}
+
 /* ---- numeric dates ---- */
 
 static void
@@ -878,6 +927,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_numeric_dates_are_day_first),
+	    cmocka_unit_test(test_dates_in_german_dutch_italian_spanish),
+	    cmocka_unit_test(test_morning_words_are_no_dates),
+	    cmocka_unit_test(test_weekday_then_day_of_month),
 	    cmocka_unit_test(test_future_date_prefers_the_near_reading),
 	    cmocka_unit_test(test_future_date_after_a_cue),
 	    cmocka_unit_test(test_day_dash_month_abbreviation),

@@ -1971,6 +1971,65 @@ test_rules_section_reads_every_directive(void **state)
 }
 
 static void
+test_rules_spelling_reads_a_form_as_words(void **state)
+{
+	struct policy *p = parse_ok("rules fr\n"
+	                            "\tspelling \"Vir\" \"virement\"\n"
+	                            "\tspelling \"c est\" \"c'est\"\n"
+	                            "rules en\n"
+	                            "\tspelling pls please\n");
+	static const char text[] = "ok c est fait, vir envoye. pls virer";
+	struct buf out = BUF_INIT;
+	size_t map[sizeof(text)], *omap = NULL;
+
+	for (size_t i = 0; i < sizeof(text); i++)
+		map[i] = i * 2; /* any offsets: they must follow the words */
+	assert_int_equal(p->rules[0].spell_from.n, 2);
+	assert_string_equal(p->rules[0].spell_from.v[0], "vir");
+	assert_string_equal(p->rules[0].spell_to.v[1], "c'est");
+	assert_int_equal(
+	    policy_respell(p, text, strlen(text), map, &out, &omap), 0);
+	assert_string_equal(buf_cstr(&out),
+	                    "ok c'est fait, virement envoye. please virer");
+	/* "c'est" comes from "c est" at 3, "virement" from "vir" at 15. */
+	assert_int_equal(omap[3], 6);
+	assert_int_equal(omap[7], 6);
+	assert_int_equal(omap[15], 30);
+	assert_int_equal(omap[22], 30);
+	assert_int_equal(omap[23], 36); /* the blank after "vir" */
+	assert_int_equal(omap[out.len], map[strlen(text)]);
+	free(omap);
+	buf_free(&out);
+	policy_free(p);
+}
+
+static void
+test_rules_spelling_errors(void **state)
+{
+	assert_parse("rules fr\n"
+	             "\tspelling\n"
+	             "\tspelling vir\n"
+	             "\tspelling \"vir virement\n"
+	             "\tspelling \"Vir\" \"vir\"\n"
+	             "\tspelling vir virement\n"
+	             "\tspelling \"vir\" \"virement\"\n"
+	             "\tspelling vir virement extra\n",
+	             "t.policy:2: too few values for \"spelling\", expected "
+	             "spelling \"FORM\" \"WORDS\"\n"
+	             "t.policy:3: too few values for \"spelling\", expected "
+	             "spelling \"FORM\" \"WORDS\"\n"
+	             "t.policy:4: unclosed quote in the value of \"spelling\", "
+	             "expected spelling \"FORM\" \"WORDS\"\n"
+	             "t.policy:5: spelling \"vir\" reads as itself, expected "
+	             "another form than the words\n"
+	             "t.policy:7: duplicate spelling \"vir\" in rules \"fr\", "
+	             "expected each form once\n"
+	             "t.policy:8: unexpected \"extra\" after the value of "
+	             "\"spelling\", expected spelling \"FORM\" \"WORDS\", then "
+	             "nothing or a # comment");
+}
+
+static void
 test_rules_of_one_language_add_up_across_sections(void **state)
 {
 	struct policy *p = parse_ok("rules fr\n"
@@ -2464,18 +2523,23 @@ test_shipped_rules_cover_every_class_in_french_and_english(void **state)
 	size_t a, b;
 	static const char inv[] = "facture f2026-0101 et f2026-01011x";
 
-	assert_int_equal(p->nrules, 2);
+	static const char *const langs[] = {"de", "en", "es", "fr", "it", "nl"};
+
+	/* In file name order; French and English read delay notices too. */
+	assert_int_equal(p->nrules, 6);
 	for (size_t i = 0; i < p->nrules; i++) {
 		const struct policy_rules *r = &p->rules[i];
 		bool seen[POLICY_CLASS_COUNT] = {false};
 
+		assert_string_equal(r->lang, langs[i]);
 		for (size_t k = 0; k < r->nrules; k++)
 			seen[r->rules[k].cls] = true;
 		for (int c = 0; c < POLICY_CLASS_COUNT; c++)
 			assert_true(seen[c]);
 		assert_true(r->return_cues.n > 0);
 		assert_true(r->promise_cues.n > 0);
-		assert_true(r->delay_cues.n > 0);
+		if (strcmp(r->lang, "fr") == 0 || strcmp(r->lang, "en") == 0)
+			assert_true(r->delay_cues.n > 0);
 	}
 	assert_string_equal(p->matching.subject_tag, "[Réf. {id}]");
 	assert_int_equal(policy_regex_find(p->matching.invoice, inv,
@@ -2820,6 +2884,8 @@ main(void)
 	    cmocka_unit_test(test_load_rejects_what_is_not_a_regular_file),
 	    cmocka_unit_test(test_load_rejects_a_template_that_is_too_large),
 	    cmocka_unit_test(test_rules_section_reads_every_directive),
+	    cmocka_unit_test(test_rules_spelling_reads_a_form_as_words),
+	    cmocka_unit_test(test_rules_spelling_errors),
 	    cmocka_unit_test(test_rules_of_one_language_add_up_across_sections),
 	    cmocka_unit_test(test_rules_escapes_and_comments_in_values),
 	    cmocka_unit_test(test_rules_bad_language_is_an_error),

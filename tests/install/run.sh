@@ -68,8 +68,12 @@ $p/matching.policy
 $p/profiles.policy
 $p/reactions.policy
 $p/rates.policy
+$p/rules-de.policy
 $p/rules-en.policy
+$p/rules-es.policy
 $p/rules-fr.policy
+$p/rules-it.policy
+$p/rules-nl.policy
 $p/templates/en/call
 $p/templates/en/courtesy
 $p/templates/en/formal-notice
