@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "csv.h"
+#include "date.h"
 #include "import.h"
 #include "money.h"
 #include "text.h"
@@ -37,53 +39,107 @@ enum column {
 struct column_def {
 	const char *what;	 /* for messages */
 	bool required;
-	const char *aliases[12]; /* normalised: lower case, no accents, '_' */
+	/* Header names, as exports write them; matched once normalised
+	 * (normalise_header). A strong name always claims its field; a
+	 * weak one only when no strong name did, and a weak name listed
+	 * under two fields claims the first one still free. */
+	const char *const *strong;
+	const char *const *weak;
 };
+
+#define NAMES(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 static const struct column_def columns[COL_COUNT] = {
     [COL_INVOICE] = {"invoice number", true,
-		     {"invoice", "invoice_number", "invoice_no", "numero",
-		      "numero_facture", "facture", "n_facture", "no_facture",
-		      "num_facture", "piece", "ref_facture"}},
+                     NAMES("invoice", "invoice number", "invoice id", "numero",
+                           "N° facture", "numéro de facture", "facture",
+                           "facture n°", "réf. facture", "N° pièce",
+                           "N° document", "document number", "bill number",
+                           "numéro de pièce"),
+                     NAMES("pièce", "référence", "réf")},
     [COL_CUSTOMER] = {"customer id", true,
-		      {"customer", "customer_id", "customer_code", "client",
-		       "code_client", "client_id", "id_client", "compte",
-		       "compte_client", "account"}},
+                      NAMES("customer id", "customer code", "customer number",
+                            "code client", "client id", "id client",
+                            "N° client", "compte client", "compte tiers",
+                            "N° compte tiers", "code tiers", "N° tiers",
+                            "compte auxiliaire", "account number"),
+                      NAMES("client", "customer", "compte", "account",
+                            "tiers")},
     [COL_NAME] = {"customer name", false,
-		  {"customer_name", "name", "nom", "nom_client", "raison_sociale",
-		   "client_name", "company", "societe", "denomination"}},
+                  NAMES("customer name", "nom", "nom client", "raison sociale",
+                        "client name", "company", "société", "dénomination",
+                        "intitulé", "intitulé tiers", "nom tiers", "partenaire",
+                        "partner", "third party", "nom du tiers"),
+                  NAMES("name", "client", "customer", "tiers")},
     [COL_EMAIL] = {"e-mail address", true,
-		   {"email", "e_mail", "emails", "mail", "courriel", "courriels",
-		    "adresse_email", "adresse_mail", "contact", "contact_email"}},
+                   NAMES("email", "e-mail", "emails", "mail", "courriel",
+                         "courriels", "adresse email", "adresse mail",
+                         "adresse électronique", "contact email",
+                         "email facturation", "email comptabilité",
+                         "mail facturation", "billing email", "invoice email",
+                         "email address", "email client", "customer email",
+                         "partner email", "partenaire email"),
+                   NAMES("contact")},
     [COL_AMOUNT] = {"amount due", true,
-		    {"amount", "amount_due", "montant", "montant_du", "du",
-		     "reste_a_payer", "solde", "balance", "open_amount",
-		     "montant_restant"}},
+                    NAMES("amount due", "montant dû", "dû", "reste à payer",
+                          "reste dû", "restant dû", "solde", "solde dû",
+                          "balance", "balance due", "open amount",
+                          "open balance", "montant restant", "montant ouvert",
+                          "outstanding", "amount outstanding",
+                          "amount remaining", "montant résiduel", "résiduel",
+                          "amount residual"),
+                    NAMES("montant", "amount")},
     [COL_ORIGINAL] = {"original amount", false,
-		      {"original_amount", "amount_original", "total",
-		       "total_ttc", "montant_ttc", "montant_initial",
-		       "montant_facture", "invoice_amount"}},
-    [COL_CURRENCY] = {"currency", false, {"currency", "devise", "monnaie"}},
+                      NAMES("original amount", "amount original", "total ttc",
+                            "montant ttc", "montant initial", "montant facture",
+                            "invoice amount", "invoice total", "total amount",
+                            "amount total", "montant total", "total facture"),
+                      NAMES("total", "montant", "amount")},
+    [COL_CURRENCY] = {"currency", false,
+                      NAMES("currency", "devise", "monnaie", "code devise",
+                            "currency code"),
+                      NULL},
     [COL_ISSUE] = {"issue date", true,
-		   {"issue_date", "date", "invoice_date", "date_facture",
-		    "date_emission", "date_d_emission", "issued"}},
+                   NAMES("issue date", "invoice date", "date facture",
+                         "date de facturation", "date émission",
+                         "date d'émission", "issued", "date pièce",
+                         "date document", "document date", "bill date",
+                         "date de la facture"),
+                   NAMES("date")},
     [COL_DUE] = {"due date", true,
-		 {"due_date", "echeance", "date_echeance", "date_d_echeance",
-		  "due", "date_limite", "payment_due"}},
+                 NAMES("due date", "échéance", "date échéance",
+                       "date d'échéance", "due", "date limite",
+                       "date limite de paiement", "date limite de règlement",
+                       "payment due", "payment due date", "due on",
+                       "date d'exigibilité"),
+                 NAMES("exigibilité")},
     [COL_PROFILE] = {"payer profile", false,
-		     {"profile", "profil", "payer_profile", "profil_payeur"}},
-    [COL_LANG] = {"language", false, {"language", "langue", "lang"}},
+                     NAMES("profile", "profil", "payer profile",
+                           "profil payeur"),
+                     NULL},
+    [COL_LANG] = {"language", false, NAMES("language", "langue", "lang"), NULL},
     [COL_PDF] = {"invoice PDF", false,
-		 {"pdf", "fichier", "file", "pdf_path", "chemin", "document"}},
+                 NAMES("pdf", "fichier", "file", "pdf path", "chemin",
+                       "document"),
+                 NULL},
     [COL_ADDRESS] = {"postal address", false,
-		     {"address", "postal_address", "billing_address",
-		      "street_address", "adresse", "adresse_postale",
-		      "adresse_client", "adresse_facturation",
-		      "adresse_de_facturation", "rue"}},
+                     NAMES("address", "postal address", "billing address",
+                           "street address", "adresse", "adresse postale",
+                           "adresse client", "adresse facturation",
+                           "adresse de facturation", "rue"),
+                     NAMES("adresse 1")},
     [COL_POSTCODE] = {"postcode", false,
-		      {"postcode", "postal_code", "zip", "zip_code",
-		       "code_postal", "cp"}},
-    [COL_CITY] = {"city", false, {"city", "town", "ville", "commune"}},
+                      NAMES("postcode", "postal code", "zip", "zip code",
+                            "code postal", "cp"),
+                      NULL},
+    [COL_CITY] = {"city", false, NAMES("city", "town", "ville", "commune"),
+                  NAMES("localité")},
+};
+
+/* A credit note of the file, until it is taken off invoices. */
+struct credit {
+	struct invoice inv; /* amount_due < 0 */
+	unsigned line;
 };
 
 /* Everything one import needs while it reads rows. */
@@ -97,6 +153,10 @@ struct importer {
 	struct strlist *errors;
 	int nerrors;
 	bool nomem;
+	int sep;          /* the separator of the file */
+	bool month_first; /* slash dates read m/d/yyyy (decide_date_order) */
+	struct credit *credits; /* credit notes, in file order */
+	size_t ncredits;
 };
 
 static void report(struct importer *im, struct strlist *to, unsigned line,
@@ -121,68 +181,141 @@ report(struct importer *im, struct strlist *to, unsigned line,
 	buf_free(&msg);
 }
 
-/* "N° de facture" -> "n_de_facture": folded, non-alphanumerics as '_'. */
+/* Words a header may hold that change nothing: "Date d'échéance" is
+ * "Date échéance", "Numéro de la facture" is "Numéro facture". */
+static const char *const filler_words[] = {"de", "d",   "des", "la",  "le",
+                                           "l",  "les", "of",  "the", NULL};
+/* Ways of writing "number": "N°", "No.", "Num.", "Numéro", "Nr". */
+static const char *const number_words[] = {"n",      "no",     "nr",  "num",
+                                           "numero", "number", "nbr", NULL};
+
+static bool
+word_in(const char *w, size_t n, const char *const *list)
+{
+	for (; *list != NULL; list++)
+		if (strlen(*list) == n && strncmp(w, *list, n) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * "N° de la Facture" -> "no_facture": folded (lower case, no accents),
+ * split into words at anything not a letter or a digit, filler words
+ * dropped, every way of writing "number" as "no", "e mail" as "email",
+ * joined by '_'.
+ */
 static void
 normalise_header(const char *s, struct buf *out)
 {
 	struct buf folded = BUF_INIT;
-	bool sep = false;
+	const char *p;
 
+	buf_reset(out);
 	text_fold(s, &folded);
-	for (const char *p = buf_cstr(&folded); *p != '\0'; p++) {
-		if (isalnum((unsigned char)*p)) {
-			if (sep && out->len > 0)
+	p = buf_cstr(&folded);
+	while (*p != '\0') {
+		size_t n = 0;
+
+		while (*p != '\0' && !isalnum((unsigned char)*p))
+			p++;
+		while (isalnum((unsigned char)p[n]))
+			n++;
+		if (n == 0)
+			break;
+		if (!word_in(p, n, filler_words)) {
+			if (out->len > 0)
 				buf_putc(out, '_');
-			buf_putc(out, *p);
-			sep = false;
-		} else {
-			sep = true;
+			if (word_in(p, n, number_words))
+				buf_puts(out, "no");
+			else
+				buf_append(out, p, n);
 		}
+		p += n;
 	}
 	buf_free(&folded);
-	/* "n_de_facture" and "numero_de_facture" read as their short forms. */
-	if (strncmp(buf_cstr(out), "n_de_", 5) == 0 ||
-	    strncmp(buf_cstr(out), "no_de_", 6) == 0) {
-		char *p = strstr(out->data, "de_");
-
-		memmove(p, p + 3, strlen(p + 3) + 1);
-		out->len -= 3;
+	/* "e_mail" -> "email", wherever it stands */
+	for (char *m; (m = strstr(out->data ? out->data : "", "e_mail")) &&
+	              (m == out->data || m[-1] == '_');) {
+		memmove(m + 1, m + 2, strlen(m + 2) + 1);
+		out->len--;
 	}
 }
 
+/* True when the normalised header NORM is one of LIST's names. */
+static bool
+names_match(const char *norm, const char *const *list)
+{
+	struct buf n = BUF_INIT;
+	bool found = false;
+
+	for (; !found && list != NULL && *list != NULL; list++) {
+		normalise_header(*list, &n);
+		found = strcmp(buf_cstr(&n), norm) == 0;
+	}
+	buf_free(&n);
+	return found;
+}
+
+/* The field whose strong name NORM is, or -1. */
 static int
-find_column(const char *normalised)
+find_strong(const char *norm)
 {
 	for (int c = 0; c < COL_COUNT; c++)
-		for (int a = 0; a < 12 && columns[c].aliases[a]; a++)
-			if (strcmp(normalised, columns[c].aliases[a]) == 0)
-				return c;
+		if (names_match(norm, columns[c].strong))
+			return c;
 	return -1;
 }
 
 static void
 list_aliases(int c, struct buf *out)
 {
-	for (int a = 0; a < 12 && columns[c].aliases[a]; a++)
-		buf_printf(out, "%s%s", a ? ", " : "", columns[c].aliases[a]);
+	const char *const *l = columns[c].strong;
+
+	for (int a = 0; l[a] != NULL; a++)
+		buf_printf(out, "%s%s", a ? ", " : "", l[a]);
+}
+
+/* How many cells of ROW name a column we know: a header scores at least
+ * 2, a title line ("Export du 23/11/2026") or a data row less. */
+static int
+header_score(const struct csv_row *row)
+{
+	struct buf norm = BUF_INIT;
+	int score = 0;
+
+	for (size_t i = 0; i < row->nfields; i++) {
+		normalise_header(row->fields[i], &norm);
+		if (norm.len == 0)
+			continue;
+		for (int c = 0; c < COL_COUNT; c++)
+			if (names_match(buf_cstr(&norm), columns[c].strong) ||
+			    names_match(buf_cstr(&norm), columns[c].weak)) {
+				score++;
+				break;
+			}
+	}
+	buf_free(&norm);
+	return score;
 }
 
 static void
 map_header(struct importer *im, const struct csv_row *row)
 {
 	struct buf norm = BUF_INIT;
+	bool claimed[CSV_MAX_FIELDS] = {false};
 
 	for (int c = 0; c < COL_COUNT; c++)
 		im->col[c] = -1;
+	/* strong names first: two for one field is an error */
 	for (size_t i = 0; i < row->nfields; i++) {
 		int c;
 
-		buf_reset(&norm);
 		normalise_header(row->fields[i], &norm);
 		if (strlist_add(&im->headers, row->fields[i]) < 0)
 			im->nomem = true;
-		if ((c = find_column(buf_cstr(&norm))) < 0)
+		if (norm.len == 0 || (c = find_strong(buf_cstr(&norm))) < 0)
 			continue; /* other columns of the export are fine */
+		claimed[i] = true;
 		if (im->col[c] >= 0)
 			report(im, im->errors, row->line,
 			       "columns \"%s\" and \"%s\" both give the %s "
@@ -192,6 +325,21 @@ map_header(struct importer *im, const struct csv_row *row)
 		else
 			im->col[c] = (int)i;
 	}
+	/* then weak names, each to the first of its fields still free */
+	for (size_t i = 0; i < row->nfields; i++) {
+		if (claimed[i])
+			continue;
+		normalise_header(row->fields[i], &norm);
+		for (int c = 0; norm.len > 0 && c < COL_COUNT; c++)
+			if (im->col[c] < 0 &&
+			    names_match(buf_cstr(&norm), columns[c].weak)) {
+				im->col[c] = (int)i;
+				break;
+			}
+	}
+	/* no customer id column: the customer's name identifies them */
+	if (im->col[COL_CUSTOMER] < 0 && im->col[COL_NAME] >= 0)
+		im->col[COL_CUSTOMER] = im->col[COL_NAME];
 	for (int c = 0; c < COL_COUNT; c++) {
 		if (im->col[c] >= 0 || !columns[c].required)
 			continue;
@@ -321,17 +469,109 @@ take_contacts(struct importer *im, struct csv_row *row, struct invoice *inv)
 	return rc;
 }
 
+/* Drop PREFIX (ASCII, any case) from the start of *S; true if it was there. */
+static bool
+eat_prefix(char **s, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	if (strncasecmp(*s, prefix, n) != 0)
+		return false;
+	*s = text_trim(*s + n);
+	return true;
+}
+
+/* Drop SUFFIX (ASCII, any case) from the end of S; true if it was there. */
+static bool
+eat_suffix(char *s, const char *suffix)
+{
+	size_t n = strlen(suffix), len = strlen(s);
+
+	if (len < n || strcasecmp(s + len - n, suffix) != 0)
+		return false;
+	s[len - n] = '\0';
+	text_trim(s);
+	return true;
+}
+
+/* Drop the currency, written as CURRENCY's code or as its sign, from the
+ * start or the end of *S. */
+static void
+eat_currency(char **s, const char *currency)
+{
+	const char *sign = strcmp(currency, "EUR") == 0   ? "\xe2\x82\xac"
+	                   : strcmp(currency, "GBP") == 0 ? "\xc2\xa3"
+	                   : currency[2] == 'D'           ? "$"
+	                   : strcmp(currency, "CHF") == 0 ? "Fr."
+	                                                  : NULL;
+
+	if (!eat_prefix(s, currency) && !eat_suffix(*s, currency) &&
+	    sign != NULL && !eat_prefix(s, sign))
+		eat_suffix(*s, sign);
+}
+
+/*
+ * An amount as accounting exports write it, into minor units of CURRENCY
+ * (DECIMALS digits): whatever money_parse reads, and besides a currency
+ * code or sign before or after ("1 234,56 €", "$1,234.56", "EUR 10"), a
+ * credit written "(120,00)" or "120,00-" (the accountant's ways of writing
+ * a negative amount), "−" (U+2212) for '-', and "’" (U+2019, Swiss
+ * thousands) for '\''. 0, or -1.
+ */
+static int
+parse_amount(const char *v, const char *currency, int decimals, int64_t *out)
+{
+	struct buf b = BUF_INIT;
+	char *p;
+	bool neg = false;
+	int rc = -1;
+
+	for (const char *q = v; *q != '\0'; q++) {
+		if (strncmp(q, "\xe2\x88\x92", 3) == 0)
+			buf_putc(&b, '-'), q += 2;
+		else if (strncmp(q, "\xe2\x80\x99", 3) == 0)
+			buf_putc(&b, '\''), q += 2;
+		else
+			buf_putc(&b, *q);
+	}
+	if (buf_failed(&b) || b.len == 0 || b.len > 64)
+		goto out;
+	p = text_trim(b.data);
+	if (*p == '(' && eat_suffix(p, ")")) {
+		neg = true;
+		p = text_trim(p + 1);
+	}
+	eat_currency(&p, currency);
+	if (*p != '-' && eat_suffix(p, "-"))
+		neg = !neg;
+	if (*p == '+')
+		p++;
+	if (money_parse(p, decimals, out) < 0 || (neg && *out < 0))
+		goto out;
+	if (neg)
+		*out = -*out;
+	rc = 0;
+out:
+	buf_free(&b);
+	return rc;
+}
+
+/* The amount in column C; a negative one only when NEG_OK (a credit note
+ * in the amount due column). */
 static int
 take_amount(struct importer *im, struct csv_row *row, enum column c,
-	    const struct invoice *inv, int64_t *out)
+            const struct invoice *inv, bool neg_ok, int64_t *out)
 {
 	const char *v = cell(im, row, c);
 
-	if (money_parse(v, invoice_decimals(inv), out) < 0 || *out < 0) {
+	if (parse_amount(v, inv->currency, invoice_decimals(inv), out) < 0 ||
+	    (*out < 0 && !neg_ok)) {
 		report(im, im->errors, row->line,
-		       "bad %s \"%.40s\" in column \"%s\" (expected a positive "
-		       "amount such as 1234.56 or 1 234,56)",
-		       columns[c].what, v, header(im, c));
+		       "bad %s \"%.40s\" in column \"%s\" (expected %s "
+		       "amount such as 1234.56, 1 234,56 or 1,234.56%s)",
+		       columns[c].what, v, header(im, c),
+		       neg_ok ? "an" : "a positive",
+		       neg_ok ? "; a credit note as -120,00 or (120,00)" : "");
 		return -1;
 	}
 	return 0;
@@ -343,10 +583,10 @@ take_date(struct importer *im, struct csv_row *row, enum column c,
 {
 	const char *v = cell(im, row, c);
 
-	if (date_parse(v, out) < 0) {
+	if (date_parse_export(v, im->month_first, out) < 0) {
 		report(im, im->errors, row->line,
 		       "bad %s \"%.40s\" in column \"%s\" (expected a date "
-		       "such as 2026-11-22 or 22/11/2026)",
+		       "such as 2026-11-22, 22/11/2026 or 22.11.2026)",
 		       columns[c].what, v, header(im, c));
 		return -1;
 	}
@@ -522,6 +762,9 @@ check_row(struct importer *im, unsigned line, struct invoice *inv)
 	return 0;
 }
 
+/* Read ROW into INV: 0 for an invoice, 1 for a credit note (a negative
+ * amount due; only its number, customer, currency and amount are read),
+ * -1 when something is wrong (reported). */
 static int
 read_row(struct importer *im, struct csv_row *row, struct invoice *inv)
 {
@@ -539,15 +782,19 @@ read_row(struct importer *im, struct csv_row *row, struct invoice *inv)
 	}
 	bad |= take_id(im, row, COL_INVOICE, &inv->number);
 	bad |= take_id(im, row, COL_CUSTOMER, &inv->customer);
-	bad |= take_text(im, row, COL_NAME, INVOICE_MAX_TEXT,
-			 &inv->customer_name);
-	bad |= take_contacts(im, row, inv);
+	bad |=
+	    take_text(im, row, COL_NAME, INVOICE_MAX_TEXT, &inv->customer_name);
 	bad |= take_currency(im, row, inv);
-	bad |= take_amount(im, row, COL_AMOUNT, inv, &inv->amount_due);
 	inv->amount_original = -1;
+	if (take_amount(im, row, COL_AMOUNT, inv, true, &inv->amount_due) < 0)
+		bad = -1;
+	else if (inv->amount_due < 0) /* a credit note: what else it says
+	                               * does not matter */
+		return bad || im->nomem ? -1 : 1;
+	bad |= take_contacts(im, row, inv);
 	if (im->col[COL_ORIGINAL] >= 0 && *cell(im, row, COL_ORIGINAL))
-		bad |= take_amount(im, row, COL_ORIGINAL, inv,
-				   &inv->amount_original);
+		bad |= take_amount(im, row, COL_ORIGINAL, inv, false,
+		                   &inv->amount_original);
 	bad |= take_date(im, row, COL_ISSUE, &inv->issue_date);
 	bad |= take_date(im, row, COL_DUE, &inv->due_date);
 	bad |= take_choice(im, row, COL_PROFILE, im->opts->profiles,
@@ -596,32 +843,235 @@ report_csv(struct importer *im, const struct err *e)
 	report(im, im->errors, line, "%s", e->msg + skip);
 }
 
-static void
-read_rows(struct importer *im, struct csv_reader *r)
+/* What a row of the export is. */
+enum row_kind {
+	ROW_BLANK,   /* nothing but separators and blanks */
+	ROW_TOTALS,  /* "Total;;;12 345,67" or an amount alone */
+	ROW_NOTE,    /* no number, no customer, no amount: a footnote */
+	ROW_INVOICE, /* anything else: an invoice or a credit note */
+};
+
+/* True when the cell V reads as the label of a totals row. */
+static bool
+totals_label(const char *v)
 {
-	struct csv_row row = {0};
-	struct err e;
-	int got;
+	static const char *const labels[] = {
+	    "total", "totaux",   "sous_total", "grand_total",
+	    "sum",   "subtotal", NULL};
+	struct buf norm = BUF_INIT;
+	bool yes = false;
 
-	while (!im->nomem && (got = csv_next(r, &row, &e)) != 0) {
+	normalise_header(v, &norm);
+	for (int i = 0; !yes && labels[i] != NULL; i++) {
+		size_t n = strlen(labels[i]);
+
+		yes = norm.len >= n && strncmp(norm.data, labels[i], n) == 0 &&
+		      (norm.data[n] == '\0' || norm.data[n] == '_');
+	}
+	buf_free(&norm);
+	return yes;
+}
+
+static enum row_kind
+row_kind(struct importer *im, struct csv_row *row, const char **label)
+{
+	const char *first = NULL;
+
+	for (size_t i = 0; first == NULL && i < row->nfields; i++)
+		if (*text_trim(row->fields[i]) != '\0')
+			first = text_trim(row->fields[i]);
+	*label = first;
+	if (first == NULL)
+		return ROW_BLANK;
+	if (totals_label(cell(im, row, COL_INVOICE)) ||
+	    (*cell(im, row, COL_INVOICE) == '\0' && totals_label(first)))
+		return ROW_TOTALS;
+	if (*cell(im, row, COL_INVOICE) != '\0' ||
+	    *cell(im, row, COL_CUSTOMER) != '\0')
+		return ROW_INVOICE;
+	return *cell(im, row, COL_AMOUNT) != '\0' ? ROW_TOTALS : ROW_NOTE;
+}
+
+/*
+ * Day and month order of the slash dates in ROWS[0..N), from what they
+ * prove: a first number above 12 proves day first (French), a second one
+ * above 12 month first (US). Nothing proves either: day first, unless the
+ * file is comma-separated as US Excel writes it, where it is ambiguous.
+ */
+static void
+decide_date_order(struct importer *im, struct csv_row *rows, size_t n)
+{
+	const char *day_v = NULL, *month_v = NULL, *either_v = NULL;
+	unsigned day_l = 0, month_l = 0, either_l = 0;
+	enum column which[] = {COL_ISSUE, COL_DUE};
+	const char *label;
+
+	for (size_t i = 0; i < n; i++) {
+		if (row_kind(im, &rows[i], &label) != ROW_INVOICE)
+			continue;
+		for (int k = 0; k < 2; k++) {
+			const char *v = cell(im, &rows[i], which[k]);
+
+			switch (date_order_hint(v)) {
+			case DATE_HINT_DAY_FIRST:
+				if (day_v == NULL)
+					day_v = v, day_l = rows[i].line;
+				break;
+			case DATE_HINT_MONTH_FIRST:
+				if (month_v == NULL)
+					month_v = v, month_l = rows[i].line;
+				break;
+			case DATE_HINT_EITHER:
+				if (either_v == NULL)
+					either_v = v, either_l = rows[i].line;
+				break;
+			case DATE_HINT_NONE:
+				break;
+			}
+		}
+	}
+	if (day_v != NULL && month_v != NULL)
+		report(im, im->errors, month_l,
+		       "date \"%s\" has its month first, but line %u has "
+		       "\"%s\" with its day first (expected one order in "
+		       "the whole file; export ISO dates such as 2026-11-22)",
+		       month_v, day_l, day_v);
+	else if (month_v != NULL)
+		im->month_first = true;
+	else if (day_v == NULL && either_v != NULL && im->sep == ',')
+		report(im, im->errors, either_l,
+		       "date \"%s\" may be day/month or month/day, and no "
+		       "date in this comma-separated file tells which "
+		       "(expected ISO dates such as 2026-11-22, or day/month "
+		       "in a file separated by ';')",
+		       either_v);
+	if (im->month_first)
+		report(im, &im->out->warnings, month_l,
+		       "dates read month first (m/d/yyyy), as \"%s\" shows",
+		       month_v);
+}
+
+/* Keep the credit note INV (moved) for apply_credits. */
+static void
+add_credit(struct importer *im, struct invoice *inv, unsigned line)
+{
+	struct credit *v =
+	    realloc(im->credits, (im->ncredits + 1) * sizeof(*v));
+
+	if (v == NULL) {
+		im->nomem = true;
+		return;
+	}
+	im->credits = v;
+	v[im->ncredits].inv = *inv;
+	v[im->ncredits++].line = line;
+	invoice_init(inv);
+}
+
+/* The unpaid invoice of CUSTOMER in CURRENCY due first (the first in the
+ * file among equals), or NULL. */
+static struct invoice *
+oldest_unpaid(struct importer *im, const char *customer, const char *currency)
+{
+	struct invoice *best = NULL;
+
+	for (size_t i = 0; i < im->out->n; i++) {
+		struct invoice *inv = &im->out->invoices[i];
+
+		if (inv->amount_due > 0 &&
+		    strcmp(inv->customer, customer) == 0 &&
+		    strcmp(inv->currency, currency) == 0 &&
+		    (best == NULL ||
+		     date_cmp(inv->due_date, best->due_date) < 0))
+			best = inv;
+	}
+	return best;
+}
+
+/*
+ * A credit note is money the company owes the customer: it reduces what
+ * the customer owes, the invoice due first first (Code civil art. 1342-10,
+ * the default imputation of a payment), and is never chased itself. Each
+ * deduction is a warning, so that the accountant can match it otherwise
+ * (lettrage) in the books and export again.
+ */
+static void
+apply_credits(struct importer *im)
+{
+	for (size_t k = 0; k < im->ncredits; k++) {
+		struct invoice *cn = &im->credits[k].inv, *inv;
+		int64_t left = -cn->amount_due;
+		char a[32], b[32];
+
+		while (left > 0 &&
+		       (inv = oldest_unpaid(im, cn->customer, cn->currency))) {
+			int64_t take =
+			    left < inv->amount_due ? left : inv->amount_due;
+
+			inv->amount_due -= take;
+			left -= take;
+			invoice_format_amount(cn, take, a, sizeof(a));
+			invoice_format_amount(inv, inv->amount_due, b,
+			                      sizeof(b));
+			report(im, &im->out->warnings, im->credits[k].line,
+			       "credit note %s: %s %s taken off invoice %s, "
+			       "now %s due (the invoice due first; match it "
+			       "otherwise in the books if needed)",
+			       cn->number, a, cn->currency, inv->number, b);
+		}
+		if (left > 0) {
+			invoice_format_amount(cn, left, a, sizeof(a));
+			report(im, &im->out->warnings, im->credits[k].line,
+			       "credit note %s: %s %s not taken off any "
+			       "invoice (customer %s has no other unpaid "
+			       "invoice in %s in this file)",
+			       cn->number, a, cn->currency, cn->customer,
+			       cn->currency);
+		}
+	}
+}
+
+static void
+read_rows(struct importer *im, struct csv_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n && !im->nomem; i++) {
+		struct csv_row *row = &rows[i];
 		struct invoice inv;
+		const char *label;
+		int got;
 
-		if (got < 0) {
-			report_csv(im, &e);
+		switch (row_kind(im, row, &label)) {
+		case ROW_BLANK:
+			continue;
+		case ROW_TOTALS:
+			report(im, &im->out->warnings, row->line,
+			       "skipped a totals row (\"%.40s\"), not an "
+			       "invoice",
+			       label);
+			continue;
+		case ROW_NOTE:
+			report(im, &im->out->warnings, row->line,
+			       "skipped a row without invoice number, customer "
+			       "or amount (\"%.40s\")",
+			       label);
+			continue;
+		case ROW_INVOICE:
 			break;
 		}
 		if (im->out->n >= IMPORT_MAX_ROWS) {
-			report(im, im->errors, row.line,
+			report(im, im->errors, row->line,
 			       "more than %d invoices in one file",
 			       IMPORT_MAX_ROWS);
 			break;
 		}
 		invoice_init(&inv);
-		if (read_row(im, &row, &inv) == 0)
-			add_invoice(im, &inv, row.line);
+		got = read_row(im, row, &inv);
+		if (got == 0)
+			add_invoice(im, &inv, row->line);
+		else if (got == 1)
+			add_credit(im, &inv, row->line);
 		invoice_free(&inv);
 	}
-	csv_row_free(&row);
 }
 
 /* Sort order of the duplicate check: by number, then by line. */
@@ -668,18 +1118,64 @@ check_duplicates(struct importer *im)
 	free(order);
 }
 
-int
-import_parse(const char *name, const char *data, size_t len,
-	     const struct import_opts *opts, struct import_result *out,
-	     struct strlist *errors)
+/* Every row of the file into *ROWS and *N; a CSV error is reported and
+ * ends the reading (the rows before it are kept). */
+static void
+read_all(struct importer *im, struct csv_reader *r, struct csv_row **rows,
+         size_t *n)
 {
-	struct importer im = {name, opts, {0}, STRLIST_INIT, out, NULL,
-			      errors, 0, false};
-	struct buf converted = BUF_INIT;
-	struct csv_reader *r = NULL;
 	struct csv_row row = {0};
 	struct err e;
 	int got;
+
+	while (!im->nomem && (got = csv_next(r, &row, &e)) != 0) {
+		struct csv_row *v;
+
+		if (got < 0) {
+			report_csv(im, &e);
+			break;
+		}
+		if ((v = realloc(*rows, (*n + 1) * sizeof(*v))) == NULL) {
+			im->nomem = true;
+			break;
+		}
+		*rows = v;
+		v[(*n)++] = row;
+		row = (struct csv_row){0};
+	}
+	csv_row_free(&row);
+}
+
+/* The header: the first of the first IMPORT_MAX_TITLE + 1 rows that names
+ * at least two known columns (lines above it are a title), else row 0. */
+static size_t
+find_header(struct importer *im, struct csv_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n && i <= IMPORT_MAX_TITLE; i++)
+		if (header_score(&rows[i]) >= 2) {
+			if (i > 0)
+				report(im, &im->out->warnings, rows[0].line,
+				       "skipped %zu line%s above the header "
+				       "on line %u (\"%.40s\")",
+				       i, i == 1 ? "" : "s", rows[i].line,
+				       text_trim(rows[0].fields[0]));
+			return i;
+		}
+	return 0;
+}
+
+int
+import_parse(const char *name, const char *data, size_t len,
+             const struct import_opts *opts, struct import_result *out,
+             struct strlist *errors)
+{
+	struct importer im = {name,  opts,   {0}, STRLIST_INIT, out,
+	                      NULL,  errors, 0,   false,        0,
+	                      false, NULL,   0};
+	struct buf converted = BUF_INIT;
+	struct csv_reader *r = NULL;
+	struct csv_row *rows = NULL;
+	size_t nrows = 0, h;
 
 	memset(out, 0, sizeof(*out));
 	if (!text_utf8_valid(data, len)) {
@@ -689,27 +1185,35 @@ import_parse(const char *name, const char *data, size_t len,
 		report(&im, &out->warnings, 1,
 		       "not UTF-8: read as Windows-1252 (Excel's encoding)");
 	}
-	r = csv_reader_new(data, len, csv_detect_separator(data, len));
+	im.sep = csv_detect_separator(data, len);
+	r = csv_reader_new(data, len, im.sep);
 	if (r == NULL || buf_failed(&converted))
 		goto nomem;
-	got = csv_next(r, &row, &e);
-	if (got <= 0) {
-		if (got < 0)
-			report_csv(&im, &e);
-		else
+	read_all(&im, r, &rows, &nrows);
+	if (nrows == 0) {
+		if (im.nerrors == 0)
 			report(&im, errors, 1,
 			       "empty file (expected a header line naming the "
 			       "columns, then one invoice per line)");
 		goto out;
 	}
-	map_header(&im, &row);
+	h = find_header(&im, rows, nrows);
+	map_header(&im, &rows[h]);
 	if (im.nerrors == 0) {
-		read_rows(&im, r);
+		decide_date_order(&im, rows + h + 1, nrows - h - 1);
+		read_rows(&im, rows + h + 1, nrows - h - 1);
 		check_duplicates(&im);
+		if (im.nerrors == 0)
+			apply_credits(&im);
 	}
 out:
+	for (size_t i = 0; i < nrows; i++)
+		csv_row_free(&rows[i]);
+	free(rows);
+	for (size_t i = 0; i < im.ncredits; i++)
+		invoice_free(&im.credits[i].inv);
+	free(im.credits);
 	free(im.lines);
-	csv_row_free(&row);
 	csv_reader_free(r);
 	buf_free(&converted);
 	strlist_clear(&im.headers);

@@ -19,7 +19,9 @@
 /* Payment terms above this many days from the issue date draw a warning
  * (Code de commerce L441-10 I: at most 60 days). */
 #define IMPORT_MAX_TERMS 60
-#define IMPORT_MAX_ROWS 1000000
+#define IMPORT_MAX_ROWS  1000000
+/* Lines of title an export may have above its header. */
+#define IMPORT_MAX_TITLE 10
 
 struct import_opts {
 	const struct strlist *profiles;	 /* known payer profiles */

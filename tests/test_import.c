@@ -171,11 +171,12 @@ test_every_bad_row_is_reported_with_its_line(void **state)
 	    "F5;C5;e@x.example;100;01/10/2026;31/10/2026;;\n";
 	const char *want[] = {
 	    "in.csv:2: bad amount due \"12,3,4\" in column \"montant\" "
-	    "(expected a positive amount such as 1234.56 or 1 234,56)",
+	    "(expected an amount such as 1234.56, 1 234,56 or 1,234.56; a "
+	    "credit note as -120,00 or (120,00))",
 	    "in.csv:3: bad e-mail address \"not-an-address\" in column "
 	    "\"courriel\" (expected name@domain.tld)",
 	    "in.csv:3: bad issue date \"31/02/2026\" in column \"date\" "
-	    "(expected a date such as 2026-11-22 or 22/11/2026)",
+	    "(expected a date such as 2026-11-22, 22/11/2026 or 22.11.2026)",
 	    "in.csv:3: unknown payer profile \"vip\" in column \"profil\" "
 	    "(expected one of: bad, default, good)",
 	    "in.csv:3: unknown language \"de\" in column \"langue\" (expected "
@@ -183,8 +184,6 @@ test_every_bad_row_is_reported_with_its_line(void **state)
 	    "in.csv:4: due date 2026-09-01 is before the issue date "
 	    "2026-10-01",
 	    "in.csv:5: empty invoice number in column \"numero\"",
-	    "in.csv:5: bad amount due \"-5\" in column \"montant\" (expected "
-	    "a positive amount such as 1234.56 or 1 234,56)",
 	    "in.csv:7: invoice F5 is already on line 6 (expected each "
 	    "invoice once)",
 	};
@@ -201,16 +200,19 @@ test_missing_and_doubled_columns(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(run(f, "invoice;client;montant;solde\nF1;C1;1;1\n"),
-			 4);
+	assert_int_equal(
+	    run(f, "invoice;client;reste a payer;solde\nF1;C1;1;1\n"), 4);
 	assert_string_equal(f->errors.v[0],
-			    "in.csv:1: columns \"montant\" and \"solde\" both "
-			    "give the amount due (expected only one)");
+	                    "in.csv:1: columns \"reste a payer\" and \"solde\" "
+	                    "both give the amount due (expected only one)");
 	assert_string_equal(
 	    f->errors.v[1],
 	    "in.csv:1: no column for the e-mail address (expected a header "
-	    "named one of: email, e_mail, emails, mail, courriel, courriels, "
-	    "adresse_email, adresse_mail, contact, contact_email)");
+	    "named one of: email, e-mail, emails, mail, courriel, courriels, "
+	    "adresse email, adresse mail, adresse \xc3\xa9lectronique, "
+	    "contact email, email facturation, email comptabilit\xc3\xa9, "
+	    "mail facturation, billing email, invoice email, email address, "
+	    "email client, customer email, partner email, partenaire email)");
 	assert_int_equal(f->r.n, 0);
 }
 
