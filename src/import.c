@@ -78,16 +78,17 @@ static const struct column_def columns[COL_COUNT] = {
                          "email facturation", "email comptabilité",
                          "mail facturation", "billing email", "invoice email",
                          "email address", "email client", "customer email",
-                         "partner email", "partenaire email"),
+                         "partner email", "partenaire email",
+                         "partenaire courriel"),
                    NAMES("contact")},
     [COL_AMOUNT] = {"amount due", true,
                     NAMES("amount due", "montant dû", "dû", "reste à payer",
                           "reste dû", "restant dû", "solde", "solde dû",
                           "balance", "balance due", "open amount",
                           "open balance", "montant restant", "montant ouvert",
-                          "outstanding", "amount outstanding",
-                          "amount remaining", "montant résiduel", "résiduel",
-                          "amount residual"),
+                          "montant restant dû", "outstanding",
+                          "amount outstanding", "amount remaining",
+                          "montant résiduel", "résiduel", "amount residual"),
                     NAMES("montant", "amount")},
     [COL_ORIGINAL] = {"original amount", false,
                       NAMES("original amount", "amount original", "total ttc",
@@ -104,7 +105,7 @@ static const struct column_def columns[COL_COUNT] = {
                          "date de facturation", "date émission",
                          "date d'émission", "issued", "date pièce",
                          "date document", "document date", "bill date",
-                         "date de la facture"),
+                         "invoice/bill date", "date de la facture"),
                    NAMES("date")},
     [COL_DUE] = {"due date", true,
                  NAMES("due date", "échéance", "date échéance",
@@ -510,6 +511,25 @@ eat_currency(char **s, const char *currency)
 		eat_suffix(*s, sign);
 }
 
+/* True for "1 234,567" or "1'234.567": thousands grouped by a blank or an
+ * apostrophe, so the one ',' or '.' is the decimal mark, followed by more
+ * digits than DECIMALS (money_parse would take it for a thousands mark). */
+static bool
+grouped_decimals(const char *s, int decimals)
+{
+	const char *dot = strchr(s, '.'), *comma = strchr(s, ','), *mark;
+
+	if ((dot != NULL) == (comma != NULL))
+		return false;
+	mark = dot != NULL ? dot : comma;
+	if (strchr(mark + 1, *mark) != NULL ||
+	    strspn(mark + 1, "0123456789") <= (size_t)decimals)
+		return false;
+	return strchr(s, ' ') != NULL || strchr(s, '\'') != NULL ||
+	       strstr(s, "\xc2\xa0") != NULL ||
+	       strstr(s, "\xe2\x80\xaf") != NULL;
+}
+
 /*
  * An amount as accounting exports write it, into minor units of CURRENCY
  * (DECIMALS digits): whatever money_parse reads, and besides a currency
@@ -546,7 +566,8 @@ parse_amount(const char *v, const char *currency, int decimals, int64_t *out)
 		neg = !neg;
 	if (*p == '+')
 		p++;
-	if (money_parse(p, decimals, out) < 0 || (neg && *out < 0))
+	if (grouped_decimals(p, decimals) ||
+	    money_parse(p, decimals, out) < 0 || (neg && *out < 0))
 		goto out;
 	if (neg)
 		*out = -*out;
@@ -847,7 +868,8 @@ report_csv(struct importer *im, const struct err *e)
 enum row_kind {
 	ROW_BLANK,   /* nothing but separators and blanks */
 	ROW_TOTALS,  /* "Total;;;12 345,67" or an amount alone */
-	ROW_NOTE,    /* no number, no customer, no amount: a footnote */
+	ROW_NOTE,    /* no number, customer nor amount, or one cell alone:
+	              * a footnote ("Nombre de factures : 2") */
 	ROW_INVOICE, /* anything else: an invoice or a credit note */
 };
 
@@ -886,10 +908,16 @@ row_kind(struct importer *im, struct csv_row *row, const char **label)
 	if (totals_label(cell(im, row, COL_INVOICE)) ||
 	    (*cell(im, row, COL_INVOICE) == '\0' && totals_label(first)))
 		return ROW_TOTALS;
-	if (*cell(im, row, COL_INVOICE) != '\0' ||
-	    *cell(im, row, COL_CUSTOMER) != '\0')
-		return ROW_INVOICE;
-	return *cell(im, row, COL_AMOUNT) != '\0' ? ROW_TOTALS : ROW_NOTE;
+	if (*cell(im, row, COL_INVOICE) == '\0' &&
+	    *cell(im, row, COL_CUSTOMER) == '\0')
+		return *cell(im, row, COL_AMOUNT) != '\0' ? ROW_TOTALS
+		                                          : ROW_NOTE;
+	for (size_t i = 0; i < row->nfields; i++)
+		if (*text_trim(row->fields[i]) != '\0' &&
+		    row->fields[i] != first)
+			return ROW_INVOICE;
+	/* one cell alone, not an amount: "Nombre de factures : 2" */
+	return ROW_NOTE;
 }
 
 /*
@@ -1008,6 +1036,8 @@ apply_credits(struct importer *im)
 			int64_t take =
 			    left < inv->amount_due ? left : inv->amount_due;
 
+			if (inv->amount_original < 0)
+				inv->amount_original = inv->amount_due;
 			inv->amount_due -= take;
 			left -= take;
 			invoice_format_amount(cn, take, a, sizeof(a));
@@ -1051,8 +1081,9 @@ read_rows(struct importer *im, struct csv_row *rows, size_t n)
 			continue;
 		case ROW_NOTE:
 			report(im, &im->out->warnings, row->line,
-			       "skipped a row without invoice number, customer "
-			       "or amount (\"%.40s\")",
+			       "skipped a row that is not an invoice "
+			       "(\"%.40s\": no amount, and no invoice number "
+			       "and customer)",
 			       label);
 			continue;
 		case ROW_INVOICE:
@@ -1201,6 +1232,8 @@ import_parse(const char *name, const char *data, size_t len,
 	map_header(&im, &rows[h]);
 	if (im.nerrors == 0) {
 		decide_date_order(&im, rows + h + 1, nrows - h - 1);
+	}
+	if (im.nerrors == 0) {
 		read_rows(&im, rows + h + 1, nrows - h - 1);
 		check_duplicates(&im);
 		if (im.nerrors == 0)

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -212,7 +213,7 @@ test_missing_and_doubled_columns(void **state)
 	    "adresse email, adresse mail, adresse \xc3\xa9lectronique, "
 	    "contact email, email facturation, email comptabilit\xc3\xa9, "
 	    "mail facturation, billing email, invoice email, email address, "
-	    "email client, customer email, partner email, partenaire email)");
+	    "email client, customer email, partner email, partenaire email, partenaire courriel)");
 	assert_int_equal(f->r.n, 0);
 }
 
@@ -248,6 +249,247 @@ test_empty_file_and_extra_fields(void **state)
 			    "(expected one value per column)");
 }
 
+/* The first invoice of a run that must succeed. */
+static const struct invoice *
+ok(struct fixture *f, const char *csv)
+{
+	int n = run(f, csv);
+
+	for (size_t i = 0; i < f->errors.n; i++)
+		print_message("%s\n", f->errors.v[i]);
+	assert_int_equal(n, 0);
+	assert_true(f->r.n > 0);
+	return &f->r.invoices[0];
+}
+
+static void
+test_header_names_are_read_word_by_word(void **state)
+{
+	struct fixture *f = *state;
+	const struct invoice *inv = ok(
+	    f, "Num\xc3\xa9ro de la Facture;No. Client;E-Mail;"
+	       "Date d'\xc3\x89mission;DATE D'ECHEANCE;Reste d\xc3\xbb\n"
+	       "F1;C1;a@x.example;01/10/2026;31/10/2026;10,00\n");
+
+	assert_string_equal(inv->number, "F1");
+	assert_string_equal(inv->customer, "C1");
+	assert_int_equal(inv->amount_due, 1000);
+}
+
+static void
+test_weak_names_yield_to_strong_ones(void **state)
+{
+	struct fixture *f = *state;
+	const struct invoice *inv =
+	    ok(f, "R\xc3\xa9" "f.;Tiers;Code client;Montant;Reste \xc3\xa0 "
+		  "payer;Email;Date;\xc3\x89" "ch\xc3\xa9" "ance\n"
+		  "F1;Dupont SA;C1;100,00;40,00;a@x.example;01/10/2026;"
+		  "31/10/2026\n");
+
+	assert_string_equal(inv->customer, "C1");
+	assert_string_equal(inv->customer_name, "Dupont SA");
+	assert_int_equal(inv->amount_original, 10000);
+	assert_int_equal(inv->amount_due, 4000);
+}
+
+static void
+test_the_name_identifies_a_customer_without_code(void **state)
+{
+	struct fixture *f = *state;
+	const struct invoice *inv =
+	    ok(f, "Facture;Raison sociale;Email;Date;Due date;Amount due\n"
+		  "F1;Caf\xc3\xa9 du Port;a@x.example;2026-10-01;2026-10-31;"
+		  "5\n");
+
+	assert_string_equal(inv->customer, "Caf\xc3\xa9 du Port");
+	assert_string_equal(inv->customer_name, "Caf\xc3\xa9 du Port");
+}
+
+static void
+test_title_totals_and_notes_are_skipped_with_warnings(void **state)
+{
+	struct fixture *f = *state;
+
+	ok(f, "Export du 23/11/2026;;;;;\n"
+	      "N\xc2\xb0 facture;Client;Email;Date;\xc3\x89" "ch\xc3\xa9" "ance;"
+	      "Solde\n"
+	      "F1;C1;a@x.example;01/10/2026;31/10/2026;10,00\n"
+	      ";;;;;\n"
+	      "F2;C1;a@x.example;01/10/2026;31/10/2026;20,00\n"
+	      "Sous-total C1;;;;;30,00\n"
+	      ";;;;;30,00\n"
+	      "Nombre de factures : 2;;;;;\n");
+	assert_int_equal(f->r.n, 2);
+	assert_int_equal(f->r.warnings.n, 4);
+	assert_string_equal(f->r.warnings.v[0],
+			    "in.csv:1: warning: skipped 1 line above the "
+			    "header on line 2 (\"Export du 23/11/2026\")");
+	assert_string_equal(f->r.warnings.v[1],
+			    "in.csv:6: warning: skipped a totals row "
+			    "(\"Sous-total C1\"), not an invoice");
+	assert_string_equal(f->r.warnings.v[2],
+			    "in.csv:7: warning: skipped a totals row "
+			    "(\"30,00\"), not an invoice");
+	assert_string_equal(f->r.warnings.v[3],
+			    "in.csv:8: warning: skipped a row that is not an "
+			    "invoice (\"Nombre de factures : 2\": no amount, "
+			    "and no invoice number and customer)");
+}
+
+static void
+test_amounts_as_exports_write_them(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		const char *cur, *in;
+		int64_t want;
+	} cases[] = {
+	    {"EUR", "1\xc2\xa0" "234,56", 123456},
+	    {"EUR", "1\xe2\x80\xaf" "234,56", 123456},
+	    {"EUR", "1 234,56 \xe2\x82\xac", 123456},
+	    {"EUR", "EUR 1.234,56", 123456},
+	    {"CHF", "1'234.50", 123450},
+	    {"CHF", "1\xe2\x80\x99" "234.50", 123450},
+	    {"CHF", "Fr. 12.50", 1250},
+	    {"USD", "$1,234.56", 123456},
+	    {"GBP", "\xc2\xa3" "10", 1000},
+	    {"EUR", "+10", 1000},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char csv[256];
+
+		snprintf(csv, sizeof(csv),
+			 "facture;client;email;date;echeance;devise;solde\n"
+			 "F1;C1;a@x.example;01/10/2026;31/10/2026;%s;\"%s\"\n",
+			 cases[i].cur, cases[i].in);
+		assert_int_equal(ok(f, csv)->amount_due, cases[i].want);
+		import_result_free(&f->r);
+	}
+}
+
+static void
+test_amounts_that_are_not(void **state)
+{
+	struct fixture *f = *state;
+	const char *csv = "facture;client;email;date;echeance;devise;solde\n"
+			  "F1;C1;a@x.example;01/10/2026;31/10/2026;EUR;$10\n"
+			  "F2;C1;a@x.example;01/10/2026;31/10/2026;EUR;"
+			  "1 234,567\n"
+			  "F3;C1;a@x.example;01/10/2026;31/10/2026;EUR;"
+			  "(-10)\n";
+
+	assert_int_equal(run(f, csv), 3);
+	assert_string_equal(f->errors.v[0],
+			    "in.csv:2: bad amount due \"$10\" in column "
+			    "\"solde\" (expected an amount such as 1234.56, "
+			    "1 234,56 or 1,234.56; a credit note as -120,00 "
+			    "or (120,00))");
+	assert_true(strncmp(f->errors.v[1], "in.csv:3: bad amount due", 24) ==
+		    0);
+	assert_true(strncmp(f->errors.v[2], "in.csv:4: bad amount due", 24) ==
+		    0);
+}
+
+static void
+test_credit_notes_go_to_the_invoice_due_first(void **state)
+{
+	struct fixture *f = *state;
+	const char *csv =
+	    "facture;client;email;date;echeance;montant ttc;solde\n"
+	    "F1;C1;a@x.example;01/10/2026;30/11/2026;100,00;100,00\n"
+	    "F2;C1;a@x.example;01/09/2026;31/10/2026;;50,00\n"
+	    "F3;C2;b@x.example;01/09/2026;31/10/2026;;70,00\n"
+	    "AV1;C1;;;;;(80,00)\n"
+	    "AV2;C1;;;;;10,00-\n"
+	    "AV3;C1;;;;;-100,00\n";
+
+	assert_int_equal(run(f, csv), 0);
+	assert_int_equal(f->r.n, 3);
+	/* F2 is due first: 50 of AV1 there, 30 on F1, then AV2 on F1 */
+	assert_int_equal(f->r.invoices[1].amount_due, 0);
+	assert_int_equal(f->r.invoices[1].amount_original, 5000);
+	assert_int_equal(f->r.invoices[0].amount_due, 0);
+	assert_int_equal(f->r.invoices[0].amount_original, 10000);
+	assert_int_equal(f->r.invoices[2].amount_due, 7000);
+	assert_int_equal(f->r.warnings.n, 5);
+	assert_string_equal(f->r.warnings.v[0],
+			    "in.csv:5: warning: credit note AV1: 50.00 EUR "
+			    "taken off invoice F2, now 0.00 due (the invoice "
+			    "due first; match it otherwise in the books if "
+			    "needed)");
+	assert_string_equal(f->r.warnings.v[4],
+			    "in.csv:7: warning: credit note AV3: 40.00 EUR "
+			    "not taken off any invoice (customer C1 has no "
+			    "other unpaid invoice in EUR in this file)");
+}
+
+static void
+test_date_forms(void **state)
+{
+	struct fixture *f = *state;
+	const struct invoice *inv =
+	    ok(f, "facture;client;email;date;echeance;solde\n"
+		  "F1;C1;a@x.example;01.10.2026;31-10-26;1\n"
+		  "F2;C1;a@x.example;2026/10/01;2026-10-31 00:00:00;1\n");
+
+	assert_int_equal(inv->issue_date.day, 1);
+	assert_int_equal(inv->issue_date.month, 10);
+	assert_int_equal(inv->due_date.year, 2026);
+	assert_int_equal(inv->due_date.day, 31);
+	assert_int_equal(f->r.invoices[1].due_date.day, 31);
+}
+
+static void
+test_month_first_only_when_a_date_proves_it(void **state)
+{
+	struct fixture *f = *state;
+	const struct invoice *inv =
+	    ok(f, "invoice,customer,email,date,due date,amount due\n"
+		  "1,C1,a@x.example,10/2/2026,11/13/2026,1\n");
+
+	assert_int_equal(inv->issue_date.month, 10);
+	assert_int_equal(inv->issue_date.day, 2);
+	assert_string_equal(f->r.warnings.v[0],
+			    "in.csv:2: warning: dates read month first "
+			    "(m/d/yyyy), as \"11/13/2026\" shows");
+	import_result_free(&f->r);
+	/* nothing proves anything in a ';' file: French, day first */
+	inv = ok(f, "facture;client;email;date;echeance;solde\n"
+		    "F1;C1;a@x.example;10/02/2026;11/03/2026;1\n");
+	assert_int_equal(inv->issue_date.month, 2);
+}
+
+static void
+test_ambiguous_or_mixed_dates_are_refused(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(
+	    run(f, "invoice,customer,email,date,due date,amount due\n"
+		   "1,C1,a@x.example,10/2/2026,11/2/2026,1\n"),
+	    1);
+	assert_string_equal(f->errors.v[0],
+			    "in.csv:2: date \"10/2/2026\" may be day/month or "
+			    "month/day, and no date in this comma-separated "
+			    "file tells which (expected ISO dates such as "
+			    "2026-11-22, or day/month in a file separated by "
+			    "';')");
+	import_result_free(&f->r);
+	strlist_clear(&f->errors);
+	assert_int_equal(
+	    run(f, "facture;client;email;date;echeance;solde\n"
+		   "F1;C1;a@x.example;13/10/2026;12/11/2026;1\n"
+		   "F2;C1;a@x.example;10/14/2026;11/13/2026;1\n"),
+	    1);
+	assert_string_equal(f->errors.v[0],
+			    "in.csv:3: date \"10/14/2026\" has its month "
+			    "first, but line 2 has \"13/10/2026\" with its day "
+			    "first (expected one order in the whole file; "
+			    "export ISO dates such as 2026-11-22)");
+	assert_int_equal(f->r.n, 0);
+}
+
 int
 main(void)
 {
@@ -270,6 +512,26 @@ main(void)
 		test_csv_syntax_error_names_the_line, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_empty_file_and_extra_fields,
 					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_header_names_are_read_word_by_word, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_weak_names_yield_to_strong_ones, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_the_name_identifies_a_customer_without_code, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_title_totals_and_notes_are_skipped_with_warnings, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_amounts_as_exports_write_them, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_amounts_that_are_not, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_credit_notes_go_to_the_invoice_due_first, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_date_forms, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_month_first_only_when_a_date_proves_it, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_ambiguous_or_mixed_dates_are_refused, setup,
+					    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
