@@ -276,15 +276,17 @@ list_aliases(int c, struct buf *out)
 		buf_printf(out, "%s%s", a ? ", " : "", l[a]);
 }
 
-/* How many cells of ROW name a column we know: a header scores at least
- * 2, a title line ("Export du 23/11/2026") or a data row less. */
+/* How many cells of ROW name a column we know, counting up to 2: a header
+ * scores 2, a title line ("Export du 23/11/2026") or a data row less. */
 static int
 header_score(const struct csv_row *row)
 {
 	struct buf norm = BUF_INIT;
 	int score = 0;
 
-	for (size_t i = 0; i < row->nfields; i++) {
+	for (size_t i = 0; i < row->nfields && score < 2; i++) {
+		if (strlen(row->fields[i]) > IMPORT_MAX_HEADER)
+			continue;
 		normalise_header(row->fields[i], &norm);
 		if (norm.len == 0)
 			continue;
@@ -314,7 +316,8 @@ map_header(struct importer *im, const struct csv_row *row)
 		normalise_header(row->fields[i], &norm);
 		if (strlist_add(&im->headers, row->fields[i]) < 0)
 			im->nomem = true;
-		if (norm.len == 0 || (c = find_strong(buf_cstr(&norm))) < 0)
+		if (norm.len == 0 || norm.len > IMPORT_MAX_HEADER ||
+		    (c = find_strong(buf_cstr(&norm))) < 0)
 			continue; /* other columns of the export are fine */
 		claimed[i] = true;
 		if (im->col[c] >= 0)
@@ -331,7 +334,9 @@ map_header(struct importer *im, const struct csv_row *row)
 		if (claimed[i])
 			continue;
 		normalise_header(row->fields[i], &norm);
-		for (int c = 0; norm.len > 0 && c < COL_COUNT; c++)
+		for (int c = 0; norm.len > 0 && norm.len <= IMPORT_MAX_HEADER &&
+		                c < COL_COUNT;
+		     c++)
 			if (im->col[c] < 0 &&
 			    names_match(buf_cstr(&norm), columns[c].weak)) {
 				im->col[c] = (int)i;

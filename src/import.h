@@ -22,6 +22,8 @@
 #define IMPORT_MAX_ROWS  1000000
 /* Lines of title an export may have above its header. */
 #define IMPORT_MAX_TITLE 10
+/* No column name is longer (bytes); longer cells are data. */
+#define IMPORT_MAX_HEADER 64
 
 struct import_opts {
 	const struct strlist *profiles;	 /* known payer profiles */

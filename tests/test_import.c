@@ -213,7 +213,8 @@ test_missing_and_doubled_columns(void **state)
 	    "adresse email, adresse mail, adresse \xc3\xa9lectronique, "
 	    "contact email, email facturation, email comptabilit\xc3\xa9, "
 	    "mail facturation, billing email, invoice email, email address, "
-	    "email client, customer email, partner email, partenaire email, partenaire courriel)");
+	    "email client, customer email, partner email, partenaire email, "
+	    "partenaire courriel)");
 	assert_int_equal(f->r.n, 0);
 }
 
