@@ -1011,29 +1011,64 @@ nomem:
 	return STORE_ERR;
 }
 
-static int
-import_write(struct cli *c, const char *file, const struct import_result *r)
-{
-	struct import_counts counts = {0, 0, 0};
+/* The writing of an import, one invoice at a time as import_each reads
+ * them, in one write transaction begun with the first (the file was
+ * checked whole before): all or nothing still. */
+struct import_writer {
+	struct cli *c;
+	const char *file;
+	struct import_counts counts;
+	size_t n;
+	bool begun;
 	enum store_rc rc;
 	struct err e;
+};
 
-	if ((rc = store_begin(c->st, STORE_WRITE, &e)) != STORE_OK)
-		return store_failed(c, rc, &e);
-	/* A file older than the customer index gets it here, once, rather
-	 * than in the milter at the first staff contact (ledger.h). */
-	rc = ledger_customer_index(c->st, NULL, &e);
-	for (size_t i = 0; rc == STORE_OK && i < r->n; i++)
-		rc = import_one(c, file, &r->invoices[i], &counts, &e);
-	if (rc == STORE_OK)
-		rc = store_commit(c->st, &e);
-	else
+/* Begin W's write transaction. STORE_OK, or W->rc set. */
+static enum store_rc
+import_begin(struct import_writer *w)
+{
+	w->rc = store_begin(w->c->st, STORE_WRITE, &w->e);
+	if (w->rc == STORE_OK) {
+		w->begun = true;
+		/* A file older than the customer index gets it here, once,
+		 * rather than in the milter at the first staff contact
+		 * (ledger.h). */
+		w->rc = ledger_customer_index(w->c->st, NULL, &w->e);
+	}
+	return w->rc;
+}
+
+/* import_fn: write INV. */
+static int
+import_write_one(const struct invoice *inv, void *arg)
+{
+	struct import_writer *w = arg;
+
+	if (!w->begun && import_begin(w) != STORE_OK)
+		return -1;
+	w->n++;
+	w->rc = import_one(w->c, w->file, inv, &w->counts, &w->e);
+	return w->rc == STORE_OK ? 0 : -1;
+}
+
+/* After import_each: commit what W wrote, or give it up. */
+static int
+import_finish(struct import_writer *w)
+{
+	struct cli *c = w->c;
+
+	if (w->rc == STORE_OK && !w->begun) /* no invoice: as before */
+		import_begin(w);
+	else if (w->rc != STORE_OK && w->begun)
 		store_abort(c->st);
-	if (rc != STORE_OK)
-		return store_failed(c, rc, &e);
-	printf("%s: %zu invoice%s: %u new, %u updated, %u unchanged\n", file,
-	       r->n, r->n == 1 ? "" : "s", counts.added, counts.updated,
-	       counts.unchanged);
+	if (w->rc == STORE_OK)
+		w->rc = store_commit(c->st, &w->e);
+	if (w->rc != STORE_OK)
+		return store_failed(c, w->rc, &w->e);
+	printf("%s: %zu invoice%s: %u new, %u updated, %u unchanged\n", w->file,
+	       w->n, w->n == 1 ? "" : "s", w->counts.added, w->counts.updated,
+	       w->counts.unchanged);
 	return EX_OK;
 }
 
@@ -1063,12 +1098,16 @@ cmd_import(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	struct import_opts opts = {&profiles, &langs, "default", "fr", "EUR"};
-	n = import_parse(file, buf_cstr(&data), data.len, &opts, &r, &errors);
+	struct import_writer w = {c, file, {0, 0, 0}, 0, false, STORE_OK, {""}};
+	n = import_each(file, buf_cstr(&data), data.len, &opts,
+	                import_write_one, &w, &r, &errors);
 	for (size_t i = 0; i < r.warnings.n; i++)
 		fprintf(stderr, "%s\n", r.warnings.v[i]);
 	for (size_t i = 0; i < errors.n; i++)
 		fprintf(stderr, "%s\n", errors.v[i]);
 	if (n < 0) {
+		if (w.begun)
+			store_abort(c->st);
 		warnx_(c, "out of memory");
 		status = EX_OSERR;
 	} else if (n > 0) {
@@ -1076,7 +1115,7 @@ cmd_import(struct cli *c, int argc, char **argv)
 		       n == 1 ? "" : "s");
 		status = EX_DATAERR;
 	} else {
-		status = import_write(c, file, &r);
+		status = import_finish(&w);
 	}
 	import_result_free(&r);
 out:
@@ -1133,6 +1172,7 @@ cmd_fsck(struct cli *c, int argc, char **argv)
 	struct strlist report = STRLIST_INIT;
 	bool repair = true, repaired = false;
 	unsigned problems = 0;
+	struct stat sb;
 	enum store_rc rc;
 	struct err e;
 	int ch;
@@ -1143,7 +1183,15 @@ cmd_fsck(struct cli *c, int argc, char **argv)
 		die_usage(c, "unexpected argument \"%s\"", argv[optind]);
 	if (repair)
 		rc = store_recover(c->st, &report, &repaired, &e);
-	else
+	else if (stat(store_path(c->st), &sb) == 0 && sb.st_size == 0) {
+		/* a read sees an empty file as an empty state: not here */
+		err_set(&e,
+		        "%s: the file is empty (0 bytes), not a state file "
+		        "(truncated?); restore it from a backup with `relance "
+		        "restore`",
+		        store_path(c->st));
+		rc = STORE_ERR;
+	} else
 		rc = STORE_OK;
 	if (!repaired)
 		strlist_clear(&report); /* "no damage found" says nothing */

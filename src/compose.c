@@ -38,6 +38,7 @@
 #define COMPOSE_REPLACEMENT "\xef\xbf\xbd" /* U+FFFD */
 
 static const char compose_atext[] = "!#$%&'*+-/=?^_`{|}~";
+static const char compose_hex[] = "0123456789ABCDEF";
 static const char compose_b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 static const char *const compose_months[] = {
@@ -230,11 +231,26 @@ compose_date(struct date d, const char *lang, struct buf *out)
 		buf_puts(out, "?");
 		return;
 	}
-	if (compose_lang_fr(lang))
-		buf_printf(out, "%02d/%02d/%04d", d.day, d.month, d.year);
-	else
+	if (!compose_lang_fr(lang)) {
 		buf_printf(out, "%d %s %d", d.day, compose_months[d.month - 1],
 		           d.year);
+	} else if (d.day >= 0 && d.day <= 99 && d.year >= 0 && d.year <= 9999) {
+		/* "%02d/%02d/%04d" without printf: each reminder has two */
+		char s[10] = {(char)('0' + d.day / 10),
+		              (char)('0' + d.day % 10),
+		              '/',
+		              (char)('0' + d.month / 10),
+		              (char)('0' + d.month % 10),
+		              '/',
+		              (char)('0' + d.year / 1000),
+		              (char)('0' + d.year / 100 % 10),
+		              (char)('0' + d.year / 10 % 10),
+		              (char)('0' + d.year % 10)};
+
+		buf_append(out, s, sizeof(s));
+	} else {
+		buf_printf(out, "%02d/%02d/%04d", d.day, d.month, d.year);
+	}
 }
 
 int
@@ -265,6 +281,7 @@ struct compose_fill {
 	struct compose_values *out;
 	const struct compose_input *in;
 	const char *lang;
+	uint64_t want; /* the placeholders to fill (COMPOSE_ALL: every one) */
 	bool nomem;
 };
 
@@ -279,6 +296,22 @@ compose_index(const char *name)
 	return -1;
 }
 
+/* True when the placeholder of index I is to be filled. */
+static bool
+compose_wanted(const struct compose_fill *f, long i)
+{
+	return i >= 0 && (f->want == COMPOSE_ALL ||
+	                  (i < POLICY_MAX_PLACEHOLDERS && (f->want >> i & 1)));
+}
+
+/* True when the placeholder NAME is to be filled: what the fillers ask
+ * before they do any work for it. */
+static bool
+compose_wants(const struct compose_fill *f, const char *name)
+{
+	return f->want == COMPOSE_ALL || compose_wanted(f, compose_index(name));
+}
+
 /* Set the value of NAME to TEXT, made one clean line. */
 static void
 compose_set(struct compose_fill *f, const char *name, const char *text)
@@ -286,7 +319,7 @@ compose_set(struct compose_fill *f, const char *name, const char *text)
 	long i = compose_index(name);
 	struct buf b = BUF_INIT;
 
-	if (i < 0 || f->out->v[i] != NULL)
+	if (!compose_wanted(f, i) || f->out->v[i] != NULL)
 		return;
 	compose_clean(text, &b);
 	if ((f->out->v[i] = buf_steal(&b)) == NULL)
@@ -312,7 +345,7 @@ compose_lack(struct compose_fill *f, const char *name, const char *fmt, ...)
 	struct buf b = BUF_INIT;
 	va_list ap;
 
-	if (i < 0 || f->out->why[i] != NULL)
+	if (!compose_wanted(f, i) || f->out->why[i] != NULL)
 		return;
 	va_start(ap, fmt);
 	buf_vprintf(&b, fmt, ap);
@@ -360,6 +393,8 @@ compose_fill_contact(struct compose_fill *f)
 {
 	const struct invoice *inv = f->in->inv;
 
+	if (!compose_wants(f, "contact"))
+		return;
 	for (size_t i = 0; i < inv->contacts.n; i++)
 		if (!compose_undeliverable(inv, inv->contacts.v[i])) {
 			compose_set(f, "contact", inv->contacts.v[i]);
@@ -375,6 +410,8 @@ compose_fill_date(struct compose_fill *f, const char *name, struct date d,
 {
 	struct buf b = BUF_INIT;
 
+	if (!compose_wants(f, name))
+		return;
 	if (!date_valid(d)) {
 		compose_lack(f, name, "the invoice has no %s", what);
 		return;
@@ -389,6 +426,8 @@ compose_fill_amount(struct compose_fill *f, const char *name, int64_t amount)
 {
 	struct buf b = BUF_INIT;
 
+	if (!compose_wants(f, name))
+		return;
 	compose_amount(amount, invoice_decimals(f->in->inv), f->lang, &b);
 	compose_set_buf(f, name, &b);
 	buf_free(&b);
@@ -416,7 +455,8 @@ compose_fill_invoice(struct compose_fill *f)
 		compose_lack(f, "amount_original",
 		             "the invoice's total is "
 		             "not known");
-	if (date_valid(inv->due_date) && date_valid(f->in->today)) {
+	if (compose_wants(f, "days_overdue") && date_valid(inv->due_date) &&
+	    date_valid(f->in->today)) {
 		buf_printf(&b, "%ld", invoice_days_overdue(inv, f->in->today));
 		compose_set_buf(f, "days_overdue", &b);
 	} else {
@@ -436,6 +476,8 @@ compose_fill_sender(struct compose_fill *f)
 	const char *s = f->in->cfg->sender, *lt;
 	struct buf b = BUF_INIT;
 
+	if (!compose_wants(f, "sender"))
+		return;
 	if (s == NULL || *s == '\0') {
 		compose_lack(f, "sender", "Sender is not set in relance.conf");
 		return;
@@ -479,6 +521,8 @@ compose_fill_link(struct compose_fill *f)
 	struct buf b = BUF_INIT;
 	char amount[32];
 
+	if (!compose_wants(f, "payment_link"))
+		return;
 	if (p == NULL || *p == '\0') {
 		compose_lack(f, "payment_link",
 		             "PaymentLink is not set in "
@@ -513,6 +557,8 @@ compose_fill_company(struct compose_fill *f)
 	compose_conf(f, "bic", c->bic, "BIC");
 	compose_fill_sender(f);
 	compose_fill_link(f);
+	if (!compose_wants(f, "iban"))
+		return;
 	if (c->iban == NULL || *c->iban == '\0') {
 		compose_lack(f, "iban", "IBAN is not set in relance.conf");
 		return;
@@ -534,6 +580,9 @@ compose_fill_deadline(struct compose_fill *f)
 	struct date d = f->in->deadline;
 	struct buf b = BUF_INIT;
 
+	if (!compose_wants(f, "deadline_days") &&
+	    !compose_wants(f, "deadline_date"))
+		return;
 	if (days <= 0) {
 		compose_lack(f, "deadline_days",
 		             "the policy has no "
@@ -609,6 +658,11 @@ compose_fill_penalties(struct compose_fill *f)
 	int64_t interest, indemnity;
 	long days;
 
+	if (!compose_wants(f, "indemnity") &&
+	    !compose_wants(f, "interest_rate") &&
+	    !compose_wants(f, "interest_amount") &&
+	    !compose_wants(f, "total_claimed"))
+		return;
 	compose_fill_indemnity(f, &indemnity);
 	if (!date_valid(inv->due_date) || !date_valid(f->in->today)) {
 		compose_lack(f, "interest_rate", "the invoice has no due date");
@@ -897,7 +951,7 @@ compose_fill_table(struct compose_fill *f)
 	struct buf b = BUF_INIT;
 	long i = compose_index("invoices");
 
-	if (i < 0 || f->out->v[i] != NULL)
+	if (!compose_wanted(f, i) || f->out->v[i] != NULL)
 		return;
 	if (compose_table(&one, 1, f->in->today, f->lang, &b) < 0 ||
 	    (f->out->v[i] = buf_steal(&b)) == NULL)
@@ -922,7 +976,22 @@ int
 compose_values(const struct compose_input *in, struct compose_values *out,
                struct strlist *missing)
 {
-	struct compose_fill f = {out, in, in->inv->lang, false};
+	return compose_values_some(in, COMPOSE_ALL, out, missing);
+}
+
+uint64_t
+compose_want(const char *name)
+{
+	long i = compose_index(name);
+
+	return i >= 0 && i < POLICY_MAX_PLACEHOLDERS ? UINT64_C(1) << i : 0;
+}
+
+int
+compose_values_some(const struct compose_input *in, uint64_t want,
+                    struct compose_values *out, struct strlist *missing)
+{
+	struct compose_fill f = {out, in, in->inv->lang, want, false};
 	size_t n = 0;
 	int count = 0;
 
@@ -941,7 +1010,7 @@ compose_values(const struct compose_input *in, struct compose_values *out,
 	compose_fill_penalties(&f);
 	compose_fill_table(&f);
 	for (size_t i = 0; i < n; i++) {
-		if (out->v[i] != NULL)
+		if (out->v[i] != NULL || !compose_wanted(&f, (long)i))
 			continue;
 		compose_lack(&f, policy_placeholders[i],
 		             "relance does not "
@@ -1073,6 +1142,29 @@ out:
  * word is up to 75 characters). Returns 0, or -1 with E set when a line
  * would pass 998 characters (a word too long), or on no memory.
  */
+/* compose_header's short cut for most structured fields: when VALUE is
+ * printable ASCII without blanks at either end and "NAME: VALUE" fits on
+ * one line, cleaning, trimming and folding would leave it as it is, so it
+ * is appended at once and true returned; else false, OUT untouched. */
+static bool
+compose_header_plain(struct buf *out, const char *name, const char *value)
+{
+	size_t nlen = strlen(name), vlen = 0;
+
+	for (; value[vlen] != '\0'; vlen++)
+		if ((unsigned char)value[vlen] < 0x20 ||
+		    (unsigned char)value[vlen] > 0x7e ||
+		    nlen + 2 + vlen >= OUTGOING_FOLD_WIDTH)
+			return false;
+	if (vlen == 0 || value[0] == ' ' || value[vlen - 1] == ' ')
+		return false;
+	buf_append(out, name, nlen);
+	buf_append(out, ": ", 2);
+	buf_append(out, value, vlen);
+	buf_putc(out, '\n');
+	return true;
+}
+
 static int
 compose_header(struct buf *out, const char *name, const char *value,
                bool encode, struct err *e)
@@ -1081,6 +1173,8 @@ compose_header(struct buf *out, const char *name, const char *value,
 	const char *v, *p;
 	int rc = -1;
 
+	if (!encode && compose_header_plain(out, name, value))
+		return 0;
 	compose_clean(value, &clean);
 	v = clean.data != NULL ? text_trim(clean.data) : "";
 	buf_putc(&enc, ' ');
@@ -1092,7 +1186,8 @@ compose_header(struct buf *out, const char *name, const char *value,
 	} else {
 		buf_puts(&enc, v);
 	}
-	buf_printf(&line, "%s:", name);
+	buf_puts(&line, name);
+	buf_putc(&line, ':');
 	outgoing_fold(name, buf_cstr(&enc), &line);
 	for (p = buf_cstr(&line); *p != '\0';) {
 		size_t n = strcspn(p, "\n");
@@ -1370,37 +1465,52 @@ compose_qp_token(const char *s, size_t len, size_t i, size_t col, char tok[4])
 		tok[0] = (char)c;
 		return 1;
 	}
-	snprintf(tok, 4, "=%02X", c);
+	tok[0] = '=';
+	tok[1] = compose_hex[c >> 4];
+	tok[2] = compose_hex[c & 15];
 	return 3;
 }
 
 /* Append TEXT to OUT quoted-printable (RFC 2045 6.7), lines of at most 76
- * characters, LF line ends, ending with a line end. */
+ * characters, LF line ends, ending with a line end. Each line is built in
+ * LINE and appended whole: a body is thousands of characters. */
 static void
 compose_qp(const char *text, struct buf *out)
 {
 	size_t len = strlen(text), col = 0;
-	char tok[4];
+	char tok[4], line[COMPOSE_QP_MAX + 3];
 
 	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
 		size_t n;
 
-		if (text[i] == '\n') {
-			buf_putc(out, '\n');
+		/* Most characters: plain, not first on a line, with room. */
+		if (c > 0x20 && c < 0x7f && c != '=' && col > 0 &&
+		    col < COMPOSE_QP_MAX) {
+			line[col++] = (char)c;
+			continue;
+		}
+		if (c == '\n') {
+			line[col++] = '\n';
+			buf_append(out, line, col);
 			col = 0;
 			continue;
 		}
 		n = compose_qp_token(text, len, i, col, tok);
 		if (col + n > COMPOSE_QP_MAX) {
-			buf_puts(out, "=\n");
+			line[col++] = '=';
+			line[col++] = '\n';
+			buf_append(out, line, col);
 			col = 0;
 			n = compose_qp_token(text, len, i, col, tok);
 		}
-		buf_append(out, tok, n);
+		memcpy(line + col, tok, n);
 		col += n;
 	}
-	if (col > 0)
-		buf_putc(out, '\n');
+	if (col > 0) {
+		line[col++] = '\n';
+		buf_append(out, line, col);
+	}
 }
 
 /* Append DATA[0..LEN) to OUT in base64, 76-character lines: a line at a

@@ -79,6 +79,24 @@ struct compose_values {
 int compose_values(const struct compose_input *in, struct compose_values *out,
                    struct strlist *missing);
 
+/* Every placeholder, for compose_values_some. */
+#define COMPOSE_ALL UINT64_MAX
+
+/* compose_want -- the bit of placeholder NAME in a set of placeholders
+ * (bit I for policy_placeholders[I], as policy_template.uses); 0 for an
+ * unknown name. */
+uint64_t compose_want(const char *name);
+
+/*
+ * compose_values_some -- compose_values for the placeholders in WANT only
+ * (COMPOSE_ALL: every one): what `relance run` calls with the template's
+ * uses, so that a mail does not pay for the values it does not show (the
+ * late-payment interest, the formal notice's deadline). A placeholder
+ * not in WANT is left NULL, with no why, and not counted as missing.
+ */
+int compose_values_some(const struct compose_input *in, uint64_t want,
+                        struct compose_values *out, struct strlist *missing);
+
 /* compose_value -- the value of the placeholder NAME in V, or NULL (none,
  * or no such placeholder). Borrowed from V. */
 const char *compose_value(const struct compose_values *v, const char *name);

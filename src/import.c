@@ -137,27 +137,62 @@ static const struct column_def columns[COL_COUNT] = {
                   NAMES("localité")},
 };
 
-/* A credit note of the file, until it is taken off invoices. */
-struct credit {
-	struct invoice inv; /* amount_due < 0 */
+/* A credit note of the file, or an unpaid invoice it may be taken off,
+ * as the first reading keeps it: number, customer, currency, amounts,
+ * due date (nothing else is read for a credit note; the rest of an
+ * invoice is dropped). */
+struct owed {
+	struct invoice inv;
 	unsigned line;
 };
 
-/* Everything one import needs while it reads rows. */
+/*
+ * What the first reading decides about the whole file, for the second to
+ * apply (import_each). Besides the text, it holds a few bytes per credit
+ * note, and the invoices of the customers that have a credit note in the
+ * same currency; nothing for the other invoices.
+ */
+struct plan {
+	int sep;          /* the separator of the file */
+	size_t title;     /* rows above the header */
+	bool month_first; /* slash dates read m/d/yyyy (decide_date_order) */
+	struct strlist payers; /* "CURcustomer" of each credit note, sorted */
+	struct owed *credits;  /* the credit notes, in file order */
+	size_t ncredits;
+	struct owed *unpaid; /* the invoices of PAYERS, in file order, then
+	                      * sorted by number once credits are applied */
+	size_t nunpaid;
+	bool settled; /* UNPAID sorted, its amounts final */
+};
+
+/* The first value of each kind that tells the order of day and month. */
+struct date_proof {
+	char *day_v, *month_v, *either_v;
+	unsigned day_l, month_l, either_l;
+};
+
+/* Everything one reading of the file needs while it reads rows. */
 struct importer {
 	const char *name;
 	const struct import_opts *opts;
+	struct plan *plan;
 	int col[COL_COUNT];	/* field index, -1 when absent */
 	struct strlist headers; /* header cells as written */
 	struct import_result *out;
-	unsigned *lines; /* line of each invoice in OUT */
+	bool keep;	    /* keep the invoices in OUT (import_parse) */
+	import_fn fn;	    /* else, when not NULL: hand each one to FN */
+	void *arg;
+	bool stopped;	    /* FN said stop */
+	bool quiet;	    /* a reading again: errors counted, not said */
+	size_t rows;	    /* invoices read */
+	struct buf numbers; /* the number of each, NUL-terminated, in file
+			     * order (for the duplicate check) */
+	size_t *offs;	    /* where each one's number starts in NUMBERS */
+	unsigned *lines;    /* and its line */
+	size_t cap;	    /* of OFFS and LINES */
 	struct strlist *errors;
 	int nerrors;
 	bool nomem;
-	int sep;          /* the separator of the file */
-	bool month_first; /* slash dates read m/d/yyyy (decide_date_order) */
-	struct credit *credits; /* credit notes, in file order */
-	size_t ncredits;
 };
 
 static void report(struct importer *im, struct strlist *to, unsigned line,
@@ -167,19 +202,28 @@ static void
 report(struct importer *im, struct strlist *to, unsigned line,
        const char *fmt, ...)
 {
-	struct buf msg = BUF_INIT;
+	struct buf msg = BUF_INIT, safe = BUF_INIT;
 	va_list ap;
 
+	if (im->quiet) {
+		im->nerrors += to == im->errors;
+		return;
+	}
 	buf_printf(&msg, "%s:%u: %s", im->name, line,
 		   to == &im->out->warnings ? "warning: " : "");
 	va_start(ap, fmt);
 	buf_vprintf(&msg, fmt, ap);
 	va_end(ap);
-	if (buf_failed(&msg) || strlist_add(to, buf_cstr(&msg)) < 0)
+	/* the values quoted may hold control characters, and "%.40s" may
+	 * cut a character in two */
+	text_printable(buf_cstr(&msg), &safe);
+	if (buf_failed(&msg) || buf_failed(&safe) ||
+	    strlist_add(to, buf_cstr(&safe)) < 0)
 		im->nomem = true;
 	if (to == im->errors)
 		im->nerrors++;
 	buf_free(&msg);
+	buf_free(&safe);
 }
 
 /* Words a header may hold that change nothing: "Date d'échéance" is
@@ -410,7 +454,7 @@ address_valid(const char *a)
 		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f ||
 		    strchr("<>()[]\\,;:\"", *p) != NULL)
 			return false;
-	if (*dom == '.' || dom[strlen(dom) - 1] == '.' ||
+	if (*dom == '\0' || *dom == '.' || dom[strlen(dom) - 1] == '.' ||
 	    strstr(dom, "..") != NULL || strchr(dom, '.') == NULL)
 		return false;
 	for (const char *p = dom; *p != '\0'; p++)
@@ -609,7 +653,7 @@ take_date(struct importer *im, struct csv_row *row, enum column c,
 {
 	const char *v = cell(im, row, c);
 
-	if (date_parse_export(v, im->month_first, out) < 0) {
+	if (date_parse_export(v, im->plan->month_first, out) < 0) {
 		report(im, im->errors, row->line,
 		       "bad %s \"%.40s\" in column \"%s\" (expected a date "
 		       "such as 2026-11-22, 22/11/2026 or 22.11.2026)",
@@ -647,19 +691,30 @@ take_choice(struct importer *im, struct csv_row *row, enum column c,
 	return rc;
 }
 
+/* The ISO 4217 code of ROW's currency (the default when the column is
+ * absent or empty) into CODE; the value read into *V. 0, or -1. */
+static int
+row_currency(struct importer *im, struct csv_row *row, char code[4],
+             const char **v)
+{
+	*v = cell(im, row, COL_CURRENCY);
+	memset(code, 0, 4);
+	if (**v == '\0')
+		*v = im->opts->default_currency;
+	if (strcmp(*v, "€") == 0)
+		*v = "EUR";
+	for (int i = 0; i < 3 && (*v)[i] != '\0'; i++)
+		code[i] = (char)toupper((unsigned char)(*v)[i]);
+	return strlen(*v) != 3 || money_currency_decimals(code) < 0 ? -1 : 0;
+}
+
 static int
 take_currency(struct importer *im, struct csv_row *row, struct invoice *inv)
 {
-	const char *v = cell(im, row, COL_CURRENCY);
-	char code[4] = {0};
+	const char *v;
+	char code[4];
 
-	if (*v == '\0')
-		v = im->opts->default_currency;
-	if (strcmp(v, "€") == 0)
-		v = "EUR";
-	for (int i = 0; i < 3 && v[i] != '\0'; i++)
-		code[i] = (char)toupper((unsigned char)v[i]);
-	if (strlen(v) != 3 || money_currency_decimals(code) < 0) {
+	if (row_currency(im, row, code, &v) < 0) {
 		report(im, im->errors, row->line,
 		       "bad currency \"%.20s\" in column \"%s\" (expected an "
 		       "ISO 4217 code such as EUR)",
@@ -834,29 +889,6 @@ read_row(struct importer *im, struct csv_row *row, struct invoice *inv)
 	return check_row(im, row->line, inv);
 }
 
-static int
-add_invoice(struct importer *im, struct invoice *inv, unsigned line)
-{
-	size_t n = im->out->n;
-	struct invoice *v = realloc(im->out->invoices, (n + 1) * sizeof(*v));
-	unsigned *l;
-
-	if (v != NULL)
-		im->out->invoices = v;
-	l = realloc(im->lines, (n + 1) * sizeof(*l));
-	if (l != NULL)
-		im->lines = l;
-	if (v == NULL || l == NULL) {
-		im->nomem = true;
-		return -1;
-	}
-	v[n] = *inv;
-	l[n] = line;
-	im->out->n++;
-	invoice_init(inv);
-	return 0;
-}
-
 /* Turn the reader's "line N: message" into "FILE:N: message". */
 static void
 report_csv(struct importer *im, const struct err *e)
@@ -887,7 +919,15 @@ totals_label(const char *v)
 	    "sum",   "subtotal", NULL};
 	struct buf norm = BUF_INIT;
 	bool yes = false;
+	const char *p = v;
 
+	/* the cell of every row comes here: most start with a letter or a
+	 * digit that no label starts with ("F0001"), and need no folding */
+	while (*p != '\0' && (unsigned char)*p < 0x80 &&
+	       !isalnum((unsigned char)*p))
+		p++;
+	if ((unsigned char)*p < 0x80 && strchr("tsg", tolower(*p)) == NULL)
+		return false;
 	normalise_header(v, &norm);
 	for (int i = 0; !yes && labels[i] != NULL; i++) {
 		size_t n = strlen(labels[i]);
@@ -925,265 +965,100 @@ row_kind(struct importer *im, struct csv_row *row, const char **label)
 	return ROW_NOTE;
 }
 
+/* Note in P the first date of each kind in ROW's dates that tells the
+ * order of day and month (decide_date_order). */
+static void
+note_date_hints(struct importer *im, struct csv_row *row, struct date_proof *p)
+{
+	static const enum column which[] = {COL_ISSUE, COL_DUE};
+
+	for (int k = 0; k < 2; k++) {
+		const char *v = cell(im, row, which[k]);
+		char **first = NULL;
+		unsigned *line = NULL;
+
+		switch (date_order_hint(v)) {
+		case DATE_HINT_DAY_FIRST:
+			first = &p->day_v, line = &p->day_l;
+			break;
+		case DATE_HINT_MONTH_FIRST:
+			first = &p->month_v, line = &p->month_l;
+			break;
+		case DATE_HINT_EITHER:
+			first = &p->either_v, line = &p->either_l;
+			break;
+		case DATE_HINT_NONE:
+			break;
+		}
+		if (first == NULL || *first != NULL)
+			continue;
+		if ((*first = strdup(v)) == NULL)
+			im->nomem = true;
+		*line = row->line;
+	}
+}
+
 /*
- * Day and month order of the slash dates in ROWS[0..N), from what they
- * prove: a first number above 12 proves day first (French), a second one
+ * Day and month order of the slash dates of the whole file, from what P
+ * proves: a first number above 12 proves day first (French), a second one
  * above 12 month first (US). Nothing proves either: day first, unless the
  * file is comma-separated as US Excel writes it, where it is ambiguous.
  */
 static void
-decide_date_order(struct importer *im, struct csv_row *rows, size_t n)
+decide_date_order(struct importer *im, const struct date_proof *p)
 {
-	const char *day_v = NULL, *month_v = NULL, *either_v = NULL;
-	unsigned day_l = 0, month_l = 0, either_l = 0;
-	enum column which[] = {COL_ISSUE, COL_DUE};
-	const char *label;
+	struct plan *plan = im->plan;
 
-	for (size_t i = 0; i < n; i++) {
-		if (row_kind(im, &rows[i], &label) != ROW_INVOICE)
-			continue;
-		for (int k = 0; k < 2; k++) {
-			const char *v = cell(im, &rows[i], which[k]);
-
-			switch (date_order_hint(v)) {
-			case DATE_HINT_DAY_FIRST:
-				if (day_v == NULL)
-					day_v = v, day_l = rows[i].line;
-				break;
-			case DATE_HINT_MONTH_FIRST:
-				if (month_v == NULL)
-					month_v = v, month_l = rows[i].line;
-				break;
-			case DATE_HINT_EITHER:
-				if (either_v == NULL)
-					either_v = v, either_l = rows[i].line;
-				break;
-			case DATE_HINT_NONE:
-				break;
-			}
-		}
-	}
-	if (day_v != NULL && month_v != NULL)
-		report(im, im->errors, month_l,
+	if (p->day_v != NULL && p->month_v != NULL)
+		report(im, im->errors, p->month_l,
 		       "date \"%s\" has its month first, but line %u has "
 		       "\"%s\" with its day first (expected one order in "
 		       "the whole file; export ISO dates such as 2026-11-22)",
-		       month_v, day_l, day_v);
-	else if (month_v != NULL)
-		im->month_first = true;
-	else if (day_v == NULL && either_v != NULL && im->sep == ',')
-		report(im, im->errors, either_l,
+		       p->month_v, p->day_l, p->day_v);
+	else if (p->month_v != NULL)
+		plan->month_first = true;
+	else if (p->day_v == NULL && p->either_v != NULL && plan->sep == ',')
+		report(im, im->errors, p->either_l,
 		       "date \"%s\" may be day/month or month/day, and no "
 		       "date in this comma-separated file tells which "
 		       "(expected ISO dates such as 2026-11-22, or day/month "
 		       "in a file separated by ';')",
-		       either_v);
-	if (im->month_first)
-		report(im, &im->out->warnings, month_l,
+		       p->either_v);
+	if (plan->month_first)
+		report(im, &im->out->warnings, p->month_l,
 		       "dates read month first (m/d/yyyy), as \"%s\" shows",
-		       month_v);
+		       p->month_v);
 }
 
-/* Keep the credit note INV (moved) for apply_credits. */
+/* When ROW is a credit note (a negative amount due), note its currency
+ * and customer in IM's plan, as "CURcustomer". A row in error is the
+ * check's to report. */
 static void
-add_credit(struct importer *im, struct invoice *inv, unsigned line)
+note_payer(struct importer *im, struct csv_row *row)
 {
-	struct credit *v =
-	    realloc(im->credits, (im->ncredits + 1) * sizeof(*v));
+	const char *v = cell(im, row, COL_AMOUNT), *customer, *cur;
+	struct buf key = BUF_INIT;
+	int64_t amount;
+	char code[4];
 
-	if (v == NULL) {
+	/* what parse_amount reads as negative has one of these */
+	if (strpbrk(v, "-(") == NULL && strstr(v, "\xe2\x88\x92") == NULL)
+		return;
+	customer = cell(im, row, COL_CUSTOMER);
+	if (*customer == '\0' || row_currency(im, row, code, &cur) < 0 ||
+	    parse_amount(v, code, money_currency_decimals(code), &amount) < 0 ||
+	    amount >= 0)
+		return;
+	buf_printf(&key, "%s%s", code, customer);
+	if (buf_failed(&key) ||
+	    strlist_add(&im->plan->payers, buf_cstr(&key)) < 0)
 		im->nomem = true;
-		return;
-	}
-	im->credits = v;
-	v[im->ncredits].inv = *inv;
-	v[im->ncredits++].line = line;
-	invoice_init(inv);
+	buf_free(&key);
 }
 
-/* The unpaid invoice of CUSTOMER in CURRENCY due first (the first in the
- * file among equals), or NULL. */
-static struct invoice *
-oldest_unpaid(struct importer *im, const char *customer, const char *currency)
-{
-	struct invoice *best = NULL;
-
-	for (size_t i = 0; i < im->out->n; i++) {
-		struct invoice *inv = &im->out->invoices[i];
-
-		if (inv->amount_due > 0 &&
-		    strcmp(inv->customer, customer) == 0 &&
-		    strcmp(inv->currency, currency) == 0 &&
-		    (best == NULL ||
-		     date_cmp(inv->due_date, best->due_date) < 0))
-			best = inv;
-	}
-	return best;
-}
-
-/*
- * A credit note is money the company owes the customer: it reduces what
- * the customer owes, the invoice due first first (Code civil art. 1342-10,
- * the default imputation of a payment), and is never chased itself. Each
- * deduction is a warning, so that the accountant can match it otherwise
- * (lettrage) in the books and export again.
- */
-static void
-apply_credits(struct importer *im)
-{
-	for (size_t k = 0; k < im->ncredits; k++) {
-		struct invoice *cn = &im->credits[k].inv, *inv;
-		int64_t left = -cn->amount_due;
-		char a[32], b[32];
-
-		while (left > 0 &&
-		       (inv = oldest_unpaid(im, cn->customer, cn->currency))) {
-			int64_t take =
-			    left < inv->amount_due ? left : inv->amount_due;
-
-			if (inv->amount_original < 0)
-				inv->amount_original = inv->amount_due;
-			inv->amount_due -= take;
-			left -= take;
-			invoice_format_amount(cn, take, a, sizeof(a));
-			invoice_format_amount(inv, inv->amount_due, b,
-			                      sizeof(b));
-			report(im, &im->out->warnings, im->credits[k].line,
-			       "credit note %s: %s %s taken off invoice %s, "
-			       "now %s due (the invoice due first; match it "
-			       "otherwise in the books if needed)",
-			       cn->number, a, cn->currency, inv->number, b);
-		}
-		if (left > 0) {
-			invoice_format_amount(cn, left, a, sizeof(a));
-			report(im, &im->out->warnings, im->credits[k].line,
-			       "credit note %s: %s %s not taken off any "
-			       "invoice (customer %s has no other unpaid "
-			       "invoice in %s in this file)",
-			       cn->number, a, cn->currency, cn->customer,
-			       cn->currency);
-		}
-	}
-}
-
-static void
-read_rows(struct importer *im, struct csv_row *rows, size_t n)
-{
-	for (size_t i = 0; i < n && !im->nomem; i++) {
-		struct csv_row *row = &rows[i];
-		struct invoice inv;
-		const char *label;
-		int got;
-
-		switch (row_kind(im, row, &label)) {
-		case ROW_BLANK:
-			continue;
-		case ROW_TOTALS:
-			report(im, &im->out->warnings, row->line,
-			       "skipped a totals row (\"%.40s\"), not an "
-			       "invoice",
-			       label);
-			continue;
-		case ROW_NOTE:
-			report(im, &im->out->warnings, row->line,
-			       "skipped a row that is not an invoice "
-			       "(\"%.40s\": no amount, and no invoice number "
-			       "and customer)",
-			       label);
-			continue;
-		case ROW_INVOICE:
-			break;
-		}
-		if (im->out->n >= IMPORT_MAX_ROWS) {
-			report(im, im->errors, row->line,
-			       "more than %d invoices in one file",
-			       IMPORT_MAX_ROWS);
-			break;
-		}
-		invoice_init(&inv);
-		got = read_row(im, row, &inv);
-		if (got == 0)
-			add_invoice(im, &inv, row->line);
-		else if (got == 1)
-			add_credit(im, &inv, row->line);
-		invoice_free(&inv);
-	}
-}
-
-/* Sort order of the duplicate check: by number, then by line. */
-static int
-by_number(const void *a, const void *b, void *arg)
-{
-	const struct importer *im = arg;
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	int c = strcmp(im->out->invoices[x].number,
-		       im->out->invoices[y].number);
-
-	if (c != 0)
-		return c;
-	return (im->lines[x] > im->lines[y]) - (im->lines[x] < im->lines[y]);
-}
-
-/* Refuse a second row for the same invoice number. */
-static void
-check_duplicates(struct importer *im)
-{
-	size_t n = im->out->n, *order;
-
-	if (n < 2)
-		return;
-	if ((order = malloc(n * sizeof(*order))) == NULL) {
-		im->nomem = true;
-		return;
-	}
-	for (size_t i = 0; i < n; i++)
-		order[i] = i;
-	qsort_r(order, n, sizeof(*order), by_number, im);
-	for (size_t i = 1; i < n; i++) {
-		size_t first = order[i - 1], dup = order[i];
-
-		if (strcmp(im->out->invoices[first].number,
-			   im->out->invoices[dup].number) != 0)
-			continue;
-		report(im, im->errors, im->lines[dup],
-		       "invoice %s is already on line %u (expected each "
-		       "invoice once)",
-		       im->out->invoices[dup].number, im->lines[first]);
-		order[i] = first; /* name the first line for a third copy */
-	}
-	free(order);
-}
-
-/* Every row of the file into *ROWS and *N; a CSV error is reported and
- * ends the reading (the rows before it are kept). */
-static void
-read_all(struct importer *im, struct csv_reader *r, struct csv_row **rows,
-         size_t *n)
-{
-	struct csv_row row = {0};
-	struct err e;
-	int got;
-
-	while (!im->nomem && (got = csv_next(r, &row, &e)) != 0) {
-		struct csv_row *v;
-
-		if (got < 0) {
-			report_csv(im, &e);
-			break;
-		}
-		if ((v = realloc(*rows, (*n + 1) * sizeof(*v))) == NULL) {
-			im->nomem = true;
-			break;
-		}
-		*rows = v;
-		v[(*n)++] = row;
-		row = (struct csv_row){0};
-	}
-	csv_row_free(&row);
-}
-
-/* The header: the first of the first IMPORT_MAX_TITLE + 1 rows that names
- * at least two known columns (lines above it are a title), else row 0. */
+/* The header: the first of the first N (at most IMPORT_MAX_TITLE + 1)
+ * rows that names at least two known columns (lines above it are a
+ * title), else row 0. */
 static size_t
 find_header(struct importer *im, struct csv_row *rows, size_t n)
 {
@@ -1200,67 +1075,533 @@ find_header(struct importer *im, struct csv_row *rows, size_t n)
 	return 0;
 }
 
-int
-import_parse(const char *name, const char *data, size_t len,
-             const struct import_opts *opts, struct import_result *out,
-             struct strlist *errors)
+/* What the scan takes from a row below the header. */
+static void
+scan_row(struct importer *im, struct csv_row *row, struct date_proof *p)
 {
-	struct importer im = {name,  opts,   {0}, STRLIST_INIT, out,
-	                      NULL,  errors, 0,   false,        0,
-	                      false, NULL,   0};
+	const char *label;
+
+	if (row_kind(im, row, &label) != ROW_INVOICE)
+		return;
+	note_date_hints(im, row, p);
+	note_payer(im, row);
+}
+
+/*
+ * The first sweep of the first reading, over DATA[0..LEN), for what
+ * reading a row needs to know of the whole file: the separator, the header
+ * and the title lines above it, the order of day and month, the customers
+ * with a credit note. Only the first IMPORT_MAX_TITLE + 1 rows are held at
+ * once. Reports CSV, header and date order errors; rows are not checked.
+ */
+static void
+scan_file(struct importer *im, const char *data, size_t len)
+{
+	struct plan *plan = im->plan;
+	struct csv_row head[IMPORT_MAX_TITLE + 1], row = {0};
+	struct date_proof proof = {NULL, NULL, NULL, 0, 0, 0};
+	struct csv_reader *r;
+	size_t n = 0;
+	struct err e;
+	int got = 1;
+
+	memset(head, 0, sizeof(head));
+	plan->sep = csv_detect_separator(data, len);
+	if ((r = csv_reader_new(data, len, plan->sep)) == NULL) {
+		im->nomem = true;
+		return;
+	}
+	while (n <= IMPORT_MAX_TITLE && (got = csv_next(r, &head[n], &e)) > 0)
+		n++;
+	if (got < 0) {
+		report_csv(im, &e);
+		goto out;
+	}
+	if (n == 0) {
+		report(im, im->errors, 1,
+		       "empty file (expected a header line naming the "
+		       "columns, then one invoice per line)");
+		goto out;
+	}
+	plan->title = find_header(im, head, n);
+	map_header(im, &head[plan->title]);
+	if (im->nerrors > 0)
+		goto out;
+	for (size_t i = plan->title + 1; i < n; i++)
+		scan_row(im, &head[i], &proof);
+	while (got > 0 && !im->nomem && (got = csv_next(r, &row, &e)) > 0)
+		scan_row(im, &row, &proof);
+	if (got < 0) {
+		report_csv(im, &e);
+		goto out;
+	}
+	decide_date_order(im, &proof);
+	strlist_sort(&plan->payers);
+out:
+	for (size_t i = 0; i <= IMPORT_MAX_TITLE; i++)
+		csv_row_free(&head[i]);
+	csv_row_free(&row);
+	csv_reader_free(r);
+	free(proof.day_v);
+	free(proof.month_v);
+	free(proof.either_v);
+}
+
+static int
+by_string(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* True when INV is unpaid and its customer has a credit note in its
+ * currency in the file (note_payer). */
+static bool
+owes(struct importer *im, const struct invoice *inv)
+{
+	const struct strlist *payers = &im->plan->payers;
+	struct buf key = BUF_INIT;
+	const char *k;
+	bool yes;
+
+	if (payers->n == 0 || inv->amount_due <= 0)
+		return false;
+	buf_printf(&key, "%s%s", inv->currency, inv->customer);
+	if (buf_failed(&key)) {
+		im->nomem = true;
+		return false;
+	}
+	k = buf_cstr(&key);
+	yes = bsearch(&k, payers->v, payers->n, sizeof(*payers->v),
+	              by_string) != NULL;
+	buf_free(&key);
+	return yes;
+}
+
+/* Append to *V (of *N) what apply_credits needs of INV, read on LINE:
+ * its number, customer, currency, amounts and due date. */
+static int
+note_owed(struct importer *im, struct owed **v, size_t *n,
+          const struct invoice *inv, unsigned line)
+{
+	struct owed *o;
+
+	if ((*n & (*n - 1)) == 0) { /* 0, 1, 2, 4...: double */
+		struct owed *w = realloc(*v, (*n ? 2 * *n : 1) * sizeof(*w));
+
+		if (w == NULL) {
+			im->nomem = true;
+			return -1;
+		}
+		*v = w;
+	}
+	o = &(*v)[(*n)++];
+	invoice_init(&o->inv);
+	o->line = line;
+	o->inv.number = strdup(inv->number);
+	o->inv.customer = strdup(inv->customer);
+	memcpy(o->inv.currency, inv->currency, sizeof(o->inv.currency));
+	o->inv.amount_due = inv->amount_due;
+	o->inv.amount_original = inv->amount_original;
+	o->inv.due_date = inv->due_date;
+	if (o->inv.number == NULL || o->inv.customer == NULL) {
+		im->nomem = true;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+by_owed_number(const void *a, const void *b)
+{
+	return strcmp(((const struct owed *)a)->inv.number,
+	              ((const struct owed *)b)->inv.number);
+}
+
+/* What the credit notes of the file left due on INV (apply_credits). */
+static void
+settle(const struct plan *plan, struct invoice *inv)
+{
+	struct owed key, *o;
+
+	if (!plan->settled || plan->nunpaid == 0)
+		return;
+	key.inv.number = inv->number;
+	o = bsearch(&key, plan->unpaid, plan->nunpaid, sizeof(*o),
+	            by_owed_number);
+	if (o != NULL) {
+		inv->amount_due = o->inv.amount_due;
+		inv->amount_original = o->inv.amount_original;
+	}
+}
+
+/* Note the number and line of INV for the duplicate check: a few bytes
+ * an invoice, where keeping the invoice would take hundreds. */
+static int
+note_number(struct importer *im, const struct invoice *inv, unsigned line)
+{
+	if (im->rows == im->cap) {
+		size_t cap = im->cap ? im->cap * 2 : 1024;
+		size_t *o = realloc(im->offs, cap * sizeof(*o));
+		unsigned *l;
+
+		if (o != NULL)
+			im->offs = o;
+		l = o != NULL ? realloc(im->lines, cap * sizeof(*l)) : NULL;
+		if (l != NULL)
+			im->lines = l;
+		if (o == NULL || l == NULL) {
+			im->nomem = true;
+			return -1;
+		}
+		im->cap = cap;
+	}
+	im->offs[im->rows] = im->numbers.len;
+	im->lines[im->rows] = line;
+	buf_append(&im->numbers, inv->number, strlen(inv->number) + 1);
+	if (buf_failed(&im->numbers)) {
+		im->nomem = true;
+		return -1;
+	}
+	return 0;
+}
+
+/* The number of the invoice read I-th. */
+static const char *
+number_of(const struct importer *im, size_t i)
+{
+	return im->numbers.data + im->offs[i];
+}
+
+/* An invoice read: handed to IM->fn, with what credit notes take off it
+ * (the writing); or noted for the duplicate check and the credit notes,
+ * and kept when IM->keep (the check). */
+static int
+add_invoice(struct importer *im, struct invoice *inv, unsigned line)
+{
+	size_t n = im->out->n;
+	struct invoice *v;
+
+	if (im->fn != NULL) {
+		settle(im->plan, inv);
+		im->rows++;
+		if (im->fn(inv, im->arg) != 0)
+			im->stopped = true;
+		return 0;
+	}
+	if (note_number(im, inv, line) < 0)
+		return -1;
+	im->rows++;
+	if (owes(im, inv) &&
+	    note_owed(im, &im->plan->unpaid, &im->plan->nunpaid, inv, line) < 0)
+		return -1;
+	if (!im->keep)
+		return 0;
+	if ((v = realloc(im->out->invoices, (n + 1) * sizeof(*v))) == NULL) {
+		im->nomem = true;
+		return -1;
+	}
+	im->out->invoices = v;
+	v[n] = *inv;
+	im->out->n++;
+	invoice_init(inv);
+	return 0;
+}
+
+/* The unpaid invoice of CUSTOMER in CURRENCY due first (the first in the
+ * file among equals), or NULL. */
+static struct invoice *
+oldest_unpaid(struct plan *plan, const char *customer, const char *currency)
+{
+	struct invoice *best = NULL;
+
+	for (size_t i = 0; i < plan->nunpaid; i++) {
+		struct invoice *inv = &plan->unpaid[i].inv;
+
+		if (inv->amount_due > 0 &&
+		    strcmp(inv->customer, customer) == 0 &&
+		    strcmp(inv->currency, currency) == 0 &&
+		    (best == NULL ||
+		     date_cmp(inv->due_date, best->due_date) < 0))
+			best = inv;
+	}
+	return best;
+}
+
+/*
+ * A credit note is money the company owes the customer: it reduces what
+ * the customer owes, the invoice due first first (Code civil art. 1342-10,
+ * the default imputation of a payment), and is never chased itself. Each
+ * deduction is a warning, so that the accountant can match it otherwise
+ * (lettrage) in the books and export again. The amounts left due are then
+ * found by number (settle).
+ */
+static void
+apply_credits(struct importer *im)
+{
+	struct plan *plan = im->plan;
+
+	for (size_t k = 0; k < plan->ncredits; k++) {
+		struct invoice *cn = &plan->credits[k].inv, *inv;
+		int64_t left = -cn->amount_due;
+		char a[32], b[32];
+
+		while (left > 0 && (inv = oldest_unpaid(plan, cn->customer,
+		                                        cn->currency))) {
+			int64_t take =
+			    left < inv->amount_due ? left : inv->amount_due;
+
+			if (inv->amount_original < 0)
+				inv->amount_original = inv->amount_due;
+			inv->amount_due -= take;
+			left -= take;
+			invoice_format_amount(cn, take, a, sizeof(a));
+			invoice_format_amount(inv, inv->amount_due, b,
+			                      sizeof(b));
+			report(im, &im->out->warnings, plan->credits[k].line,
+			       "credit note %s: %s %s taken off invoice %s, "
+			       "now %s due (the invoice due first; match it "
+			       "otherwise in the books if needed)",
+			       cn->number, a, cn->currency, inv->number, b);
+		}
+		if (left > 0) {
+			invoice_format_amount(cn, left, a, sizeof(a));
+			report(im, &im->out->warnings, plan->credits[k].line,
+			       "credit note %s: %s %s not taken off any "
+			       "invoice (customer %s has no other unpaid "
+			       "invoice in %s in this file)",
+			       cn->number, a, cn->currency, cn->customer,
+			       cn->currency);
+		}
+	}
+	if (plan->nunpaid > 1)
+		qsort(plan->unpaid, plan->nunpaid, sizeof(*plan->unpaid),
+		      by_owed_number);
+	plan->settled = true;
+	for (size_t i = 0; i < im->out->n; i++) /* import_parse */
+		settle(plan, &im->out->invoices[i]);
+}
+
+/*
+ * A reading of the rows of DATA[0..LEN) below the header the scan found:
+ * the check (IM->fn NULL: every row read and checked, the invoices noted
+ * for the duplicate check and the credit notes) or the writing (each
+ * invoice handed to IM->fn).
+ */
+static void
+read_rows(struct importer *im, const char *data, size_t len)
+{
+	struct csv_reader *r = csv_reader_new(data, len, im->plan->sep);
+	struct csv_row row = {0};
+	struct err e;
+	int got = 1;
+
+	if (r == NULL) {
+		im->nomem = true;
+		return;
+	}
+	for (size_t i = 0; got > 0 && i <= im->plan->title; i++)
+		got = csv_next(r, &row, &e);
+	if (got > 0) /* the scan read the header: it is there */
+		map_header(im, &row);
+	while (got > 0 && !im->nomem && !im->stopped &&
+	       (got = csv_next(r, &row, &e)) != 0) {
+		struct invoice inv;
+		const char *label;
+		int kind;
+
+		if (got < 0) {
+			report_csv(im, &e);
+			break;
+		}
+		switch (row_kind(im, &row, &label)) {
+		case ROW_BLANK:
+			continue;
+		case ROW_TOTALS:
+			report(im, &im->out->warnings, row.line,
+			       "skipped a totals row (\"%.40s\"), not an "
+			       "invoice",
+			       label);
+			continue;
+		case ROW_NOTE:
+			report(im, &im->out->warnings, row.line,
+			       "skipped a row that is not an invoice "
+			       "(\"%.40s\": no amount, and no invoice number "
+			       "and customer)",
+			       label);
+			continue;
+		case ROW_INVOICE:
+			break;
+		}
+		if (im->rows >= IMPORT_MAX_ROWS) {
+			report(im, im->errors, row.line,
+			       "more than %d invoices in one file",
+			       IMPORT_MAX_ROWS);
+			break;
+		}
+		invoice_init(&inv);
+		kind = read_row(im, &row, &inv);
+		if (kind == 0)
+			add_invoice(im, &inv, row.line);
+		else if (kind == 1 && im->fn == NULL)
+			note_owed(im, &im->plan->credits, &im->plan->ncredits,
+			          &inv, row.line);
+		invoice_free(&inv);
+	}
+	csv_row_free(&row);
+	csv_reader_free(r);
+}
+
+/* Sort order of the duplicate check: by number, then by line. */
+static int
+by_number(const void *a, const void *b, void *arg)
+{
+	const struct importer *im = arg;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = strcmp(number_of(im, x), number_of(im, y));
+
+	if (c != 0)
+		return c;
+	return (im->lines[x] > im->lines[y]) - (im->lines[x] < im->lines[y]);
+}
+
+/* Refuse a second row for the same invoice number. */
+static void
+check_duplicates(struct importer *im)
+{
+	size_t n = im->rows, *order;
+
+	if (n < 2)
+		return;
+	if ((order = malloc(n * sizeof(*order))) == NULL) {
+		im->nomem = true;
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	qsort_r(order, n, sizeof(*order), by_number, im);
+	for (size_t i = 1; i < n; i++) {
+		size_t first = order[i - 1], dup = order[i];
+
+		if (strcmp(number_of(im, first), number_of(im, dup)) != 0)
+			continue;
+		report(im, im->errors, im->lines[dup],
+		       "invoice %s is already on line %u (expected each "
+		       "invoice once)",
+		       number_of(im, dup), im->lines[first]);
+		order[i] = first; /* name the first line for a third copy */
+	}
+	free(order);
+}
+
+/* Release what IM holds (again: nothing). */
+static void
+importer_free(struct importer *im)
+{
+	free(im->offs);
+	free(im->lines);
+	im->offs = NULL;
+	im->lines = NULL;
+	im->cap = 0;
+	buf_free(&im->numbers);
+	strlist_clear(&im->headers);
+}
+
+static void
+plan_free(struct plan *plan)
+{
+	for (size_t i = 0; i < plan->ncredits; i++)
+		invoice_free(&plan->credits[i].inv);
+	free(plan->credits);
+	for (size_t i = 0; i < plan->nunpaid; i++)
+		invoice_free(&plan->unpaid[i].inv);
+	free(plan->unpaid);
+	strlist_clear(&plan->payers);
+}
+
+/*
+ * import_parse and import_each: the first reading (scan_file, then the
+ * check of every row, the duplicate check and the credit notes applied),
+ * and when FN is given and nothing is wrong, the second (every invoice to
+ * FN). Without FN, the invoices are kept in OUT.
+ */
+static int
+import_run(const char *name, const char *data, size_t len,
+           const struct import_opts *opts, import_fn fn, void *arg,
+           struct import_result *out, struct strlist *errors)
+{
+	struct plan plan = {.payers = STRLIST_INIT};
+	struct importer scan = {.name = name,
+	                        .opts = opts,
+	                        .plan = &plan,
+	                        .headers = STRLIST_INIT,
+	                        .out = out,
+	                        .numbers = BUF_INIT,
+	                        .errors = errors};
+	struct importer check = scan, take = scan;
+	struct import_result again = {0};
+	struct strlist none = STRLIST_INIT;
 	struct buf converted = BUF_INIT;
-	struct csv_reader *r = NULL;
-	struct csv_row *rows = NULL;
-	size_t nrows = 0, h;
+	bool nomem;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (!text_utf8_valid(data, len)) {
 		text_cp1252_to_utf8(data, len, &converted);
 		data = buf_cstr(&converted);
 		len = converted.len;
-		report(&im, &out->warnings, 1,
+		scan.nomem = buf_failed(&converted);
+		report(&scan, &out->warnings, 1,
 		       "not UTF-8: read as Windows-1252 (Excel's encoding)");
 	}
-	im.sep = csv_detect_separator(data, len);
-	r = csv_reader_new(data, len, im.sep);
-	if (r == NULL || buf_failed(&converted))
-		goto nomem;
-	read_all(&im, r, &rows, &nrows);
-	if (nrows == 0) {
-		if (im.nerrors == 0)
-			report(&im, errors, 1,
-			       "empty file (expected a header line naming the "
-			       "columns, then one invoice per line)");
-		goto out;
+	if (!scan.nomem)
+		scan_file(&scan, data, len);
+	rc = scan.nerrors;
+	if (rc == 0 && !scan.nomem) {
+		check.keep = fn == NULL;
+		read_rows(&check, data, len);
+		check_duplicates(&check);
+		if (check.nerrors == 0 && !check.nomem)
+			apply_credits(&check);
+		rc = check.nerrors;
+		importer_free(&check); /* the numbers: not for the writing */
 	}
-	h = find_header(&im, rows, nrows);
-	map_header(&im, &rows[h]);
-	if (im.nerrors == 0) {
-		decide_date_order(&im, rows + h + 1, nrows - h - 1);
+	if (fn != NULL && rc == 0 && !scan.nomem && !check.nomem) {
+		/* The same reading again cannot find an error: only its
+		 * invoices, warnings already given, are new. */
+		take.fn = fn;
+		take.arg = arg;
+		take.quiet = true;
+		take.out = &again;
+		take.errors = &none;
+		read_rows(&take, data, len);
+		if (take.nerrors > 0)
+			rc = -1;
 	}
-	if (im.nerrors == 0) {
-		read_rows(&im, rows + h + 1, nrows - h - 1);
-		check_duplicates(&im);
-		if (im.nerrors == 0)
-			apply_credits(&im);
-	}
-out:
-	for (size_t i = 0; i < nrows; i++)
-		csv_row_free(&rows[i]);
-	free(rows);
-	for (size_t i = 0; i < im.ncredits; i++)
-		invoice_free(&im.credits[i].inv);
-	free(im.credits);
-	free(im.lines);
-	csv_reader_free(r);
+	nomem = scan.nomem || check.nomem || take.nomem;
+	importer_free(&scan);
+	importer_free(&check);
+	importer_free(&take);
+	plan_free(&plan);
+	import_result_free(&again);
+	strlist_clear(&none);
 	buf_free(&converted);
-	strlist_clear(&im.headers);
-	if (im.nomem)
-		return -1;
-	return im.nerrors;
-nomem:
-	im.nomem = true;
-	goto out;
+	return nomem ? -1 : rc;
+}
+
+int
+import_parse(const char *name, const char *data, size_t len,
+             const struct import_opts *opts, struct import_result *out,
+             struct strlist *errors)
+{
+	return import_run(name, data, len, opts, NULL, NULL, out, errors);
+}
+
+int
+import_each(const char *name, const char *data, size_t len,
+            const struct import_opts *opts, import_fn fn, void *arg,
+            struct import_result *out, struct strlist *errors)
+{
+	return import_run(name, data, len, opts, fn, arg, out, errors);
 }
 
 void
@@ -1281,7 +1622,7 @@ import_columns(struct strlist *out)
 	for (int c = 0; c < COL_COUNT; c++) {
 		buf_reset(&line);
 		buf_printf(&line, "%s%s: ", columns[c].what,
-			   columns[c].required ? " (required)" : "");
+		           columns[c].required ? " (required)" : "");
 		list_aliases(c, &line);
 		strlist_add(out, buf_cstr(&line));
 	}

@@ -47,6 +47,32 @@ int import_parse(const char *name, const char *data, size_t len,
 		 const struct import_opts *opts, struct import_result *out,
 		 struct strlist *errors);
 
+/* What import_each hands over: INV, borrowed for the call. Non-zero
+ * stops the reading. */
+typedef int (*import_fn)(const struct invoice *inv, void *arg);
+
+/*
+ * import_each -- import_parse without holding every invoice at once.
+ * A first reading decides and checks: it sweeps DATA[0..LEN) once for
+ * what concerns the whole file (separator, header and title lines, the
+ * order of day and month in slash dates, the customers with a credit note
+ * in each currency), then reads and checks every row as import_parse
+ * does (the same errors and warnings, duplicate numbers and credit notes
+ * included), keeping only each invoice's number and line, the credit
+ * notes, and the invoices of the customers that have one in the same
+ * currency (to compute, due first, what each credit takes off them).
+ * When it finds no error, a second reading calls FN(invoice, ARG) for
+ * each invoice in file order, its amounts after the credit notes. So the
+ * memory is the text, a few bytes per invoice, and what the credit notes
+ * concern; not every invoice. Returns the number of errors appended to
+ * ERRORS (then FN was never called), 0 (FN saw every invoice, or asked to
+ * stop: ARG says which), or -1 on no memory. OUT gets the warnings only
+ * (n stays 0); free it with import_result_free.
+ */
+int import_each(const char *name, const char *data, size_t len,
+		const struct import_opts *opts, import_fn fn, void *arg,
+		struct import_result *out, struct strlist *errors);
+
 /* import_result_free -- release the invoices and warnings. */
 void import_result_free(struct import_result *r);
 

@@ -32,6 +32,9 @@
 #define OUTGOING_INTERNAL   "X-Relance-"
 #define OUTGOING_ID_HEADER  "X-Relance-ID"
 
+_Static_assert(OUTGOING_LINE_MAX == OUTGOING_FOLD_WIDTH,
+               "compose.c counts on the width outgoing.h gives");
+
 struct outgoing_regex {
 	pcre2_code *code;
 };

@@ -36,6 +36,7 @@
 #define OUTGOING_MAX_SUBJECT   2048 /* bytes of a Subject we rewrite */
 #define OUTGOING_MAX_SMTP_TEXT 400  /* bytes of an SMTP reply's text */
 #define OUTGOING_MAX_LISTED    10   /* recipients named in an event */
+#define OUTGOING_FOLD_WIDTH    78   /* outgoing_fold's line width */
 
 /* One network of InternalNetworks, parsed. */
 struct outgoing_net {
@@ -163,7 +164,8 @@ void outgoing_header_text(const char *text, bool after_encoded,
                           struct buf *out);
 
 /* outgoing_fold -- append the header value V, for a field named NAME, to
- * OUT folded before blanks so that lines stay within 78 characters where
+ * OUT folded before blanks so that lines stay within OUTGOING_FOLD_WIDTH
+ * (78) characters where
  * a blank allows it (folds are "\n" followed by the blank). */
 void outgoing_fold(const char *name, const char *v, struct buf *out);
 

@@ -69,6 +69,10 @@ const char *const policy_placeholders[] = {"invoice",
                                            "step",
                                            "invoices",
                                            NULL};
+_Static_assert(sizeof(policy_placeholders) / sizeof(policy_placeholders[0]) -
+                       1 <=
+                   POLICY_MAX_PLACEHOLDERS,
+               "a template's uses holds every placeholder");
 
 static const char *const channel_names[] = {"email", "letter", "task"};
 
@@ -2028,6 +2032,40 @@ template_end(struct tcheck *tc, unsigned lines)
 		tc->s->nomem = true;
 }
 
+/* policy_value_fn: add placeholder NAME to the set *ARG (a uint64_t);
+ * "". */
+static const char *
+template_note_use(const char *name, void *arg)
+{
+	uint64_t *uses = arg;
+
+	for (size_t i = 0; policy_placeholders[i] != NULL; i++)
+		if (strcmp(policy_placeholders[i], name) == 0)
+			*uses |= UINT64_C(1) << i;
+	return "";
+}
+
+/* The placeholders T's subject and body name, into T->uses. 0, or -1 on
+ * no memory. */
+static int
+template_uses(struct policy_template *t)
+{
+	struct buf scratch = BUF_INIT;
+	struct err e;
+	int rc = 0;
+
+	t->uses = 0;
+	if (policy_expand(t->subject, template_note_use, &t->uses, &scratch,
+	                  &e) < 0 ||
+	    policy_expand(t->body, template_note_use, &t->uses, &scratch, &e) <
+	        0)
+		t->uses = UINT64_MAX; /* checked already: cannot happen */
+	if (buf_failed(&scratch))
+		rc = -1;
+	buf_free(&scratch);
+	return rc;
+}
+
 int
 policy_check_template(const char *file, const char *text, size_t len,
                       struct strlist *errors, struct policy_template *out)
@@ -2051,7 +2089,8 @@ policy_check_template(const char *file, const char *text, size_t len,
 	if (s.n == 0 && !s.nomem && out != NULL) {
 		out->subject = buf_steal(&tc.subject);
 		out->body = buf_steal(&tc.body);
-		if (out->subject == NULL || out->body == NULL) {
+		if (out->subject == NULL || out->body == NULL ||
+		    template_uses(out) < 0) {
 			s.nomem = true;
 			free(out->subject);
 			free(out->body);

@@ -164,6 +164,9 @@ struct policy_template {
 	char *file;    /* the path it was read from */
 	char *subject; /* the Subject: value, unfolded */
 	char *body;    /* UTF-8, LF line ends, with {placeholders} */
+	uint64_t uses; /* bit I: the subject or body names
+	                * policy_placeholders[I] (so that a run builds only
+	                * the values a template shows) */
 };
 
 /* The classes a rule can name, in the order the classifier decides them
@@ -253,6 +256,9 @@ struct policy {
  * between the checker here and the compose module that fills them in. */
 extern const char *const policy_placeholders[];
 
+/* At most this many placeholders: a template's uses is a 64-bit set. */
+#define POLICY_MAX_PLACEHOLDERS 64
+
 /* policy_placeholder_known -- true when NAME[0..LEN) is a placeholder. */
 bool policy_placeholder_known(const char *name, size_t len);
 
@@ -290,8 +296,8 @@ int policy_parse_file(struct policy *p, const char *file, const char *text,
  * no Subject, an empty body, an unknown {placeholder}, an unclosed "{")
  * are appended to ERRORS as "FILE:LINE: message". When there is none and
  * OUT is not NULL, sets OUT->subject and OUT->body (malloc'ed, the
- * caller's; the other fields are left alone). Returns the number of errors
- * appended, or -1 on no memory.
+ * caller's) and OUT->uses; the other fields are left alone. Returns the
+ * number of errors appended, or -1 on no memory.
  */
 int policy_check_template(const char *file, const char *text, size_t len,
                           struct strlist *errors, struct policy_template *out);

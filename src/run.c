@@ -610,7 +610,9 @@ run_piece_free(struct run_piece *p)
 	buf_free(&p->pdf);
 }
 
-/* Values and template for STEP (template TPLNAME) of INV. 0, or -1. */
+/* Template and values for STEP (template TPLNAME) of INV: the values the
+ * template shows, and the two a letter also needs (run_build_letter).
+ * 0, or -1. */
 static int
 run_prepare(struct run_ctx *x, const struct invoice *inv, const char *step,
             const char *tplname, struct run_piece *p, struct err *e)
@@ -618,14 +620,17 @@ run_prepare(struct run_ctx *x, const struct invoice *inv, const char *step,
 	struct compose_input in = {inv,  x->o->cfg,   x->o->pol,
 	                           step, x->o->today, DATE_NULL};
 
-	if (compose_values(&in, &p->values, NULL) < 0) {
-		err_set(e, "out of memory");
-		return -1;
-	}
 	p->tpl = policy_find_template(x->o->pol, inv->lang, tplname);
 	if (p->tpl == NULL) {
 		err_set(e, "no template %s/%s in the policy", inv->lang,
 		        tplname);
+		return -1;
+	}
+	if (compose_values_some(&in,
+	                        p->tpl->uses | compose_want("customer_name") |
+	                            compose_want("sender"),
+	                        &p->values, NULL) < 0) {
+		err_set(e, "out of memory");
 		return -1;
 	}
 	return 0;

@@ -18,7 +18,10 @@
  *   not write into the orphan. It reopens instead.
  * - A read of a missing or zero-length file is an empty view: gdbm itself
  *   refuses to read a zero-length file, which is what a writer leaves for
- *   an instant while it creates the file.
+ *   an instant while it creates the file. A writer, though, would make a
+ *   zero-length file a new, empty database, and a truncated state file
+ *   would then pass for a healthy one: a writer waits (at most
+ *   STORE_EMPTY_WAIT_MS) for such a file to be created, then refuses it.
  * - Backups are gdbm's ASCII dump. Restoring loads the dump into a fresh
  *   file, never into the live one, and checks the dump's trailer
  *   ("#:count=N", "# End of data"), which gdbm_load ignores: a dump cut
@@ -51,6 +54,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -65,6 +69,7 @@
 #define STORE_MAX_BACKUPS       1000   /* PATH.bak.1 .. PATH.bak.1000 */
 #define STORE_TRAILER_MAX       128    /* bytes read from the end of a dump */
 #define STORE_OPEN_FLAGS        (GDBM_NOMMAP | GDBM_CLOEXEC)
+#define STORE_EMPTY_WAIT_MS     1000 /* a zero-length file being created */
 
 #define DUMP_MAGIC "# GDBM dump file"
 #define DUMP_END   "# End of data\n"
@@ -210,7 +215,8 @@ store_db_error(const struct store *st, struct err *e, const char *what)
 	const char *hint = "";
 
 	if (gdbm_needs_recovery(st->dbf))
-		hint = " (the file is damaged: run `relance recover`)";
+		hint = " (once the cause is fixed, check the file with "
+		       "`relance fsck`)";
 	err_set(e, "%s: %s: %s%s", st->path, what, gdbm_db_strerror(st->dbf),
 	        hint);
 }
@@ -251,6 +257,15 @@ store_same_file(const struct store *st, GDBM_FILE dbf)
 	       open_st.st_ino == path_st.st_ino;
 }
 
+/* True when PATH exists and is zero bytes long. */
+static bool
+store_zero_length(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size == 0;
+}
+
 /* Sleep for DELAY_US with "equal jitter" (a random point in its second
  * half), never past the end of the budget; return the next delay. */
 static uint64_t
@@ -282,6 +297,25 @@ store_open(struct store *st, int flags, uint64_t start, struct err *e)
 		uint64_t spent;
 		int gerr, serr, same;
 
+		if ((flags & GDBM_OPENMASK) == GDBM_WRCREAT &&
+		    store_zero_length(st->path)) {
+			spent = store_now_ms() - start;
+			if (spent >= st->budget_ms ||
+			    spent >= STORE_EMPTY_WAIT_MS) {
+				st->open_gerr = GDBM_EMPTY_DATABASE;
+				err_set(
+				    e,
+				    "%s: cannot open: the file is empty (0 "
+				    "bytes), not a state file (truncated?); "
+				    "restore it from a backup with `relance "
+				    "restore`",
+				    st->path);
+				return STORE_ERR;
+			}
+			delay_us =
+			    store_backoff(st, delay_us, st->budget_ms - spent);
+			continue;
+		}
 		errno = 0;
 		dbf = gdbm_open(st->path, 0, flags | STORE_OPEN_FLAGS, 0600,
 		                NULL);
@@ -1117,16 +1151,16 @@ fail:
 	return STORE_ERR;
 }
 
-/* Give TMP the owner and mode of the open state file, so that the milter
- * can still open it when restore runs as another user (root). */
+/* Give TMP the owner and mode of the state file open as OLDFD, so that
+ * the milter can still open it when restore runs as another user (root). */
 static enum store_rc
-store_copy_meta(struct store *st, const char *tmp, struct err *e)
+store_copy_meta(struct store *st, int oldfd, const char *tmp, struct err *e)
 {
 	struct stat old, cur;
 	enum store_rc rc = STORE_ERR;
 	int fd;
 
-	if (fstat(gdbm_fdesc(st->dbf), &old) != 0) {
+	if (fstat(oldfd, &old) != 0) {
 		err_set(e, "%s: cannot stat: %s", st->path, strerror(errno));
 		return STORE_ERR;
 	}
@@ -1154,6 +1188,75 @@ out:
 	return rc;
 }
 
+/* True when gdbm refused to open the file for what is in it (bad magic,
+ * a damaged header, zero bytes), not for a system error or a lock. */
+static bool
+store_unopenable(int gerr)
+{
+	return gerr != GDBM_NO_ERROR && gerr != GDBM_FILE_OPEN_ERROR &&
+	       gerr != GDBM_MALLOC_ERROR && gerr != GDBM_CANT_BE_READER &&
+	       gerr != GDBM_CANT_BE_WRITER;
+}
+
+/*
+ * store_restore's way when gdbm cannot open the state file at all (the
+ * very case a restore is for): take the lock gdbm itself takes,
+ * flock(LOCK_EX) on the file, retrying for the handle's budget, and
+ * rename TMP over it while holding it. STORE_OK, STORE_BUSY or STORE_ERR.
+ */
+static enum store_rc
+store_replace_damaged(struct store *st, const char *tmp, struct err *e)
+{
+	uint64_t start = store_now_ms(), delay_us = STORE_FIRST_DELAY_US;
+	enum store_rc rc;
+	int fd;
+
+	rc = store_lock(st, start, e);
+	if (rc != STORE_OK)
+		return rc;
+	fd = open(st->path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		err_set(e, "%s: cannot open: %s", st->path, strerror(errno));
+		rc = STORE_ERR;
+		goto out;
+	}
+	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		uint64_t spent = store_now_ms() - start;
+
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			err_set(e, "%s: cannot lock: %s", st->path,
+			        strerror(errno));
+			rc = STORE_ERR;
+			goto out;
+		}
+		if (spent >= st->budget_ms) {
+			err_set(e,
+			        "%s: state file busy (locked by another "
+			        "process; gave up after %u ms)",
+			        st->path, st->budget_ms);
+			rc = STORE_BUSY;
+			goto out;
+		}
+		delay_us = store_backoff(st, delay_us, st->budget_ms - spent);
+	}
+	rc = store_copy_meta(st, fd, tmp, e);
+	if (rc == STORE_OK && rename(tmp, st->path) != 0) {
+		err_set(e, "%s: cannot rename %s over it: %s", st->path, tmp,
+		        strerror(errno));
+		rc = STORE_ERR;
+	}
+	if (rc == STORE_OK && store_sync_dir(st->path) != 0) {
+		err_set(e, "%s: cannot sync its directory: %s", st->path,
+		        strerror(errno));
+		rc = STORE_ERR;
+	}
+out:
+	if (fd >= 0)
+		close(fd); /* releases the lock */
+	pthread_mutex_unlock(&store_mutex);
+	return rc;
+}
+
 enum store_rc
 store_restore(struct store *st, const char *src, struct err *e)
 {
@@ -1177,9 +1280,13 @@ store_restore(struct store *st, const char *src, struct err *e)
 		goto out;
 	/* Hold the write lock on the old file while it is replaced. */
 	rc = store_begin(st, STORE_WRITE, e);
+	if (rc == STORE_ERR && store_unopenable(st->open_gerr)) {
+		rc = store_replace_damaged(st, tmp, e);
+		goto out;
+	}
 	if (rc != STORE_OK)
 		goto out;
-	rc = store_copy_meta(st, tmp, e);
+	rc = store_copy_meta(st, gdbm_fdesc(st->dbf), tmp, e);
 	if (rc == STORE_OK && rename(tmp, st->path) != 0) {
 		err_set(e, "%s: cannot rename %s over it: %s", st->path, tmp,
 		        strerror(errno));

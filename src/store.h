@@ -141,7 +141,8 @@ enum store_rc store_backup(struct store *st, const char *dest, struct err *e);
 
 /* store_restore -- replace the file's contents with the dump in SRC:
  * loaded into a fresh file beside the state file, fsynced, then renamed
- * over it while holding the write lock on the old one. */
+ * over it while holding the write lock on the old one (also when gdbm
+ * cannot open the old one at all: damaged header, zero bytes). */
 enum store_rc store_restore(struct store *st, const char *src, struct err *e);
 
 /* store_recover -- check the file's structure (gdbm_recover), repairing

@@ -274,3 +274,23 @@ text_unescape(const char *s, size_t len, struct buf *out)
 	buf_append(out, "", 0);
 	return 0;
 }
+
+void
+text_printable(const char *s, struct buf *out)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = strlen(s);
+	uint32_t cp;
+
+	while (len > 0) {
+		size_t n = utf8_seq(p, len, &cp);
+
+		if (n == 0 || *p < 0x20 || *p == 0x7f) {
+			buf_putc(out, '?');
+			n = 1;
+		} else
+			buf_append(out, (const char *)p, n);
+		p += n;
+		len -= n;
+	}
+}

@@ -45,4 +45,10 @@ size_t text_width(const char *s);
  * cut) and padded with spaces to exactly WIDTH when PAD. */
 void text_fit(const char *s, size_t width, bool pad, struct buf *out);
 
+/* text_printable -- append S to OUT safe to print on a terminal or in a
+ * log: each control character (< 0x20 or 0x7f) and each byte that does
+ * not start a well-formed UTF-8 sequence (a character cut in two by a
+ * "%.40s") becomes '?'. */
+void text_printable(const char *s, struct buf *out);
+
 #endif

@@ -448,6 +448,44 @@ test_missing_values_are_listed_with_the_reason(void **state)
 }
 
 static void
+test_only_the_values_asked_for_are_built(void **state)
+{
+	struct fixture *f = *state;
+	struct compose_values all = {NULL, NULL, 0};
+
+	free(f->cfg.iban);
+	f->cfg.iban = NULL;
+	assert_int_equal(compose_values(&f->in, &all, NULL), 1);
+	/* {iban} has no value, but only asking for it makes it missing */
+	assert_int_equal(compose_values_some(&f->in,
+	                                     compose_want("invoice") |
+	                                         compose_want("total_claimed"),
+	                                     &f->vals, &f->missing),
+	                 0);
+	assert_int_equal(f->missing.n, 0);
+	assert_value(f, "invoice", "F2026-0042");
+	assert_value(f, "total_claimed", compose_value(&all, "total_claimed"));
+	for (size_t i = 0; i < f->vals.n; i++)
+		if (strcmp(policy_placeholders[i], "invoice") != 0 &&
+		    strcmp(policy_placeholders[i], "total_claimed") != 0) {
+			assert_null(f->vals.v[i]);
+			assert_null(f->vals.why[i]);
+		}
+	compose_values_free(&f->vals);
+	assert_int_equal(compose_values_some(
+	                     &f->in, compose_want("iban") | compose_want("bic"),
+	                     &f->vals, &f->missing),
+	                 1);
+	assert_int_equal(f->missing.n, 1);
+	assert_string_equal(f->missing.v[0],
+	                    "{iban}: IBAN is not set in relance.conf");
+	assert_value(f, "bic", "AGRIFRPPXXX");
+	assert_null(compose_value(&f->vals, "invoice"));
+	assert_true(compose_want("no_such_placeholder") == 0);
+	compose_values_free(&all);
+}
+
+static void
 test_indemnity_in_another_currency_is_never_added(void **state)
 {
 	struct fixture *f = *state;
@@ -852,6 +890,42 @@ test_body_is_quoted_printable_within_76_columns(void **state)
 	assert_string_equal(f->parsed.text.data, body);
 }
 
+static void
+test_body_breaks_ascii_lines_at_75_columns(void **state)
+{
+	struct fixture *f = *state;
+	struct buf body = BUF_INIT, want = BUF_INIT;
+	/* what ends up at a line's start after a soft break is encoded as
+	 * it would be at the start of any line */
+	static const struct {
+		size_t n;
+		char c;
+		const char *rest, *encoded;
+	} lines[] = {
+	    {75, 'a', ".x", "=2Ex"},         {75, 'b', "From y", "=46rom y"},
+	    {73, 'c', "=d", "=3Dd"},         {74, 'e', " ", "=20"},
+	    {74, 'g', "\xc3\xa9", "=C3=A9"}, {75, 'h', "", NULL},
+	};
+
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		for (size_t k = 0; k < lines[i].n; k++) {
+			buf_putc(&body, lines[i].c);
+			buf_putc(&want, lines[i].c);
+		}
+		buf_printf(&body, "%s\n", lines[i].rest);
+		if (lines[i].encoded != NULL)
+			buf_printf(&want, "=\n%s", lines[i].encoded);
+		buf_putc(&want, '\n');
+	}
+	set(&f->tpl.body, buf_cstr(&body));
+	compose(f, NULL, 0);
+	assert_string_equal(header_end(f) + 1, buf_cstr(&want));
+	parse(f);
+	assert_string_equal(f->parsed.text.data, buf_cstr(&body));
+	buf_free(&body);
+	buf_free(&want);
+}
+
 /* Decode base64 S into OUT (the test's own reading). */
 static void
 b64_decode(const char *s, struct buf *out)
@@ -1105,6 +1179,7 @@ main(void)
 	    T(test_amounts_follow_language_and_currency),
 	    T(test_dates_follow_language),
 	    T(test_missing_values_are_listed_with_the_reason),
+	    T(test_only_the_values_asked_for_are_built),
 	    T(test_indemnity_in_another_currency_is_never_added),
 	    T(test_check_names_the_placeholders_a_template_lacks),
 	    T(test_contact_skips_undeliverable_then_falls_back_to_the_name),
@@ -1126,6 +1201,7 @@ main(void)
 	    T(test_long_non_ascii_subject_is_encoded_in_short_words),
 	    T(test_from_display_name_is_quoted_or_encoded),
 	    T(test_body_is_quoted_printable_within_76_columns),
+	    T(test_body_breaks_ascii_lines_at_75_columns),
 	    T(test_attachment_makes_a_multipart_message),
 	    T(test_non_ascii_file_name_uses_rfc_2231),
 	    T(test_attachment_name_loses_its_directory_and_must_not_be_empty),

@@ -196,6 +196,172 @@ test_every_bad_row_is_reported_with_its_line(void **state)
 		assert_string_equal(f->errors.v[i], want[i]);
 }
 
+/* What import_fn "see" was handed: each invoice's number; it asks to
+ * stop after the invoice STOP_AFTER, when not NULL. */
+struct seen {
+	struct strlist numbers;
+	const char *stop_after;
+};
+
+static int
+see(const struct invoice *inv, void *arg)
+{
+	struct seen *s = arg;
+
+	assert_int_equal(strlist_add(&s->numbers, inv->number), 0);
+	return s->stop_after != NULL && strcmp(inv->number, s->stop_after) == 0;
+}
+
+static void
+test_each_checks_everything_before_handing_out_any(void **state)
+{
+	struct fixture *f = *state;
+	struct seen s = {STRLIST_INIT, NULL};
+	const char *csv = "numero;client;courriel;montant;date;echeance\n"
+			  "F1;C1;a@x.example;100;01/10/2026;31/10/2026\n"
+			  "F2;C2;b@x.example;100;01/10/2026;31/12/2026\n"
+			  "F1;C3;c@x.example;100;01/10/2026;31/10/2026\n";
+
+	assert_int_equal(import_each("in.csv", csv, strlen(csv), &f->opts, see,
+				     &s, &f->r, &f->errors),
+			 1);
+	assert_int_equal(s.numbers.n, 0);
+	assert_int_equal(f->errors.n, 1);
+	assert_string_equal(f->errors.v[0],
+			    "in.csv:4: invoice F1 is already on line 2 "
+			    "(expected each invoice once)");
+	assert_int_equal(f->r.warnings.n, 1); /* 91 days of terms */
+	strlist_clear(&s.numbers);
+}
+
+static void
+test_each_hands_out_every_invoice_in_file_order(void **state)
+{
+	struct fixture *f = *state;
+	struct seen s = {STRLIST_INIT, NULL};
+	const char *csv = "numero;client;courriel;montant;date;echeance\n"
+			  "F3;C1;a@x.example;100;01/10/2026;31/10/2026\n"
+			  "F1;C2;b@x.example;100;01/10/2026;31/12/2026\n"
+			  "F2;C3;c@x.example;100;01/10/2026;31/10/2026\n";
+
+	assert_int_equal(import_each("in.csv", csv, strlen(csv), &f->opts, see,
+				     &s, &f->r, &f->errors),
+			 0);
+	assert_int_equal(f->errors.n, 0);
+	assert_int_equal(f->r.n, 0);
+	/* the warning once, from the first reading */
+	assert_int_equal(f->r.warnings.n, 1);
+	assert_string_equal(f->r.warnings.v[0],
+			    "in.csv:3: warning: invoice F1: payment terms of "
+			    "91 days exceed the legal maximum of 60 days from "
+			    "the issue date (Code de commerce L441-10)");
+	assert_int_equal(s.numbers.n, 3);
+	assert_string_equal(s.numbers.v[0], "F3");
+	assert_string_equal(s.numbers.v[1], "F1");
+	assert_string_equal(s.numbers.v[2], "F2");
+	strlist_clear(&s.numbers);
+	import_result_free(&f->r);
+	s.stop_after = "F1";
+	assert_int_equal(import_each("in.csv", csv, strlen(csv),
+				     &f->opts, see, &s, &f->r, &f->errors),
+			 0);
+	assert_int_equal(s.numbers.n, 2);
+	strlist_clear(&s.numbers);
+}
+
+/* import_fn "describe": each invoice as "NUMBER due=AMOUNT/ORIGINAL
+ * issued=DATE", into the strlist ARG. */
+static int
+describe(const struct invoice *inv, void *arg)
+{
+	char line[128], issued[11];
+
+	date_format(inv->issue_date, issued);
+	snprintf(line, sizeof(line), "%s due=%lld/%lld issued=%s", inv->number,
+	         (long long)inv->amount_due, (long long)inv->amount_original,
+	         issued);
+	assert_int_equal(strlist_add(arg, line), 0);
+	return 0;
+}
+
+/* The second reading applies what the first decided over the whole file:
+ * the header below a title, month first proved by the last line only, a
+ * credit note written before the invoices it is taken off (the one due
+ * first first), another customer's and another currency's untouched. */
+static void
+test_each_applies_what_the_whole_file_decides(void **state)
+{
+	struct fixture *f = *state;
+	struct strlist got = STRLIST_INIT;
+	const char *csv = "Aged receivables as of 11/23/2026\n"
+			  "invoice,customer,email,date,due date,amount due,"
+			  "currency\n"
+			  "CM1,C1,,,,(80.00),EUR\n"
+			  "I1,C1,a@x.example,10/2/2026,11/10/2026,100.00,EUR\n"
+			  "I2,C2,b@x.example,9/2/2026,10/2/2026,70.00,EUR\n"
+			  "I3,C1,a@x.example,9/1/2026,10/1/2026,50.00,EUR\n"
+			  "I4,C1,a@x.example,9/1/2026,9/10/2026,40.00,USD\n"
+			  "I5,C2,b@x.example,11/1/2026,11/13/2026,5.00,EUR\n";
+
+	assert_int_equal(import_each("in.csv", csv, strlen(csv), &f->opts,
+	                             describe, &got, &f->r, &f->errors),
+	                 0);
+	assert_int_equal(f->errors.n, 0);
+	assert_int_equal(got.n, 5);
+	assert_string_equal(got.v[0], "I1 due=7000/10000 issued=2026-10-02");
+	assert_string_equal(got.v[1], "I2 due=7000/-1 issued=2026-09-02");
+	assert_string_equal(got.v[2], "I3 due=0/5000 issued=2026-09-01");
+	assert_string_equal(got.v[3], "I4 due=4000/-1 issued=2026-09-01");
+	assert_string_equal(got.v[4], "I5 due=500/-1 issued=2026-11-01");
+	assert_int_equal(f->r.warnings.n, 4);
+	assert_string_equal(f->r.warnings.v[0],
+	                    "in.csv:1: warning: skipped 1 line above the "
+	                    "header on line 2 (\"Aged receivables as of "
+	                    "11/23/2026\")");
+	assert_string_equal(f->r.warnings.v[1],
+	                    "in.csv:8: warning: dates read month first "
+	                    "(m/d/yyyy), as \"11/13/2026\" shows");
+	assert_string_equal(f->r.warnings.v[2],
+	                    "in.csv:3: warning: credit note CM1: 50.00 EUR "
+	                    "taken off invoice I3, now 0.00 due (the invoice "
+	                    "due first; match it otherwise in the books if "
+	                    "needed)");
+	assert_string_equal(f->r.warnings.v[3],
+	                    "in.csv:3: warning: credit note CM1: 30.00 EUR "
+	                    "taken off invoice I1, now 70.00 due (the invoice "
+	                    "due first; match it otherwise in the books if "
+	                    "needed)");
+	strlist_clear(&got);
+	/* import_parse holds the same */
+	import_result_free(&f->r);
+	assert_int_equal(run(f, csv), 0);
+	assert_int_equal(f->r.n, 5);
+	assert_int_equal(f->r.invoices[0].amount_due, 7000);
+	assert_int_equal(f->r.invoices[2].amount_due, 0);
+	assert_int_equal(f->r.invoices[3].amount_due, 4000);
+}
+
+/* A credit note's row in error refuses the file before anything is
+ * handed over, as an invoice's does. */
+static void
+test_each_refuses_a_bad_credit_note(void **state)
+{
+	struct fixture *f = *state;
+	struct strlist got = STRLIST_INIT;
+	const char *csv = "facture;client;email;date;echeance;solde;devise\n"
+			  "F1;C1;a@x.example;01/10/2026;31/10/2026;10;EUR\n"
+			  "AV1;;;;;-5;EUR\n";
+
+	assert_int_equal(import_each("in.csv", csv, strlen(csv), &f->opts,
+	                             describe, &got, &f->r, &f->errors),
+	                 1);
+	assert_int_equal(got.n, 0);
+	assert_string_equal(f->errors.v[0],
+	                    "in.csv:3: empty customer id in column "
+	                    "\"client\"");
+	strlist_clear(&got);
+}
+
 static void
 test_missing_and_doubled_columns(void **state)
 {
@@ -491,6 +657,49 @@ test_ambiguous_or_mixed_dates_are_refused(void **state)
 	assert_int_equal(f->r.n, 0);
 }
 
+/* Found by tests/fuzz/fuzz_import.c: "%.40s" cut a character in two,
+ * and a number holding a CR went into the message as it was. */
+static void
+test_errors_quote_values_printably(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(
+	    run(f, "numero;client;courriel;montant;date;echeance\n"
+		   "F1;C1;a@x.example;1;01/10/2026;"
+		   "31/10\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		   "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		   "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\n"
+		   "\"F\r2\";C1;a@x.example;1;01/10/2026;31/10/2026\n"),
+	    2);
+	assert_string_equal(
+	    f->errors.v[0],
+	    "in.csv:2: bad due date \"31/10\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9?\" in column "
+	    "\"echeance\" (expected a date such as 2026-11-22, 22/11/2026 or "
+	    "22.11.2026)");
+	assert_string_equal(f->errors.v[1],
+			    "in.csv:3: bad invoice number \"F?2\" in column "
+			    "\"numero\" (expected one line of at most 64 "
+			    "bytes)");
+}
+
+/* Found by tests/fuzz/fuzz_import.c (UBSan): an address ending in '@'
+ * read the byte before its empty domain. */
+static void
+test_address_without_a_domain(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(run(f, "numero;client;courriel;montant;date;echeance\n"
+				"F1;C1;compta@;1;01/10/2026;31/10/2026\n"),
+			 1);
+	assert_string_equal(f->errors.v[0],
+			    "in.csv:2: bad e-mail address \"compta@\" in "
+			    "column \"courriel\" (expected name@domain.tld)");
+}
+
 int
 main(void)
 {
@@ -508,6 +717,16 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 		test_every_bad_row_is_reported_with_its_line, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_missing_and_doubled_columns,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_each_checks_everything_before_handing_out_any, setup,
+		teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_each_hands_out_every_invoice_in_file_order, setup,
+		teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_each_applies_what_the_whole_file_decides, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_each_refuses_a_bad_credit_note,
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_csv_syntax_error_names_the_line, setup, teardown),
@@ -533,6 +752,10 @@ main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_ambiguous_or_mixed_dates_are_refused, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(test_errors_quote_values_printably,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_address_without_a_domain,
+					    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1391,6 +1391,30 @@ test_template_gives_subject_and_body(void **state)
 }
 
 static void
+test_template_knows_the_placeholders_it_uses(void **state)
+{
+	struct strlist errors = STRLIST_INIT;
+	struct policy_template t = {0};
+	const char text[] = "Subject: Facture {invoice}\n"
+	                    "\n"
+	                    "Bonjour {contact}, {invoice} : {amount_due}.\n"
+	                    "{{iban} n'est pas un champ\n";
+	uint64_t want = 0;
+
+	assert_int_equal(
+	    policy_check_template("tpl", text, strlen(text), &errors, &t), 0);
+	for (size_t i = 0; policy_placeholders[i] != NULL; i++)
+		if (strcmp(policy_placeholders[i], "invoice") == 0 ||
+		    strcmp(policy_placeholders[i], "contact") == 0 ||
+		    strcmp(policy_placeholders[i], "amount_due") == 0)
+			want |= UINT64_C(1) << i;
+	assert_true(t.uses == want);
+	free(t.subject);
+	free(t.body);
+	strlist_clear(&errors);
+}
+
+static void
 test_template_without_a_final_newline_is_accepted(void **state)
 {
 	struct strlist errors = STRLIST_INIT;
@@ -2778,6 +2802,7 @@ main(void)
 	    cmocka_unit_test(test_template_unknown_placeholder_is_an_error),
 	    cmocka_unit_test(test_template_long_unknown_placeholder_is_cut),
 	    cmocka_unit_test(test_template_unclosed_brace_is_an_error),
+	    cmocka_unit_test(test_template_knows_the_placeholders_it_uses),
 	    cmocka_unit_test(test_template_invalid_utf8_is_an_error),
 	    cmocka_unit_test(test_template_control_character_is_an_error),
 	    cmocka_unit_test(test_template_too_large_is_an_error),

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -1346,8 +1347,8 @@ test_file_flagged_by_gdbm_fails_until_recovered(void **state)
 	assert_int_equal(store_begin(st, STORE_READ, &e), STORE_OK);
 	assert_int_equal(store_get(st, "key:001", &val, &e), STORE_ERR);
 	snprintf(want, sizeof(want),
-	         "%s: cannot read \"key:001\": Database needs recovery (the "
-	         "file is damaged: run `relance recover`)",
+	         "%s: cannot read \"key:001\": Database needs recovery (once "
+	         "the cause is fixed, check the file with `relance fsck`)",
 	         fx->path);
 	assert_string_equal(e.msg, want);
 	store_abort(st);
@@ -1602,6 +1603,120 @@ test_walk_inside_a_transaction_is_refused(void **state)
 	store_free(st);
 }
 
+/* A writer must not make a truncated state file a new, empty database
+ * (it would then pass for a healthy one): it waits a little for a
+ * creator, then refuses, leaving the file as it is. */
+static void
+test_write_of_zero_length_file_is_refused(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *st = store_new(fx->path, 100);
+	struct err e = {{0}};
+	char want[256];
+	struct stat sb;
+
+	spit(fx->path, "", 0);
+	assert_int_equal(store_begin(st, STORE_WRITE, &e), STORE_ERR);
+	snprintf(want, sizeof(want),
+	         "%s: cannot open: the file is empty (0 bytes), not a state "
+	         "file (truncated?); restore it from a backup with `relance "
+	         "restore`",
+	         fx->path);
+	assert_string_equal(e.msg, want);
+	assert_int_equal(stat(fx->path, &sb), 0);
+	assert_int_equal(sb.st_size, 0);
+	/* the handle is usable again once the file is gone */
+	assert_int_equal(unlink(fx->path), 0);
+	put1(st, "a", "1");
+	assert_int_equal(count_keys(st, ""), 1);
+	store_free(st);
+}
+
+/* Restore is the way back from a file gdbm cannot open at all. */
+static void
+test_restore_over_a_damaged_header(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *st = store_new(fx->path, 100);
+	struct err e = {{0}};
+	char *before, *after;
+	struct stat sb;
+
+	fill(st, 20, 40);
+	before = contents(st);
+	assert_int_equal(store_backup(st, fx->dump, &e), STORE_OK);
+	scribble(fx->path, 0.0, 64);
+	assert_int_equal(store_begin(st, STORE_READ, &e), STORE_ERR);
+	assert_int_equal(chmod(fx->path, 0640), 0);
+	assert_int_equal(store_restore(st, fx->dump, &e), STORE_OK);
+	after = contents(st);
+	assert_string_equal(after, before);
+	assert_int_equal(stat(fx->path, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0640);
+	free(before);
+	free(after);
+	store_free(st);
+}
+
+static void
+test_restore_over_an_empty_file(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *st = store_new(fx->path, 100);
+	struct err e = {{0}};
+
+	put1(st, "a", "1");
+	assert_int_equal(store_backup(st, fx->dump, &e), STORE_OK);
+	assert_int_equal(truncate(fx->path, 0), 0);
+	assert_int_equal(store_restore(st, fx->dump, &e), STORE_OK);
+	assert_int_equal(count_keys(st, ""), 1);
+	store_free(st);
+}
+
+/* Over a damaged file, restore still waits for gdbm's lock (flock). */
+static void
+test_restore_over_a_damaged_file_respects_the_lock(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *st = store_new(fx->path, 100);
+	struct err e = {{0}};
+	char want[256];
+	int fds[2];
+	pid_t pid;
+	char c;
+
+	put1(st, "a", "1");
+	assert_int_equal(store_backup(st, fx->dump, &e), STORE_OK);
+	assert_int_equal(truncate(fx->path, 0), 0);
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open(fx->path, O_RDWR);
+
+		close(fds[0]);
+		if (fd < 0 || flock(fd, LOCK_EX) != 0)
+			_exit(1);
+		if (write(fds[1], "x", 1) != 1)
+			_exit(2);
+		sleep_ms(500);
+		_exit(0);
+	}
+	close(fds[1]);
+	assert_int_equal(read(fds[0], &c, 1), 1);
+	close(fds[0]);
+	assert_int_equal(store_restore(st, fx->dump, &e), STORE_BUSY);
+	snprintf(want, sizeof(want),
+	         "%s: state file busy (locked by another process; gave up "
+	         "after 100 ms)",
+	         fx->path);
+	assert_string_equal(e.msg, want);
+	wait_ok(pid);
+	assert_int_equal(store_restore(st, fx->dump, &e), STORE_OK);
+	assert_int_equal(count_keys(st, ""), 1);
+	store_free(st);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -1634,6 +1749,10 @@ main(void)
 	    T(test_backup_onto_the_state_file_is_refused),
 	    T(test_restore_from_a_bad_dump_changes_nothing),
 	    T(test_restore_waits_for_the_lock_and_gives_up_cleanly),
+	    T(test_write_of_zero_length_file_is_refused),
+	    T(test_restore_over_a_damaged_header),
+	    T(test_restore_over_an_empty_file),
+	    T(test_restore_over_a_damaged_file_respects_the_lock),
 	    T(test_recover_finds_no_damage_in_a_sound_file),
 	    T(test_recover_repairs_garbage_in_the_middle),
 	    T(test_recover_repairs_a_damaged_directory),

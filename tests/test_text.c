@@ -112,6 +112,24 @@ test_escape_round_trip_and_malformed_escapes(void **state)
 	buf_free(&u);
 }
 
+static void
+test_printable_replaces_controls_and_cut_characters(void **state)
+{
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	text_printable("caf\xc3\xa9 \xe2\x82\xac\t\r\nok\x7f", &b);
+	assert_string_equal(buf_cstr(&b), "caf\xc3\xa9 \xe2\x82\xac???ok?");
+	buf_reset(&b);
+	/* a character cut in two, an overlong form, a stray continuation */
+	text_printable("\"\xc3\" \xc0\xaf \x80x", &b);
+	assert_string_equal(buf_cstr(&b), "\"?\" ?? ?x");
+	buf_reset(&b);
+	text_printable("", &b);
+	assert_string_equal(buf_cstr(&b), "");
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -123,6 +141,8 @@ main(void)
 	    cmocka_unit_test(test_fit_cuts_with_ellipsis_and_pads),
 	    cmocka_unit_test(test_json_string_escapes),
 	    cmocka_unit_test(test_escape_round_trip_and_malformed_escapes),
+	    cmocka_unit_test(
+	        test_printable_replaces_controls_and_cut_characters),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -228,6 +228,26 @@ OUT="$work/state.db: restored from $work/backup.dump" \
 	expect "restore" 0 r restore "$work/backup.dump"
 OUT=$(cat saved.json) expect "restore brings back the backed-up state" 0 \
 	r list --json
+# a state file truncated to nothing: not taken for an empty state
+cp "$work/state.db" "$work/state.db.good"
+: >"$work/state.db"
+ERR="relance: fsck: $work/state.db: the file is empty (0 bytes), not a state file (truncated?); restore it from a backup with \`relance restore\`" \
+	expect "fsck --dry-run: a zero-length state file" 74 r fsck --dry-run
+ERR="relance: pay: $work/state.db: cannot open: the file is empty (0 bytes), not a state file (truncated?); restore it from a backup with \`relance restore\`" \
+	expect "pay: a zero-length state file is not made a new one" 74 \
+	r pay F2026-0101
+OUT="$work/state.db: restored from $work/backup.dump" \
+	expect "restore over a zero-length state file" 0 \
+	r restore "$work/backup.dump"
+OUT=$(cat saved.json) expect "restore over it brings back the state" 0 \
+	r list --json
+printf 'GARBAGE!' | dd of="$work/state.db" conv=notrunc 2>/dev/null
+OUT="$work/state.db: restored from $work/backup.dump" \
+	expect "restore over a state file with a broken header" 0 \
+	r restore "$work/backup.dump"
+OUT=$(cat saved.json) expect "restore over it brings back the state" 0 \
+	r list --json
+cp "$work/state.db.good" "$work/state.db"
 
 # --- two commands at once
 

@@ -176,7 +176,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		                           "reminder-1",
 		                           (struct date){2026, 4, 8},
 		                           DATE_NULL};
-		struct policy_template t = {"fr", "r", "t", f[7], body};
+		struct policy_template t = {"fr", "r", "t", f[7], body, 0};
 		struct compose_attachment a = {f[6], NULL, data, size};
 		struct compose_mail m = {&t,
 		                         &vals,

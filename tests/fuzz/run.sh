@@ -10,6 +10,10 @@
 #                 of _build and . that has one)
 #   FUZZ_CC       the compiler (default clang; libFuzzer needs clang)
 #   FUZZ_KEEP=1   keep the work directory even when everything passed
+#   FUZZ_JOBS     targets run at the same time (default 1; one core each)
+#   FUZZ_SAVE=1   minimise each crasher found (libFuzzer -minimize_crash)
+#                 and copy it into tests/fuzz/corpus/NAME/, the regression
+#                 corpus that `make check` replays (tests/fuzz/replay.c)
 #
 # Each target names the sources it needs on its first line:
 #   /* fuzz-sources: src/csv.c src/buf.c src/err.c */
@@ -19,8 +23,8 @@
 #   /* fuzz-libs: -letpan */
 # and is built with -fsanitize=fuzzer,address,undefined. Its seed corpus,
 # tests/fuzz/corpus/NAME, is copied to a work directory so that new inputs
-# never land in the repository. Prints one line per target:
-#   fuzz NAME: N executions, 0 crashes
+# never land in the repository. Prints one line per target, as it ends:
+#   fuzz NAME: N executions, 0 crashes, corpus M inputs
 # and exits non-zero if a target does not build, crashes, hangs, leaks or
 # trips a sanitizer; its log and crash artifacts then stay in the work
 # directory, whose path is printed.
@@ -30,6 +34,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 
 seconds=${FUZZ_SECONDS:-20}
+jobs_max=${FUZZ_JOBS:-1}
 cc=${FUZZ_CC:-clang}
 
 if [[ -n ${BUILD_DIR:-} ]]; then
@@ -136,19 +141,59 @@ run_target() {
 		-artifact_prefix="$artifacts/" "$corpus" >"$log" 2>&1 || rc=$?
 
 	n=$(executions_in "$log")
+	inputs=$(find "$corpus" -type f | wc -l)
 	crashes=$(find "$artifacts" -type f | wc -l)
 	if [[ $rc -ne 0 || $crashes -ne 0 ]] ||
 		grep -q -e '^==[0-9]*==ERROR' -e 'runtime error:' "$log"; then
 		[[ $crashes -ne 0 ]] || crashes=1
-		echo "fuzz $name: $n executions, $crashes crashes" \
+		echo "fuzz $name: $n executions, $crashes crashes," \
+			"corpus $inputs inputs" \
 			"(FAILED: log $log, artifacts in $artifacts)"
+		[[ ${FUZZ_SAVE:-0} != 1 ]] || save_crashers "$name" "$bin"
 		return 1
 	fi
-	echo "fuzz $name: $n executions, 0 crashes"
+	echo "fuzz $name: $n executions, 0 crashes, corpus $inputs inputs"
 }
 
+# Minimise the crashers of target $1 (binary $2) and copy them into its
+# regression corpus, named after their minimised content's hash.
+save_crashers() {
+	local name=$1 bin=$2 a min sum dest=tests/fuzz/corpus/$1
+	mkdir -p "$dest"
+	for a in "$work/artifacts/$name"/*; do
+		[[ -f $a && $a != *.min ]] || continue
+		min=$a.min
+		if ! "$bin" -minimize_crash=1 -max_total_time=60 -runs=100000 \
+			-exact_artifact_path="$min" "$a" \
+			>"$work/$name.minimize.log" 2>&1 || [[ ! -s $min ]]; then
+			cp "$a" "$min"
+		fi
+		sum=$(sha1sum <"$min" | cut -c1-12)
+		cp "$min" "$dest/crash-$sum"
+		echo "fuzz $name: crasher saved as $dest/crash-$sum" \
+			"($(wc -c <"$min") bytes, minimised from $(wc -c <"$a"))"
+	done
+}
+
+# At most FUZZ_JOBS targets at a time; each writes its exit code to
+# $work/NAME.rc.
 for src in "${targets[@]}"; do
-	run_target "$src" || failed=1
+	while [[ $(jobs -rp | wc -l) -ge $jobs_max ]]; do
+		wait -n || true
+	done
+	name=${src##*/fuzz_}
+	name=${name%.c}
+	(
+		rc=0
+		run_target "$src" || rc=1
+		echo "$rc" >"$work/$name.rc"
+	) &
+done
+wait
+for src in "${targets[@]}"; do
+	name=${src##*/fuzz_}
+	name=${name%.c}
+	[[ $(cat "$work/$name.rc" 2>/dev/null) == 0 ]] || failed=1
 done
 
 if [[ $failed -ne 0 ]]; then

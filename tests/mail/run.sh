@@ -28,3 +28,10 @@ echo "hold-out set 2:"
 python3 "$top_srcdir/tests/mail/check.py" --report \
 	"$top_builddir/src/relance" "$work/relance.conf" \
 	"$top_srcdir/tests/mail/holdout2"
+# The third hold-out, written after the second had been used to tune the
+# rules, in the style of real mail (terse, accentless, foreign, machine-made):
+# reported the same way, never a gate on accuracy.
+echo "hold-out set 3:"
+python3 "$top_srcdir/tests/mail/check.py" --report \
+	"$top_builddir/src/relance" "$work/relance.conf" \
+	"$top_srcdir/tests/mail/holdout3"
