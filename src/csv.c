@@ -41,41 +41,65 @@ csv_skip_bom(const char *data, size_t len)
 	return len >= 3 && memcmp(data, CSV_BOM, 3) == 0 ? 3 : 0;
 }
 
+/* Count the separators ';', ',' and tab of the line at DATA[*I] into N,
+ * and into F the non-blank fields each would make (quoted text skipped;
+ * a quoted newline does not end the line); leave *I at its end. */
+static void
+csv_count_line(const char *data, size_t len, size_t *i, size_t n[3],
+               size_t f[3])
+{
+	static const char seps[3] = {';', ',', '\t'};
+	int quoted = 0, full[3] = {0, 0, 0};
+
+	for (int k = 0; k < 3; k++)
+		n[k] = f[k] = 0;
+	for (; *i < len; (*i)++) {
+		char c = data[*i];
+
+		if (c == '"')
+			quoted = !quoted;
+		if (!quoted && (c == '\r' || c == '\n'))
+			break;
+		for (int k = 0; k < 3; k++) {
+			if (!quoted && c == seps[k]) {
+				n[k]++;
+				f[k] += full[k];
+				full[k] = 0;
+			} else if (c != ' ' && c != '\t' && c != seps[k]) {
+				full[k] = 1;
+			}
+		}
+	}
+	for (int k = 0; k < 3; k++)
+		f[k] += full[k];
+}
+
 /*
- * The first line that is not blank decides. Quoted text is skipped, and a
- * quoted newline does not end the line. On a tie the order of preference
- * is ';' (French exports), ',' then tab.
+ * The first line that is not blank and would make two fields or more
+ * decides, so that a title line above the header ("Export du 23/11/2026",
+ * or "Export du 23/11/2026;;;;" as Excel writes it) does not; at most
+ * CSV_DETECT_LINES lines are read. On a tie the order of preference is ';'
+ * (French exports), ',' then tab.
  */
 int
 csv_detect_separator(const char *data, size_t len)
 {
 	size_t i = csv_skip_bom(data, len);
-	size_t semi = 0, comma = 0, tab = 0;
-	int quoted = 0;
+	size_t n[3], f[3];
 
-	while (i < len && (data[i] == '\r' || data[i] == '\n'))
-		i++;
-	for (; i < len; i++) {
-		char c = data[i];
-
-		if (c == '"')
-			quoted = !quoted;
-		else if (quoted)
-			continue;
-		else if (c == '\r' || c == '\n')
+	for (int lines = 0; i < len && lines < CSV_DETECT_LINES; lines++) {
+		while (i < len && (data[i] == '\r' || data[i] == '\n'))
+			i++;
+		if (i >= len)
 			break;
-		else if (c == ';')
-			semi++;
-		else if (c == ',')
-			comma++;
-		else if (c == '\t')
-			tab++;
+		csv_count_line(data, len, &i, n, f);
+		if (f[0] < 2 && f[1] < 2 && f[2] < 2)
+			continue;
+		if (n[0] >= n[1] && n[0] >= n[2])
+			return ';';
+		return n[1] >= n[2] ? ',' : '\t';
 	}
-	if (semi == 0 && comma == 0 && tab == 0)
-		return ',';
-	if (semi >= comma && semi >= tab)
-		return ';';
-	return comma >= tab ? ',' : '\t';
+	return ',';
 }
 
 /* Besides no memory, NULL for a separator that cannot work: '"', CR, LF,

@@ -28,8 +28,14 @@ struct csv_row {
 	unsigned line;	 /* physical line (1-based) where the row starts */
 };
 
+/* Lines csv_detect_separator looks at. */
+#define CSV_DETECT_LINES 12
+
 /* csv_detect_separator -- ',', ';' or '\t': whichever occurs most, outside
- * quotes, on the first line of DATA (after a BOM); ',' when none does. */
+ * quotes, on the first line of DATA (after a BOM) that is not blank and
+ * that it would split into two non-blank fields or more, so that a title
+ * line above the header does not decide; among the first CSV_DETECT_LINES
+ * lines; ',' when none does. */
 int csv_detect_separator(const char *data, size_t len);
 
 /* csv_reader_new -- a reader over DATA[0..LEN) (borrowed; a leading UTF-8

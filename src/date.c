@@ -55,6 +55,89 @@ read_digits(const char **p, int min, int max, int *out)
 	return 0;
 }
 
+/* The three numbers of an export's date: A, B and C as written, MARK the
+ * separator, ALEN and CLEN the digits of A and C. After them, only blanks
+ * or a time of day (after a blank or 'T'). 0, or -1. */
+static int
+date_split(const char *s, int n[3], int *alen, int *clen, char *mark)
+{
+	const char *p = s, *q;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	q = p;
+	if (read_digits(&p, 1, 4, &n[0]) < 0)
+		return -1;
+	*alen = (int)(p - q);
+	*mark = *p;
+	if (*mark != '/' && *mark != '.' && *mark != '-')
+		return -1;
+	p++;
+	if (read_digits(&p, 1, 2, &n[1]) < 0 || *p++ != *mark)
+		return -1;
+	q = p;
+	if (read_digits(&p, 2, 4, &n[2]) < 0)
+		return -1;
+	*clen = (int)(p - q);
+	if (*p == 'T' || *p == ' ') {
+		/* a time of day: digits, ':' and '.' up to the end */
+		const char *t = p + 1;
+
+		while (*t == ' ')
+			t++;
+		if (isdigit((unsigned char)*t)) {
+			while (isdigit((unsigned char)*t) || *t == ':' ||
+			       *t == '.')
+				t++;
+			p = t;
+		}
+	}
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return *p == '\0' ? 0 : -1;
+}
+
+int
+date_parse_export(const char *s, bool month_first, struct date *out)
+{
+	struct date d;
+	int n[3], alen, clen;
+	char mark;
+
+	if (date_split(s, n, &alen, &clen, &mark) < 0)
+		return -1;
+	if (alen == 4 && clen == 2 && (mark == '-' || mark == '/'))
+		d = (struct date){n[0], n[1], n[2]};
+	else if (alen > 2 || clen == 3)
+		return -1;
+	else if (month_first && mark == '/')
+		d = (struct date){n[2], n[0], n[1]};
+	else
+		d = (struct date){n[2], n[1], n[0]};
+	if (clen == 2 && alen <= 2)
+		d.year += 2000;
+	if (!date_valid(d))
+		return -1;
+	*out = d;
+	return 0;
+}
+
+enum date_hint
+date_order_hint(const char *s)
+{
+	int n[3], alen, clen;
+	char mark;
+
+	if (date_split(s, n, &alen, &clen, &mark) < 0 || mark != '/' ||
+	    alen > 2 || clen == 3 || n[0] == n[1])
+		return DATE_HINT_NONE;
+	if (n[0] > 12)
+		return DATE_HINT_DAY_FIRST;
+	if (n[1] > 12)
+		return DATE_HINT_MONTH_FIRST;
+	return DATE_HINT_EITHER;
+}
+
 int
 date_parse(const char *s, struct date *out)
 {

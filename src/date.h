@@ -25,6 +25,27 @@ struct date {
  * one of these forms or not a real day (2026-02-30). */
 int date_parse(const char *s, struct date *out);
 
+/* date_parse_export -- read a date as accounting exports write it:
+ * "YYYY-MM-DD" or "YYYY/MM/DD"; or day, month and year separated by '/',
+ * '.' or '-' ("22/11/2026", "22.11.2026", "22-11-26"), the year in four
+ * digits or two (2000..2099); with MONTH_FIRST, a date written with '/'
+ * reads month first ("11/22/2026", as Excel writes in the US). A time of
+ * day after a blank or a 'T' ("22/11/2026 00:00", "2026-11-22T00:00:00")
+ * is ignored. Surrounding blanks allowed. Returns 0, or -1 when S is not
+ * one of these forms or not a real day. */
+int date_parse_export(const char *s, bool month_first, struct date *out);
+
+/* What a date written "A/B/YEAR" tells about the order of day and month. */
+enum date_hint {
+	DATE_HINT_NONE,        /* not such a date, or A == B: either order */
+	DATE_HINT_DAY_FIRST,   /* A > 12: only day first makes sense */
+	DATE_HINT_MONTH_FIRST, /* B > 12: only month first makes sense */
+	DATE_HINT_EITHER       /* both at most 12 and different: ambiguous */
+};
+
+/* date_order_hint -- the hint S gives (see enum date_hint). */
+enum date_hint date_order_hint(const char *s);
+
 /* date_valid -- true for a real day between DATE_MIN_YEAR and DATE_MAX_YEAR. */
 bool date_valid(struct date d);
 

@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "csv.h"
+#include "date.h"
 #include "import.h"
 #include "money.h"
 #include "text.h"
@@ -37,59 +39,143 @@ enum column {
 struct column_def {
 	const char *what;	 /* for messages */
 	bool required;
-	const char *aliases[12]; /* normalised: lower case, no accents, '_' */
+	/* Header names, as exports write them; matched once normalised
+	 * (normalise_header). A strong name always claims its field; a
+	 * weak one only when no strong name did, and a weak name listed
+	 * under two fields claims the first one still free. */
+	const char *const *strong;
+	const char *const *weak;
 };
+
+#define NAMES(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 static const struct column_def columns[COL_COUNT] = {
     [COL_INVOICE] = {"invoice number", true,
-		     {"invoice", "invoice_number", "invoice_no", "numero",
-		      "numero_facture", "facture", "n_facture", "no_facture",
-		      "num_facture", "piece", "ref_facture"}},
+                     NAMES("invoice", "invoice number", "invoice id", "numero",
+                           "N° facture", "numéro de facture", "facture",
+                           "facture n°", "réf. facture", "N° pièce",
+                           "N° document", "document number", "bill number",
+                           "numéro de pièce"),
+                     NAMES("pièce", "référence", "réf")},
     [COL_CUSTOMER] = {"customer id", true,
-		      {"customer", "customer_id", "customer_code", "client",
-		       "code_client", "client_id", "id_client", "compte",
-		       "compte_client", "account"}},
+                      NAMES("customer id", "customer code", "customer number",
+                            "code client", "client id", "id client",
+                            "N° client", "compte client", "compte tiers",
+                            "N° compte tiers", "code tiers", "N° tiers",
+                            "compte auxiliaire", "account number"),
+                      NAMES("client", "customer", "compte", "account",
+                            "tiers")},
     [COL_NAME] = {"customer name", false,
-		  {"customer_name", "name", "nom", "nom_client", "raison_sociale",
-		   "client_name", "company", "societe", "denomination"}},
+                  NAMES("customer name", "nom", "nom client", "raison sociale",
+                        "client name", "company", "société", "dénomination",
+                        "intitulé", "intitulé tiers", "nom tiers", "partenaire",
+                        "partner", "third party", "nom du tiers"),
+                  NAMES("name", "client", "customer", "tiers")},
     [COL_EMAIL] = {"e-mail address", true,
-		   {"email", "e_mail", "emails", "mail", "courriel", "courriels",
-		    "adresse_email", "adresse_mail", "contact", "contact_email"}},
+                   NAMES("email", "e-mail", "emails", "mail", "courriel",
+                         "courriels", "adresse email", "adresse mail",
+                         "adresse électronique", "contact email",
+                         "email facturation", "email comptabilité",
+                         "mail facturation", "billing email", "invoice email",
+                         "email address", "email client", "customer email",
+                         "partner email", "partenaire email",
+                         "partenaire courriel"),
+                   NAMES("contact")},
     [COL_AMOUNT] = {"amount due", true,
-		    {"amount", "amount_due", "montant", "montant_du", "du",
-		     "reste_a_payer", "solde", "balance", "open_amount",
-		     "montant_restant"}},
+                    NAMES("amount due", "montant dû", "dû", "reste à payer",
+                          "reste dû", "restant dû", "solde", "solde dû",
+                          "balance", "balance due", "open amount",
+                          "open balance", "montant restant", "montant ouvert",
+                          "montant restant dû", "outstanding",
+                          "amount outstanding", "amount remaining",
+                          "montant résiduel", "résiduel", "amount residual"),
+                    NAMES("montant", "amount")},
     [COL_ORIGINAL] = {"original amount", false,
-		      {"original_amount", "amount_original", "total",
-		       "total_ttc", "montant_ttc", "montant_initial",
-		       "montant_facture", "invoice_amount"}},
-    [COL_CURRENCY] = {"currency", false, {"currency", "devise", "monnaie"}},
+                      NAMES("original amount", "amount original", "total ttc",
+                            "montant ttc", "montant initial", "montant facture",
+                            "invoice amount", "invoice total", "total amount",
+                            "amount total", "montant total", "total facture"),
+                      NAMES("total", "montant", "amount")},
+    [COL_CURRENCY] = {"currency", false,
+                      NAMES("currency", "devise", "monnaie", "code devise",
+                            "currency code"),
+                      NULL},
     [COL_ISSUE] = {"issue date", true,
-		   {"issue_date", "date", "invoice_date", "date_facture",
-		    "date_emission", "date_d_emission", "issued"}},
+                   NAMES("issue date", "invoice date", "date facture",
+                         "date de facturation", "date émission",
+                         "date d'émission", "issued", "date pièce",
+                         "date document", "document date", "bill date",
+                         "invoice/bill date", "date de la facture"),
+                   NAMES("date")},
     [COL_DUE] = {"due date", true,
-		 {"due_date", "echeance", "date_echeance", "date_d_echeance",
-		  "due", "date_limite", "payment_due"}},
+                 NAMES("due date", "échéance", "date échéance",
+                       "date d'échéance", "due", "date limite",
+                       "date limite de paiement", "date limite de règlement",
+                       "payment due", "payment due date", "due on",
+                       "date d'exigibilité"),
+                 NAMES("exigibilité")},
     [COL_PROFILE] = {"payer profile", false,
-		     {"profile", "profil", "payer_profile", "profil_payeur"}},
-    [COL_LANG] = {"language", false, {"language", "langue", "lang"}},
+                     NAMES("profile", "profil", "payer profile",
+                           "profil payeur"),
+                     NULL},
+    [COL_LANG] = {"language", false, NAMES("language", "langue", "lang"), NULL},
     [COL_PDF] = {"invoice PDF", false,
-		 {"pdf", "fichier", "file", "pdf_path", "chemin", "document"}},
+                 NAMES("pdf", "fichier", "file", "pdf path", "chemin",
+                       "document"),
+                 NULL},
     [COL_ADDRESS] = {"postal address", false,
-		     {"address", "postal_address", "billing_address",
-		      "street_address", "adresse", "adresse_postale",
-		      "adresse_client", "adresse_facturation",
-		      "adresse_de_facturation", "rue"}},
+                     NAMES("address", "postal address", "billing address",
+                           "street address", "adresse", "adresse postale",
+                           "adresse client", "adresse facturation",
+                           "adresse de facturation", "rue"),
+                     NAMES("adresse 1")},
     [COL_POSTCODE] = {"postcode", false,
-		      {"postcode", "postal_code", "zip", "zip_code",
-		       "code_postal", "cp"}},
-    [COL_CITY] = {"city", false, {"city", "town", "ville", "commune"}},
+                      NAMES("postcode", "postal code", "zip", "zip code",
+                            "code postal", "cp"),
+                      NULL},
+    [COL_CITY] = {"city", false, NAMES("city", "town", "ville", "commune"),
+                  NAMES("localité")},
 };
 
-/* Everything one import needs while it reads rows. */
+/* A credit note of the file, or an unpaid invoice it may be taken off,
+ * as the first reading keeps it: number, customer, currency, amounts,
+ * due date (nothing else is read for a credit note; the rest of an
+ * invoice is dropped). */
+struct owed {
+	struct invoice inv;
+	unsigned line;
+};
+
+/*
+ * What the first reading decides about the whole file, for the second to
+ * apply (import_each). Besides the text, it holds a few bytes per credit
+ * note, and the invoices of the customers that have a credit note in the
+ * same currency; nothing for the other invoices.
+ */
+struct plan {
+	int sep;          /* the separator of the file */
+	size_t title;     /* rows above the header */
+	bool month_first; /* slash dates read m/d/yyyy (decide_date_order) */
+	struct strlist payers; /* "CURcustomer" of each credit note, sorted */
+	struct owed *credits;  /* the credit notes, in file order */
+	size_t ncredits;
+	struct owed *unpaid; /* the invoices of PAYERS, in file order, then
+	                      * sorted by number once credits are applied */
+	size_t nunpaid;
+	bool settled; /* UNPAID sorted, its amounts final */
+};
+
+/* The first value of each kind that tells the order of day and month. */
+struct date_proof {
+	char *day_v, *month_v, *either_v;
+	unsigned day_l, month_l, either_l;
+};
+
+/* Everything one reading of the file needs while it reads rows. */
 struct importer {
 	const char *name;
 	const struct import_opts *opts;
+	struct plan *plan;
 	int col[COL_COUNT];	/* field index, -1 when absent */
 	struct strlist headers; /* header cells as written */
 	struct import_result *out;
@@ -97,6 +183,7 @@ struct importer {
 	import_fn fn;	    /* else, when not NULL: hand each one to FN */
 	void *arg;
 	bool stopped;	    /* FN said stop */
+	bool quiet;	    /* a reading again: errors counted, not said */
 	size_t rows;	    /* invoices read */
 	struct buf numbers; /* the number of each, NUL-terminated, in file
 			     * order (for the duplicate check) */
@@ -118,6 +205,10 @@ report(struct importer *im, struct strlist *to, unsigned line,
 	struct buf msg = BUF_INIT, safe = BUF_INIT;
 	va_list ap;
 
+	if (im->quiet) {
+		im->nerrors += to == im->errors;
+		return;
+	}
 	buf_printf(&msg, "%s:%u: %s", im->name, line,
 		   to == &im->out->warnings ? "warning: " : "");
 	va_start(ap, fmt);
@@ -135,68 +226,144 @@ report(struct importer *im, struct strlist *to, unsigned line,
 	buf_free(&safe);
 }
 
-/* "N° de facture" -> "n_de_facture": folded, non-alphanumerics as '_'. */
+/* Words a header may hold that change nothing: "Date d'échéance" is
+ * "Date échéance", "Numéro de la facture" is "Numéro facture". */
+static const char *const filler_words[] = {"de", "d",   "des", "la",  "le",
+                                           "l",  "les", "of",  "the", NULL};
+/* Ways of writing "number": "N°", "No.", "Num.", "Numéro", "Nr". */
+static const char *const number_words[] = {"n",      "no",     "nr",  "num",
+                                           "numero", "number", "nbr", NULL};
+
+static bool
+word_in(const char *w, size_t n, const char *const *list)
+{
+	for (; *list != NULL; list++)
+		if (strlen(*list) == n && strncmp(w, *list, n) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * "N° de la Facture" -> "no_facture": folded (lower case, no accents),
+ * split into words at anything not a letter or a digit, filler words
+ * dropped, every way of writing "number" as "no", "e mail" as "email",
+ * joined by '_'.
+ */
 static void
 normalise_header(const char *s, struct buf *out)
 {
 	struct buf folded = BUF_INIT;
-	bool sep = false;
+	const char *p;
 
+	buf_reset(out);
 	text_fold(s, &folded);
-	for (const char *p = buf_cstr(&folded); *p != '\0'; p++) {
-		if (isalnum((unsigned char)*p)) {
-			if (sep && out->len > 0)
+	p = buf_cstr(&folded);
+	while (*p != '\0') {
+		size_t n = 0;
+
+		while (*p != '\0' && !isalnum((unsigned char)*p))
+			p++;
+		while (isalnum((unsigned char)p[n]))
+			n++;
+		if (n == 0)
+			break;
+		if (!word_in(p, n, filler_words)) {
+			if (out->len > 0)
 				buf_putc(out, '_');
-			buf_putc(out, *p);
-			sep = false;
-		} else {
-			sep = true;
+			if (word_in(p, n, number_words))
+				buf_puts(out, "no");
+			else
+				buf_append(out, p, n);
 		}
+		p += n;
 	}
 	buf_free(&folded);
-	/* "n_de_facture" and "numero_de_facture" read as their short forms. */
-	if (strncmp(buf_cstr(out), "n_de_", 5) == 0 ||
-	    strncmp(buf_cstr(out), "no_de_", 6) == 0) {
-		char *p = strstr(out->data, "de_");
-
-		memmove(p, p + 3, strlen(p + 3) + 1);
-		out->len -= 3;
+	/* "e_mail" -> "email", wherever it stands */
+	for (char *m; (m = strstr(out->data ? out->data : "", "e_mail")) &&
+	              (m == out->data || m[-1] == '_');) {
+		memmove(m + 1, m + 2, strlen(m + 2) + 1);
+		out->len--;
 	}
 }
 
+/* True when the normalised header NORM is one of LIST's names. */
+static bool
+names_match(const char *norm, const char *const *list)
+{
+	struct buf n = BUF_INIT;
+	bool found = false;
+
+	for (; !found && list != NULL && *list != NULL; list++) {
+		normalise_header(*list, &n);
+		found = strcmp(buf_cstr(&n), norm) == 0;
+	}
+	buf_free(&n);
+	return found;
+}
+
+/* The field whose strong name NORM is, or -1. */
 static int
-find_column(const char *normalised)
+find_strong(const char *norm)
 {
 	for (int c = 0; c < COL_COUNT; c++)
-		for (int a = 0; a < 12 && columns[c].aliases[a]; a++)
-			if (strcmp(normalised, columns[c].aliases[a]) == 0)
-				return c;
+		if (names_match(norm, columns[c].strong))
+			return c;
 	return -1;
 }
 
 static void
 list_aliases(int c, struct buf *out)
 {
-	for (int a = 0; a < 12 && columns[c].aliases[a]; a++)
-		buf_printf(out, "%s%s", a ? ", " : "", columns[c].aliases[a]);
+	const char *const *l = columns[c].strong;
+
+	for (int a = 0; l[a] != NULL; a++)
+		buf_printf(out, "%s%s", a ? ", " : "", l[a]);
+}
+
+/* How many cells of ROW name a column we know, counting up to 2: a header
+ * scores 2, a title line ("Export du 23/11/2026") or a data row less. */
+static int
+header_score(const struct csv_row *row)
+{
+	struct buf norm = BUF_INIT;
+	int score = 0;
+
+	for (size_t i = 0; i < row->nfields && score < 2; i++) {
+		if (strlen(row->fields[i]) > IMPORT_MAX_HEADER)
+			continue;
+		normalise_header(row->fields[i], &norm);
+		if (norm.len == 0)
+			continue;
+		for (int c = 0; c < COL_COUNT; c++)
+			if (names_match(buf_cstr(&norm), columns[c].strong) ||
+			    names_match(buf_cstr(&norm), columns[c].weak)) {
+				score++;
+				break;
+			}
+	}
+	buf_free(&norm);
+	return score;
 }
 
 static void
 map_header(struct importer *im, const struct csv_row *row)
 {
 	struct buf norm = BUF_INIT;
+	bool claimed[CSV_MAX_FIELDS] = {false};
 
 	for (int c = 0; c < COL_COUNT; c++)
 		im->col[c] = -1;
+	/* strong names first: two for one field is an error */
 	for (size_t i = 0; i < row->nfields; i++) {
 		int c;
 
-		buf_reset(&norm);
 		normalise_header(row->fields[i], &norm);
 		if (strlist_add(&im->headers, row->fields[i]) < 0)
 			im->nomem = true;
-		if ((c = find_column(buf_cstr(&norm))) < 0)
+		if (norm.len == 0 || norm.len > IMPORT_MAX_HEADER ||
+		    (c = find_strong(buf_cstr(&norm))) < 0)
 			continue; /* other columns of the export are fine */
+		claimed[i] = true;
 		if (im->col[c] >= 0)
 			report(im, im->errors, row->line,
 			       "columns \"%s\" and \"%s\" both give the %s "
@@ -206,6 +373,23 @@ map_header(struct importer *im, const struct csv_row *row)
 		else
 			im->col[c] = (int)i;
 	}
+	/* then weak names, each to the first of its fields still free */
+	for (size_t i = 0; i < row->nfields; i++) {
+		if (claimed[i])
+			continue;
+		normalise_header(row->fields[i], &norm);
+		for (int c = 0; norm.len > 0 && norm.len <= IMPORT_MAX_HEADER &&
+		                c < COL_COUNT;
+		     c++)
+			if (im->col[c] < 0 &&
+			    names_match(buf_cstr(&norm), columns[c].weak)) {
+				im->col[c] = (int)i;
+				break;
+			}
+	}
+	/* no customer id column: the customer's name identifies them */
+	if (im->col[COL_CUSTOMER] < 0 && im->col[COL_NAME] >= 0)
+		im->col[COL_CUSTOMER] = im->col[COL_NAME];
 	for (int c = 0; c < COL_COUNT; c++) {
 		if (im->col[c] >= 0 || !columns[c].required)
 			continue;
@@ -335,17 +519,129 @@ take_contacts(struct importer *im, struct csv_row *row, struct invoice *inv)
 	return rc;
 }
 
+/* Drop PREFIX (ASCII, any case) from the start of *S; true if it was there. */
+static bool
+eat_prefix(char **s, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	if (strncasecmp(*s, prefix, n) != 0)
+		return false;
+	*s = text_trim(*s + n);
+	return true;
+}
+
+/* Drop SUFFIX (ASCII, any case) from the end of S; true if it was there. */
+static bool
+eat_suffix(char *s, const char *suffix)
+{
+	size_t n = strlen(suffix), len = strlen(s);
+
+	if (len < n || strcasecmp(s + len - n, suffix) != 0)
+		return false;
+	s[len - n] = '\0';
+	text_trim(s);
+	return true;
+}
+
+/* Drop the currency, written as CURRENCY's code or as its sign, from the
+ * start or the end of *S. */
+static void
+eat_currency(char **s, const char *currency)
+{
+	const char *sign = strcmp(currency, "EUR") == 0   ? "\xe2\x82\xac"
+	                   : strcmp(currency, "GBP") == 0 ? "\xc2\xa3"
+	                   : currency[2] == 'D'           ? "$"
+	                   : strcmp(currency, "CHF") == 0 ? "Fr."
+	                                                  : NULL;
+
+	if (!eat_prefix(s, currency) && !eat_suffix(*s, currency) &&
+	    sign != NULL && !eat_prefix(s, sign))
+		eat_suffix(*s, sign);
+}
+
+/* True for "1 234,567" or "1'234.567": thousands grouped by a blank or an
+ * apostrophe, so the one ',' or '.' is the decimal mark, followed by more
+ * digits than DECIMALS (money_parse would take it for a thousands mark). */
+static bool
+grouped_decimals(const char *s, int decimals)
+{
+	const char *dot = strchr(s, '.'), *comma = strchr(s, ','), *mark;
+
+	if ((dot != NULL) == (comma != NULL))
+		return false;
+	mark = dot != NULL ? dot : comma;
+	if (strchr(mark + 1, *mark) != NULL ||
+	    strspn(mark + 1, "0123456789") <= (size_t)decimals)
+		return false;
+	return strchr(s, ' ') != NULL || strchr(s, '\'') != NULL ||
+	       strstr(s, "\xc2\xa0") != NULL ||
+	       strstr(s, "\xe2\x80\xaf") != NULL;
+}
+
+/*
+ * An amount as accounting exports write it, into minor units of CURRENCY
+ * (DECIMALS digits): whatever money_parse reads, and besides a currency
+ * code or sign before or after ("1 234,56 €", "$1,234.56", "EUR 10"), a
+ * credit written "(120,00)" or "120,00-" (the accountant's ways of writing
+ * a negative amount), "−" (U+2212) for '-', and "’" (U+2019, Swiss
+ * thousands) for '\''. 0, or -1.
+ */
+static int
+parse_amount(const char *v, const char *currency, int decimals, int64_t *out)
+{
+	struct buf b = BUF_INIT;
+	char *p;
+	bool neg = false;
+	int rc = -1;
+
+	for (const char *q = v; *q != '\0'; q++) {
+		if (strncmp(q, "\xe2\x88\x92", 3) == 0)
+			buf_putc(&b, '-'), q += 2;
+		else if (strncmp(q, "\xe2\x80\x99", 3) == 0)
+			buf_putc(&b, '\''), q += 2;
+		else
+			buf_putc(&b, *q);
+	}
+	if (buf_failed(&b) || b.len == 0 || b.len > 64)
+		goto out;
+	p = text_trim(b.data);
+	if (*p == '(' && eat_suffix(p, ")")) {
+		neg = true;
+		p = text_trim(p + 1);
+	}
+	eat_currency(&p, currency);
+	if (*p != '-' && eat_suffix(p, "-"))
+		neg = !neg;
+	if (*p == '+')
+		p++;
+	if (grouped_decimals(p, decimals) ||
+	    money_parse(p, decimals, out) < 0 || (neg && *out < 0))
+		goto out;
+	if (neg)
+		*out = -*out;
+	rc = 0;
+out:
+	buf_free(&b);
+	return rc;
+}
+
+/* The amount in column C; a negative one only when NEG_OK (a credit note
+ * in the amount due column). */
 static int
 take_amount(struct importer *im, struct csv_row *row, enum column c,
-	    const struct invoice *inv, int64_t *out)
+            const struct invoice *inv, bool neg_ok, int64_t *out)
 {
 	const char *v = cell(im, row, c);
 
-	if (money_parse(v, invoice_decimals(inv), out) < 0 || *out < 0) {
+	if (parse_amount(v, inv->currency, invoice_decimals(inv), out) < 0 ||
+	    (*out < 0 && !neg_ok)) {
 		report(im, im->errors, row->line,
-		       "bad %s \"%.40s\" in column \"%s\" (expected a positive "
-		       "amount such as 1234.56 or 1 234,56)",
-		       columns[c].what, v, header(im, c));
+		       "bad %s \"%.40s\" in column \"%s\" (expected %s "
+		       "amount such as 1234.56, 1 234,56 or 1,234.56%s)",
+		       columns[c].what, v, header(im, c),
+		       neg_ok ? "an" : "a positive",
+		       neg_ok ? "; a credit note as -120,00 or (120,00)" : "");
 		return -1;
 	}
 	return 0;
@@ -357,10 +653,10 @@ take_date(struct importer *im, struct csv_row *row, enum column c,
 {
 	const char *v = cell(im, row, c);
 
-	if (date_parse(v, out) < 0) {
+	if (date_parse_export(v, im->plan->month_first, out) < 0) {
 		report(im, im->errors, row->line,
 		       "bad %s \"%.40s\" in column \"%s\" (expected a date "
-		       "such as 2026-11-22 or 22/11/2026)",
+		       "such as 2026-11-22, 22/11/2026 or 22.11.2026)",
 		       columns[c].what, v, header(im, c));
 		return -1;
 	}
@@ -395,19 +691,30 @@ take_choice(struct importer *im, struct csv_row *row, enum column c,
 	return rc;
 }
 
+/* The ISO 4217 code of ROW's currency (the default when the column is
+ * absent or empty) into CODE; the value read into *V. 0, or -1. */
+static int
+row_currency(struct importer *im, struct csv_row *row, char code[4],
+             const char **v)
+{
+	*v = cell(im, row, COL_CURRENCY);
+	memset(code, 0, 4);
+	if (**v == '\0')
+		*v = im->opts->default_currency;
+	if (strcmp(*v, "€") == 0)
+		*v = "EUR";
+	for (int i = 0; i < 3 && (*v)[i] != '\0'; i++)
+		code[i] = (char)toupper((unsigned char)(*v)[i]);
+	return strlen(*v) != 3 || money_currency_decimals(code) < 0 ? -1 : 0;
+}
+
 static int
 take_currency(struct importer *im, struct csv_row *row, struct invoice *inv)
 {
-	const char *v = cell(im, row, COL_CURRENCY);
-	char code[4] = {0};
+	const char *v;
+	char code[4];
 
-	if (*v == '\0')
-		v = im->opts->default_currency;
-	if (strcmp(v, "€") == 0)
-		v = "EUR";
-	for (int i = 0; i < 3 && v[i] != '\0'; i++)
-		code[i] = (char)toupper((unsigned char)v[i]);
-	if (strlen(v) != 3 || money_currency_decimals(code) < 0) {
+	if (row_currency(im, row, code, &v) < 0) {
 		report(im, im->errors, row->line,
 		       "bad currency \"%.20s\" in column \"%s\" (expected an "
 		       "ISO 4217 code such as EUR)",
@@ -601,6 +908,9 @@ check_row(struct importer *im, unsigned line, struct invoice *inv)
 	return 0;
 }
 
+/* Read ROW into INV: 0 for an invoice, 1 for a credit note (a negative
+ * amount due; only its number, customer, currency and amount are read),
+ * -1 when something is wrong (reported). */
 static int
 read_row(struct importer *im, struct csv_row *row, struct invoice *inv)
 {
@@ -618,15 +928,19 @@ read_row(struct importer *im, struct csv_row *row, struct invoice *inv)
 	}
 	bad |= take_id(im, row, COL_INVOICE, &inv->number);
 	bad |= take_id(im, row, COL_CUSTOMER, &inv->customer);
-	bad |= take_text(im, row, COL_NAME, INVOICE_MAX_TEXT,
-			 &inv->customer_name);
-	bad |= take_contacts(im, row, inv);
+	bad |=
+	    take_text(im, row, COL_NAME, INVOICE_MAX_TEXT, &inv->customer_name);
 	bad |= take_currency(im, row, inv);
-	bad |= take_amount(im, row, COL_AMOUNT, inv, &inv->amount_due);
 	inv->amount_original = -1;
+	if (take_amount(im, row, COL_AMOUNT, inv, true, &inv->amount_due) < 0)
+		bad = -1;
+	else if (inv->amount_due < 0) /* a credit note: what else it says
+	                               * does not matter */
+		return bad || im->nomem ? -1 : 1;
+	bad |= take_contacts(im, row, inv);
 	if (im->col[COL_ORIGINAL] >= 0 && *cell(im, row, COL_ORIGINAL))
-		bad |= take_amount(im, row, COL_ORIGINAL, inv,
-				   &inv->amount_original);
+		bad |= take_amount(im, row, COL_ORIGINAL, inv, false,
+		                   &inv->amount_original);
 	bad |= take_date(im, row, COL_ISSUE, &inv->issue_date);
 	bad |= take_date(im, row, COL_DUE, &inv->due_date);
 	bad |= take_choice(im, row, COL_PROFILE, im->opts->profiles,
@@ -639,6 +953,351 @@ read_row(struct importer *im, struct csv_row *row, struct invoice *inv)
 	if (bad || im->nomem)
 		return -1;
 	return check_row(im, row->line, inv);
+}
+
+/* Turn the reader's "line N: message" into "FILE:N: message". */
+static void
+report_csv(struct importer *im, const struct err *e)
+{
+	unsigned line = 0;
+	int skip = 0;
+
+	if (sscanf(e->msg, "line %u: %n", &line, &skip) < 1 || skip == 0)
+		skip = 0;
+	report(im, im->errors, line, "%s", e->msg + skip);
+}
+
+/* What a row of the export is. */
+enum row_kind {
+	ROW_BLANK,   /* nothing but separators and blanks */
+	ROW_TOTALS,  /* "Total;;;12 345,67" or an amount alone */
+	ROW_NOTE,    /* no number, customer nor amount, or one cell alone:
+	              * a footnote ("Nombre de factures : 2") */
+	ROW_INVOICE, /* anything else: an invoice or a credit note */
+};
+
+/* True when the cell V reads as the label of a totals row. */
+static bool
+totals_label(const char *v)
+{
+	static const char *const labels[] = {
+	    "total", "totaux",   "sous_total", "grand_total",
+	    "sum",   "subtotal", NULL};
+	struct buf norm = BUF_INIT;
+	bool yes = false;
+	const char *p = v;
+
+	/* the cell of every row comes here: most start with a letter or a
+	 * digit that no label starts with ("F0001"), and need no folding */
+	while (*p != '\0' && (unsigned char)*p < 0x80 &&
+	       !isalnum((unsigned char)*p))
+		p++;
+	if ((unsigned char)*p < 0x80 && strchr("tsg", tolower(*p)) == NULL)
+		return false;
+	normalise_header(v, &norm);
+	for (int i = 0; !yes && labels[i] != NULL; i++) {
+		size_t n = strlen(labels[i]);
+
+		yes = norm.len >= n && strncmp(norm.data, labels[i], n) == 0 &&
+		      (norm.data[n] == '\0' || norm.data[n] == '_');
+	}
+	buf_free(&norm);
+	return yes;
+}
+
+static enum row_kind
+row_kind(struct importer *im, struct csv_row *row, const char **label)
+{
+	const char *first = NULL;
+
+	for (size_t i = 0; first == NULL && i < row->nfields; i++)
+		if (*text_trim(row->fields[i]) != '\0')
+			first = text_trim(row->fields[i]);
+	*label = first;
+	if (first == NULL)
+		return ROW_BLANK;
+	if (totals_label(cell(im, row, COL_INVOICE)) ||
+	    (*cell(im, row, COL_INVOICE) == '\0' && totals_label(first)))
+		return ROW_TOTALS;
+	if (*cell(im, row, COL_INVOICE) == '\0' &&
+	    *cell(im, row, COL_CUSTOMER) == '\0')
+		return *cell(im, row, COL_AMOUNT) != '\0' ? ROW_TOTALS
+		                                          : ROW_NOTE;
+	for (size_t i = 0; i < row->nfields; i++)
+		if (*text_trim(row->fields[i]) != '\0' &&
+		    row->fields[i] != first)
+			return ROW_INVOICE;
+	/* one cell alone, not an amount: "Nombre de factures : 2" */
+	return ROW_NOTE;
+}
+
+/* Note in P the first date of each kind in ROW's dates that tells the
+ * order of day and month (decide_date_order). */
+static void
+note_date_hints(struct importer *im, struct csv_row *row, struct date_proof *p)
+{
+	static const enum column which[] = {COL_ISSUE, COL_DUE};
+
+	for (int k = 0; k < 2; k++) {
+		const char *v = cell(im, row, which[k]);
+		char **first = NULL;
+		unsigned *line = NULL;
+
+		switch (date_order_hint(v)) {
+		case DATE_HINT_DAY_FIRST:
+			first = &p->day_v, line = &p->day_l;
+			break;
+		case DATE_HINT_MONTH_FIRST:
+			first = &p->month_v, line = &p->month_l;
+			break;
+		case DATE_HINT_EITHER:
+			first = &p->either_v, line = &p->either_l;
+			break;
+		case DATE_HINT_NONE:
+			break;
+		}
+		if (first == NULL || *first != NULL)
+			continue;
+		if ((*first = strdup(v)) == NULL)
+			im->nomem = true;
+		*line = row->line;
+	}
+}
+
+/*
+ * Day and month order of the slash dates of the whole file, from what P
+ * proves: a first number above 12 proves day first (French), a second one
+ * above 12 month first (US). Nothing proves either: day first, unless the
+ * file is comma-separated as US Excel writes it, where it is ambiguous.
+ */
+static void
+decide_date_order(struct importer *im, const struct date_proof *p)
+{
+	struct plan *plan = im->plan;
+
+	if (p->day_v != NULL && p->month_v != NULL)
+		report(im, im->errors, p->month_l,
+		       "date \"%s\" has its month first, but line %u has "
+		       "\"%s\" with its day first (expected one order in "
+		       "the whole file; export ISO dates such as 2026-11-22)",
+		       p->month_v, p->day_l, p->day_v);
+	else if (p->month_v != NULL)
+		plan->month_first = true;
+	else if (p->day_v == NULL && p->either_v != NULL && plan->sep == ',')
+		report(im, im->errors, p->either_l,
+		       "date \"%s\" may be day/month or month/day, and no "
+		       "date in this comma-separated file tells which "
+		       "(expected ISO dates such as 2026-11-22, or day/month "
+		       "in a file separated by ';')",
+		       p->either_v);
+	if (plan->month_first)
+		report(im, &im->out->warnings, p->month_l,
+		       "dates read month first (m/d/yyyy), as \"%s\" shows",
+		       p->month_v);
+}
+
+/* When ROW is a credit note (a negative amount due), note its currency
+ * and customer in IM's plan, as "CURcustomer". A row in error is the
+ * check's to report. */
+static void
+note_payer(struct importer *im, struct csv_row *row)
+{
+	const char *v = cell(im, row, COL_AMOUNT), *customer, *cur;
+	struct buf key = BUF_INIT;
+	int64_t amount;
+	char code[4];
+
+	/* what parse_amount reads as negative has one of these */
+	if (strpbrk(v, "-(") == NULL && strstr(v, "\xe2\x88\x92") == NULL)
+		return;
+	customer = cell(im, row, COL_CUSTOMER);
+	if (*customer == '\0' || row_currency(im, row, code, &cur) < 0 ||
+	    parse_amount(v, code, money_currency_decimals(code), &amount) < 0 ||
+	    amount >= 0)
+		return;
+	buf_printf(&key, "%s%s", code, customer);
+	if (buf_failed(&key) ||
+	    strlist_add(&im->plan->payers, buf_cstr(&key)) < 0)
+		im->nomem = true;
+	buf_free(&key);
+}
+
+/* The header: the first of the first N (at most IMPORT_MAX_TITLE + 1)
+ * rows that names at least two known columns (lines above it are a
+ * title), else row 0. */
+static size_t
+find_header(struct importer *im, struct csv_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n && i <= IMPORT_MAX_TITLE; i++)
+		if (header_score(&rows[i]) >= 2) {
+			if (i > 0)
+				report(im, &im->out->warnings, rows[0].line,
+				       "skipped %zu line%s above the header "
+				       "on line %u (\"%.40s\")",
+				       i, i == 1 ? "" : "s", rows[i].line,
+				       text_trim(rows[0].fields[0]));
+			return i;
+		}
+	return 0;
+}
+
+/* What the scan takes from a row below the header. */
+static void
+scan_row(struct importer *im, struct csv_row *row, struct date_proof *p)
+{
+	const char *label;
+
+	if (row_kind(im, row, &label) != ROW_INVOICE)
+		return;
+	note_date_hints(im, row, p);
+	note_payer(im, row);
+}
+
+/*
+ * The first sweep of the first reading, over DATA[0..LEN), for what
+ * reading a row needs to know of the whole file: the separator, the header
+ * and the title lines above it, the order of day and month, the customers
+ * with a credit note. Only the first IMPORT_MAX_TITLE + 1 rows are held at
+ * once. Reports CSV, header and date order errors; rows are not checked.
+ */
+static void
+scan_file(struct importer *im, const char *data, size_t len)
+{
+	struct plan *plan = im->plan;
+	struct csv_row head[IMPORT_MAX_TITLE + 1], row = {0};
+	struct date_proof proof = {NULL, NULL, NULL, 0, 0, 0};
+	struct csv_reader *r;
+	size_t n = 0;
+	struct err e;
+	int got = 1;
+
+	memset(head, 0, sizeof(head));
+	plan->sep = csv_detect_separator(data, len);
+	if ((r = csv_reader_new(data, len, plan->sep)) == NULL) {
+		im->nomem = true;
+		return;
+	}
+	while (n <= IMPORT_MAX_TITLE && (got = csv_next(r, &head[n], &e)) > 0)
+		n++;
+	if (got < 0) {
+		report_csv(im, &e);
+		goto out;
+	}
+	if (n == 0) {
+		report(im, im->errors, 1,
+		       "empty file (expected a header line naming the "
+		       "columns, then one invoice per line)");
+		goto out;
+	}
+	plan->title = find_header(im, head, n);
+	map_header(im, &head[plan->title]);
+	if (im->nerrors > 0)
+		goto out;
+	for (size_t i = plan->title + 1; i < n; i++)
+		scan_row(im, &head[i], &proof);
+	while (got > 0 && !im->nomem && (got = csv_next(r, &row, &e)) > 0)
+		scan_row(im, &row, &proof);
+	if (got < 0) {
+		report_csv(im, &e);
+		goto out;
+	}
+	decide_date_order(im, &proof);
+	strlist_sort(&plan->payers);
+out:
+	for (size_t i = 0; i <= IMPORT_MAX_TITLE; i++)
+		csv_row_free(&head[i]);
+	csv_row_free(&row);
+	csv_reader_free(r);
+	free(proof.day_v);
+	free(proof.month_v);
+	free(proof.either_v);
+}
+
+static int
+by_string(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* True when INV is unpaid and its customer has a credit note in its
+ * currency in the file (note_payer). */
+static bool
+owes(struct importer *im, const struct invoice *inv)
+{
+	const struct strlist *payers = &im->plan->payers;
+	struct buf key = BUF_INIT;
+	const char *k;
+	bool yes;
+
+	if (payers->n == 0 || inv->amount_due <= 0)
+		return false;
+	buf_printf(&key, "%s%s", inv->currency, inv->customer);
+	if (buf_failed(&key)) {
+		im->nomem = true;
+		return false;
+	}
+	k = buf_cstr(&key);
+	yes = bsearch(&k, payers->v, payers->n, sizeof(*payers->v),
+	              by_string) != NULL;
+	buf_free(&key);
+	return yes;
+}
+
+/* Append to *V (of *N) what apply_credits needs of INV, read on LINE:
+ * its number, customer, currency, amounts and due date. */
+static int
+note_owed(struct importer *im, struct owed **v, size_t *n,
+          const struct invoice *inv, unsigned line)
+{
+	struct owed *o;
+
+	if ((*n & (*n - 1)) == 0) { /* 0, 1, 2, 4...: double */
+		struct owed *w = realloc(*v, (*n ? 2 * *n : 1) * sizeof(*w));
+
+		if (w == NULL) {
+			im->nomem = true;
+			return -1;
+		}
+		*v = w;
+	}
+	o = &(*v)[(*n)++];
+	invoice_init(&o->inv);
+	o->line = line;
+	o->inv.number = strdup(inv->number);
+	o->inv.customer = strdup(inv->customer);
+	memcpy(o->inv.currency, inv->currency, sizeof(o->inv.currency));
+	o->inv.amount_due = inv->amount_due;
+	o->inv.amount_original = inv->amount_original;
+	o->inv.due_date = inv->due_date;
+	if (o->inv.number == NULL || o->inv.customer == NULL) {
+		im->nomem = true;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+by_owed_number(const void *a, const void *b)
+{
+	return strcmp(((const struct owed *)a)->inv.number,
+	              ((const struct owed *)b)->inv.number);
+}
+
+/* What the credit notes of the file left due on INV (apply_credits). */
+static void
+settle(const struct plan *plan, struct invoice *inv)
+{
+	struct owed key, *o;
+
+	if (!plan->settled || plan->nunpaid == 0)
+		return;
+	key.inv.number = inv->number;
+	o = bsearch(&key, plan->unpaid, plan->nunpaid, sizeof(*o),
+	            by_owed_number);
+	if (o != NULL) {
+		inv->amount_due = o->inv.amount_due;
+		inv->amount_original = o->inv.amount_original;
+	}
 }
 
 /* Note the number and line of INV for the duplicate check: a few bytes
@@ -679,6 +1338,9 @@ number_of(const struct importer *im, size_t i)
 	return im->numbers.data + im->offs[i];
 }
 
+/* An invoice read: handed to IM->fn, with what credit notes take off it
+ * (the writing); or noted for the duplicate check and the credit notes,
+ * and kept when IM->keep (the check). */
 static int
 add_invoice(struct importer *im, struct invoice *inv, unsigned line)
 {
@@ -686,6 +1348,7 @@ add_invoice(struct importer *im, struct invoice *inv, unsigned line)
 	struct invoice *v;
 
 	if (im->fn != NULL) {
+		settle(im->plan, inv);
 		im->rows++;
 		if (im->fn(inv, im->arg) != 0)
 			im->stopped = true;
@@ -694,6 +1357,9 @@ add_invoice(struct importer *im, struct invoice *inv, unsigned line)
 	if (note_number(im, inv, line) < 0)
 		return -1;
 	im->rows++;
+	if (owes(im, inv) &&
+	    note_owed(im, &im->plan->unpaid, &im->plan->nunpaid, inv, line) < 0)
+		return -1;
 	if (!im->keep)
 		return 0;
 	if ((v = realloc(im->out->invoices, (n + 1) * sizeof(*v))) == NULL) {
@@ -707,31 +1373,129 @@ add_invoice(struct importer *im, struct invoice *inv, unsigned line)
 	return 0;
 }
 
-/* Turn the reader's "line N: message" into "FILE:N: message". */
-static void
-report_csv(struct importer *im, const struct err *e)
+/* The unpaid invoice of CUSTOMER in CURRENCY due first (the first in the
+ * file among equals), or NULL. */
+static struct invoice *
+oldest_unpaid(struct plan *plan, const char *customer, const char *currency)
 {
-	unsigned line = 0;
-	int skip = 0;
+	struct invoice *best = NULL;
 
-	if (sscanf(e->msg, "line %u: %n", &line, &skip) < 1 || skip == 0)
-		skip = 0;
-	report(im, im->errors, line, "%s", e->msg + skip);
+	for (size_t i = 0; i < plan->nunpaid; i++) {
+		struct invoice *inv = &plan->unpaid[i].inv;
+
+		if (inv->amount_due > 0 &&
+		    strcmp(inv->customer, customer) == 0 &&
+		    strcmp(inv->currency, currency) == 0 &&
+		    (best == NULL ||
+		     date_cmp(inv->due_date, best->due_date) < 0))
+			best = inv;
+	}
+	return best;
 }
 
+/*
+ * A credit note is money the company owes the customer: it reduces what
+ * the customer owes, the invoice due first first (Code civil art. 1342-10,
+ * the default imputation of a payment), and is never chased itself. Each
+ * deduction is a warning, so that the accountant can match it otherwise
+ * (lettrage) in the books and export again. The amounts left due are then
+ * found by number (settle).
+ */
 static void
-read_rows(struct importer *im, struct csv_reader *r)
+apply_credits(struct importer *im)
 {
+	struct plan *plan = im->plan;
+
+	for (size_t k = 0; k < plan->ncredits; k++) {
+		struct invoice *cn = &plan->credits[k].inv, *inv;
+		int64_t left = -cn->amount_due;
+		char a[32], b[32];
+
+		while (left > 0 && (inv = oldest_unpaid(plan, cn->customer,
+		                                        cn->currency))) {
+			int64_t take =
+			    left < inv->amount_due ? left : inv->amount_due;
+
+			if (inv->amount_original < 0)
+				inv->amount_original = inv->amount_due;
+			inv->amount_due -= take;
+			left -= take;
+			invoice_format_amount(cn, take, a, sizeof(a));
+			invoice_format_amount(inv, inv->amount_due, b,
+			                      sizeof(b));
+			report(im, &im->out->warnings, plan->credits[k].line,
+			       "credit note %s: %s %s taken off invoice %s, "
+			       "now %s due (the invoice due first; match it "
+			       "otherwise in the books if needed)",
+			       cn->number, a, cn->currency, inv->number, b);
+		}
+		if (left > 0) {
+			invoice_format_amount(cn, left, a, sizeof(a));
+			report(im, &im->out->warnings, plan->credits[k].line,
+			       "credit note %s: %s %s not taken off any "
+			       "invoice (customer %s has no other unpaid "
+			       "invoice in %s in this file)",
+			       cn->number, a, cn->currency, cn->customer,
+			       cn->currency);
+		}
+	}
+	if (plan->nunpaid > 1)
+		qsort(plan->unpaid, plan->nunpaid, sizeof(*plan->unpaid),
+		      by_owed_number);
+	plan->settled = true;
+	for (size_t i = 0; i < im->out->n; i++) /* import_parse */
+		settle(plan, &im->out->invoices[i]);
+}
+
+/*
+ * A reading of the rows of DATA[0..LEN) below the header the scan found:
+ * the check (IM->fn NULL: every row read and checked, the invoices noted
+ * for the duplicate check and the credit notes) or the writing (each
+ * invoice handed to IM->fn).
+ */
+static void
+read_rows(struct importer *im, const char *data, size_t len)
+{
+	struct csv_reader *r = csv_reader_new(data, len, im->plan->sep);
 	struct csv_row row = {0};
 	struct err e;
-	int got;
+	int got = 1;
 
-	while (!im->nomem && !im->stopped &&
+	if (r == NULL) {
+		im->nomem = true;
+		return;
+	}
+	for (size_t i = 0; got > 0 && i <= im->plan->title; i++)
+		got = csv_next(r, &row, &e);
+	if (got > 0) /* the scan read the header: it is there */
+		map_header(im, &row);
+	while (got > 0 && !im->nomem && !im->stopped &&
 	       (got = csv_next(r, &row, &e)) != 0) {
 		struct invoice inv;
+		const char *label;
+		int kind;
 
 		if (got < 0) {
 			report_csv(im, &e);
+			break;
+		}
+		switch (row_kind(im, &row, &label)) {
+		case ROW_BLANK:
+			continue;
+		case ROW_TOTALS:
+			report(im, &im->out->warnings, row.line,
+			       "skipped a totals row (\"%.40s\"), not an "
+			       "invoice",
+			       label);
+			continue;
+		case ROW_NOTE:
+			report(im, &im->out->warnings, row.line,
+			       "skipped a row that is not an invoice "
+			       "(\"%.40s\": no amount, and no invoice number "
+			       "and customer)",
+			       label);
+			continue;
+		case ROW_INVOICE:
 			break;
 		}
 		if (im->rows >= IMPORT_MAX_ROWS) {
@@ -741,11 +1505,16 @@ read_rows(struct importer *im, struct csv_reader *r)
 			break;
 		}
 		invoice_init(&inv);
-		if (read_row(im, &row, &inv) == 0)
+		kind = read_row(im, &row, &inv);
+		if (kind == 0)
 			add_invoice(im, &inv, row.line);
+		else if (kind == 1 && im->fn == NULL)
+			note_owed(im, &im->plan->credits, &im->plan->ncredits,
+			          &inv, row.line);
 		invoice_free(&inv);
 	}
 	csv_row_free(&row);
+	csv_reader_free(r);
 }
 
 /* Sort order of the duplicate check: by number, then by line. */
@@ -790,113 +1559,115 @@ check_duplicates(struct importer *im)
 	free(order);
 }
 
-/* Read DATA[0..LEN) with IM set up by the caller: header, rows, and the
- * duplicate check unless IM->fn takes the invoices (a second reading of
- * data already checked). Returns as import_parse. */
-static int
-import_read(struct importer *im, const char *data, size_t len)
+/* Release what IM holds (again: nothing). */
+static void
+importer_free(struct importer *im)
 {
-	struct import_result *out = im->out;
-	struct buf converted = BUF_INIT;
-	struct csv_reader *r = NULL;
-	struct csv_row row = {0};
-	struct err e;
-	int got;
+	free(im->offs);
+	free(im->lines);
+	im->offs = NULL;
+	im->lines = NULL;
+	im->cap = 0;
+	buf_free(&im->numbers);
+	strlist_clear(&im->headers);
+}
 
+static void
+plan_free(struct plan *plan)
+{
+	for (size_t i = 0; i < plan->ncredits; i++)
+		invoice_free(&plan->credits[i].inv);
+	free(plan->credits);
+	for (size_t i = 0; i < plan->nunpaid; i++)
+		invoice_free(&plan->unpaid[i].inv);
+	free(plan->unpaid);
+	strlist_clear(&plan->payers);
+}
+
+/*
+ * import_parse and import_each: the first reading (scan_file, then the
+ * check of every row, the duplicate check and the credit notes applied),
+ * and when FN is given and nothing is wrong, the second (every invoice to
+ * FN). Without FN, the invoices are kept in OUT.
+ */
+static int
+import_run(const char *name, const char *data, size_t len,
+           const struct import_opts *opts, import_fn fn, void *arg,
+           struct import_result *out, struct strlist *errors)
+{
+	struct plan plan = {.payers = STRLIST_INIT};
+	struct importer scan = {.name = name,
+	                        .opts = opts,
+	                        .plan = &plan,
+	                        .headers = STRLIST_INIT,
+	                        .out = out,
+	                        .numbers = BUF_INIT,
+	                        .errors = errors};
+	struct importer check = scan, take = scan;
+	struct import_result again = {0};
+	struct strlist none = STRLIST_INIT;
+	struct buf converted = BUF_INIT;
+	bool nomem;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
 	if (!text_utf8_valid(data, len)) {
 		text_cp1252_to_utf8(data, len, &converted);
 		data = buf_cstr(&converted);
 		len = converted.len;
-		report(im, &out->warnings, 1,
+		scan.nomem = buf_failed(&converted);
+		report(&scan, &out->warnings, 1,
 		       "not UTF-8: read as Windows-1252 (Excel's encoding)");
 	}
-	r = csv_reader_new(data, len, csv_detect_separator(data, len));
-	if (r == NULL || buf_failed(&converted))
-		goto nomem;
-	got = csv_next(r, &row, &e);
-	if (got <= 0) {
-		if (got < 0)
-			report_csv(im, &e);
-		else
-			report(im, im->errors, 1,
-			       "empty file (expected a header line naming the "
-			       "columns, then one invoice per line)");
-		goto out;
+	if (!scan.nomem)
+		scan_file(&scan, data, len);
+	rc = scan.nerrors;
+	if (rc == 0 && !scan.nomem) {
+		check.keep = fn == NULL;
+		read_rows(&check, data, len);
+		check_duplicates(&check);
+		if (check.nerrors == 0 && !check.nomem)
+			apply_credits(&check);
+		rc = check.nerrors;
+		importer_free(&check); /* the numbers: not for the writing */
 	}
-	map_header(im, &row);
-	if (im->nerrors == 0) {
-		read_rows(im, r);
-		if (im->fn == NULL)
-			check_duplicates(im);
+	if (fn != NULL && rc == 0 && !scan.nomem && !check.nomem) {
+		/* The same reading again cannot find an error: only its
+		 * invoices, warnings already given, are new. */
+		take.fn = fn;
+		take.arg = arg;
+		take.quiet = true;
+		take.out = &again;
+		take.errors = &none;
+		read_rows(&take, data, len);
+		if (take.nerrors > 0)
+			rc = -1;
 	}
-out:
-	free(im->offs);
-	free(im->lines);
-	buf_free(&im->numbers);
-	csv_row_free(&row);
-	csv_reader_free(r);
+	nomem = scan.nomem || check.nomem || take.nomem;
+	importer_free(&scan);
+	importer_free(&check);
+	importer_free(&take);
+	plan_free(&plan);
+	import_result_free(&again);
+	strlist_clear(&none);
 	buf_free(&converted);
-	strlist_clear(&im->headers);
-	if (im->nomem)
-		return -1;
-	return im->nerrors;
-nomem:
-	im->nomem = true;
-	goto out;
+	return nomem ? -1 : rc;
 }
 
 int
 import_parse(const char *name, const char *data, size_t len,
-	     const struct import_opts *opts, struct import_result *out,
-	     struct strlist *errors)
+             const struct import_opts *opts, struct import_result *out,
+             struct strlist *errors)
 {
-	struct importer im = {.name = name,
-			      .opts = opts,
-			      .headers = STRLIST_INIT,
-			      .out = out,
-			      .keep = true,
-			      .numbers = BUF_INIT,
-			      .errors = errors};
-
-	memset(out, 0, sizeof(*out));
-	return import_read(&im, data, len);
+	return import_run(name, data, len, opts, NULL, NULL, out, errors);
 }
 
 int
 import_each(const char *name, const char *data, size_t len,
-	    const struct import_opts *opts, import_fn fn, void *arg,
-	    struct import_result *out, struct strlist *errors)
+            const struct import_opts *opts, import_fn fn, void *arg,
+            struct import_result *out, struct strlist *errors)
 {
-	struct importer check = {.name = name,
-				 .opts = opts,
-				 .headers = STRLIST_INIT,
-				 .out = out,
-				 .numbers = BUF_INIT,
-				 .errors = errors};
-	struct import_result again = {0};
-	struct strlist none = STRLIST_INIT;
-	struct importer take = {.name = name,
-				.opts = opts,
-				.headers = STRLIST_INIT,
-				.out = &again,
-				.fn = fn,
-				.arg = arg,
-				.numbers = BUF_INIT,
-				.errors = &none};
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	rc = import_read(&check, data, len);
-	if (rc == 0) {
-		/* The same reading again cannot find an error: only its
-		 * invoices, warnings already given, are new. */
-		rc = import_read(&take, data, len);
-		if (rc > 0)
-			rc = -1;
-	}
-	import_result_free(&again);
-	strlist_clear(&none);
-	return rc;
+	return import_run(name, data, len, opts, fn, arg, out, errors);
 }
 
 void
@@ -917,7 +1688,7 @@ import_columns(struct strlist *out)
 	for (int c = 0; c < COL_COUNT; c++) {
 		buf_reset(&line);
 		buf_printf(&line, "%s%s: ", columns[c].what,
-			   columns[c].required ? " (required)" : "");
+		           columns[c].required ? " (required)" : "");
 		list_aliases(c, &line);
 		strlist_add(out, buf_cstr(&line));
 	}

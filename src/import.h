@@ -20,7 +20,11 @@
 /* Payment terms above this many days from the issue date draw a warning
  * (Code de commerce L441-10 I: at most 60 days). */
 #define IMPORT_MAX_TERMS 60
-#define IMPORT_MAX_ROWS 1000000
+#define IMPORT_MAX_ROWS  1000000
+/* Lines of title an export may have above its header. */
+#define IMPORT_MAX_TITLE 10
+/* No column name is longer (bytes); longer cells are data. */
+#define IMPORT_MAX_HEADER 64
 
 struct import_opts {
 	const struct strlist *profiles;	 /* known payer profiles */
@@ -52,14 +56,22 @@ int import_parse(const char *name, const char *data, size_t len,
 typedef int (*import_fn)(const struct invoice *inv, void *arg);
 
 /*
- * import_each -- import_parse without holding every invoice at once: a
- * first reading checks DATA[0..LEN) as import_parse does (the same
- * errors and warnings, duplicate numbers included), keeping only the
- * invoice numbers; when it finds no error, a second reading calls
- * FN(invoice, ARG) for each invoice in file order. Returns the number of
- * errors appended to ERRORS (then FN was never called), 0 (FN saw every
- * invoice, or asked to stop: ARG says which), or -1 on no memory. OUT
- * gets the warnings only (n stays 0); free it with import_result_free.
+ * import_each -- import_parse without holding every invoice at once.
+ * A first reading decides and checks: it sweeps DATA[0..LEN) once for
+ * what concerns the whole file (separator, header and title lines, the
+ * order of day and month in slash dates, the customers with a credit note
+ * in each currency), then reads and checks every row as import_parse
+ * does (the same errors and warnings, duplicate numbers and credit notes
+ * included), keeping only each invoice's number and line, the credit
+ * notes, and the invoices of the customers that have one in the same
+ * currency (to compute, due first, what each credit takes off them).
+ * When it finds no error, a second reading calls FN(invoice, ARG) for
+ * each invoice in file order, its amounts after the credit notes. So the
+ * memory is the text, a few bytes per invoice, and what the credit notes
+ * concern; not every invoice. Returns the number of errors appended to
+ * ERRORS (then FN was never called), 0 (FN saw every invoice, or asked to
+ * stop: ARG says which), or -1 on no memory. OUT gets the warnings only
+ * (n stays 0); free it with import_result_free.
  */
 int import_each(const char *name, const char *data, size_t len,
 		const struct import_opts *opts, import_fn fn, void *arg,

@@ -439,6 +439,18 @@ test_detect_defaults_to_comma(void **state)
 }
 
 static void
+test_detect_looks_past_a_title_line(void **state)
+{
+	static const char title[] = "Export du 23/11/2026\n"
+	                            "N\xc2\xb0 facture;Client;Montant\n";
+	static const char trailing[] = "Export du 23/11/2026;;\n"
+	                               "a,b,c,d,e\n";
+
+	assert_int_equal(csv_detect_separator(title, strlen(title)), ';');
+	assert_int_equal(csv_detect_separator(trailing, strlen(trailing)), ',');
+}
+
+static void
 test_detect_ignores_quoted_separators(void **state)
 {
 	static const char in[] = "\"a;b;c\",\"d;e\",f\n";
@@ -512,6 +524,7 @@ main(void)
 	    cmocka_unit_test(test_detect_comma),
 	    cmocka_unit_test(test_detect_tab),
 	    cmocka_unit_test(test_detect_defaults_to_comma),
+	    cmocka_unit_test(test_detect_looks_past_a_title_line),
 	    cmocka_unit_test(test_detect_ignores_quoted_separators),
 	    cmocka_unit_test(test_detect_reads_the_first_line_only),
 	    cmocka_unit_test(test_detect_skips_bom_and_blank_lines),

@@ -103,6 +103,46 @@ test_span_days_and_weeks(void **state)
 	assert_int_equal(date_parse_span("99999", &d), -1);
 }
 
+static void
+test_export_forms(void **state)
+{
+	struct date d;
+
+	(void)state;
+	assert_int_equal(date_parse_export("22.11.2026", false, &d), 0);
+	assert_int_equal(d.day, 22);
+	assert_int_equal(date_parse_export("22-11-26", false, &d), 0);
+	assert_int_equal(d.year, 2026);
+	assert_int_equal(date_parse_export("2026/11/22", false, &d), 0);
+	assert_int_equal(d.month, 11);
+	assert_int_equal(date_parse_export(" 2026-11-22T00:00:00 ", false, &d),
+			 0);
+	assert_int_equal(date_parse_export("22/11/2026 00:00", false, &d), 0);
+	assert_int_equal(date_parse_export("11/22/2026", true, &d), 0);
+	assert_int_equal(d.day, 22);
+	assert_int_equal(d.month, 11);
+	/* month first is for slashes only */
+	assert_int_equal(date_parse_export("02.11.2026", true, &d), 0);
+	assert_int_equal(d.month, 11);
+	assert_int_equal(date_parse_export("11/22/2026", false, &d), -1);
+	assert_int_equal(date_parse_export("2026.11.22", false, &d), -1);
+	assert_int_equal(date_parse_export("22/11/226", false, &d), -1);
+	assert_int_equal(date_parse_export("22/11/2026x", false, &d), -1);
+	assert_int_equal(date_parse_export("", false, &d), -1);
+}
+
+static void
+test_order_hints(void **state)
+{
+	(void)state;
+	assert_int_equal(date_order_hint("13/10/2026"), DATE_HINT_DAY_FIRST);
+	assert_int_equal(date_order_hint("10/13/2026"), DATE_HINT_MONTH_FIRST);
+	assert_int_equal(date_order_hint("10/11/2026"), DATE_HINT_EITHER);
+	assert_int_equal(date_order_hint("10/10/2026"), DATE_HINT_NONE);
+	assert_int_equal(date_order_hint("10.11.2026"), DATE_HINT_NONE);
+	assert_int_equal(date_order_hint("2026/10/11"), DATE_HINT_NONE);
+}
+
 int
 main(void)
 {
@@ -113,6 +153,8 @@ main(void)
 	    cmocka_unit_test(test_weekday_monday_is_zero),
 	    cmocka_unit_test(test_format_and_null),
 	    cmocka_unit_test(test_span_days_and_weeks),
+	    cmocka_unit_test(test_export_forms),
+	    cmocka_unit_test(test_order_hints),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -95,9 +95,9 @@ OUT=$(printf '%s\n' "$TABLE" | head -4) \
 	expect "list --overdue leaves out what is not due" 0 r list --overdue
 
 ERR=$(cat <<EOF
-$data/bad.csv:2: bad amount due "12,3,4" in column "montant" (expected a positive amount such as 1234.56 or 1 234,56)
+$data/bad.csv:2: bad amount due "12,3,4" in column "montant" (expected an amount such as 1234.56, 1 234,56 or 1,234.56; a credit note as -120,00 or (120,00))
 $data/bad.csv:3: bad e-mail address "pas-une-adresse" in column "courriel" (expected name@domain.tld)
-$data/bad.csv:3: bad issue date "31/02/2026" in column "date" (expected a date such as 2026-11-22 or 22/11/2026)
+$data/bad.csv:3: bad issue date "31/02/2026" in column "date" (expected a date such as 2026-11-22, 22/11/2026 or 22.11.2026)
 $data/bad.csv:3: unknown payer profile "vip" in column "profil" (expected one of: bad, default, good)
 $data/bad.csv:4: due date 2026-09-01 is before the issue date 2026-10-01
 relance: import: $data/bad.csv: 5 errors: nothing imported
