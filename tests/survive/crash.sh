@@ -45,6 +45,7 @@ if [ -z "${top_builddir:-}" ]; then
 		top_builddir=$top_srcdir/_build
 fi
 . "$top_srcdir/tests/integration/lab.sh"
+. "$top_srcdir/tests/survive/lib.sh"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "SKIP: needs root (Postfix's master, the milter's privilege drop)"
@@ -71,31 +72,10 @@ export RELANCE_NOW=1795426200
 export SUDO_USER=clerk
 D=2026-11-23
 
-pass=0
-fail=0
 started=$(date +%s)
 trap lab_teardown EXIT
 trap 'exit 130' INT TERM
 
-ok() {
-	pass=$((pass + 1))
-	echo "ok $1"
-}
-not_ok() {
-	fail=$((fail + 1))
-	echo "FAIL $1 ($2)"
-}
-# check NAME WANT GOT
-check() {
-	if [ "$2" = "$3" ]; then
-		ok "$1"
-	else
-		not_ok "$1" "want $2, got $3"
-	fi
-}
-figure() {
-	echo "figure: $1 $2"
-}
 
 # csv FILE PREFIX FROM COUNT AMOUNT ISSUE DUE [PDF]: COUNT invoices
 # PREFIX-FROM and on, contact compta@NUMBER.example (lower case).

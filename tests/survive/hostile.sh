@@ -53,6 +53,7 @@ if [ -z "${top_builddir:-}" ]; then
 		top_builddir=$top_srcdir/_build
 fi
 . "$top_srcdir/tests/integration/lab.sh"
+. "$top_srcdir/tests/survive/lib.sh"
 
 RELANCE=${RELANCE:-$top_builddir/src/relance}
 RELANCE_MILTER=${RELANCE_MILTER:-$top_builddir/src/relance-milter}
@@ -67,8 +68,6 @@ long=${SURVIVE_LONG:-0}
 export RELANCE_NOW=1795426200 # 2026-11-23 10:30 in Paris, a Monday
 export SUDO_USER=clerk
 
-pass=0
-fail=0
 skipped=0
 started=$(date +%s)
 work=$(mktemp -d /tmp/relance-hostile.XXXXXX) || exit 1
@@ -80,25 +79,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-ok() {
-	pass=$((pass + 1))
-	echo "ok $1"
-}
-not_ok() {
-	fail=$((fail + 1))
-	echo "FAIL $1 ($2)"
-}
-# check NAME WANT GOT
-check() {
-	if [ "$2" = "$3" ]; then
-		ok "$1"
-	else
-		not_ok "$1" "want $(printf '%q' "$2"), got $(printf '%q' "$3")"
-	fi
-}
-figure() {
-	echo "figure: $1 $2"
-}
 ms_now() {
 	echo $(($(date +%s%N) / 1000000))
 }

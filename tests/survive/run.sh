@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run.sh -- relance in a hostile world: crashes, faults, load, forged and
-# malformed mail (issue 7). Runs every tests/survive/*.sh but this one, in
-# name order; each prints its figures ("figure: NAME VALUE" lines) and its
+# malformed mail (issue 7). Runs every tests/survive/*.sh but this one and
+# lib.sh (what they share), in name order; each prints its figures ("figure: NAME VALUE" lines) and its
 # checks ("ok ..." / "FAIL ..."), and exits 0 (all passed), 77 (skipped:
 # something it needs is missing; said why) or anything else (failed).
 #
@@ -33,7 +33,7 @@ figures=$(mktemp /tmp/relance-survive-figures.XXXXXX)
 trap 'rm -f "$figures" "$figures.out"' EXIT
 for script in "$here"/*.sh; do
 	name=$(basename "$script" .sh)
-	[ "$name" = run ] && continue
+	[ "$name" = run ] || [ "$name" = lib ] && continue
 	[ -n "${SURVIVE_ONLY:-}" ] && [ "$name" != "$SURVIVE_ONLY" ] && continue
 	echo "--- $name"
 	bash "$script" 2>&1 | tee "$figures.out"
