@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # run.sh -- relance in a hostile world: crashes, faults, load, forged and
 # malformed mail (issue 7). Runs every tests/survive/*.sh but this one and
-# lib.sh (what they share), in name order; each prints its figures ("figure: NAME VALUE" lines) and its
-# checks ("ok ..." / "FAIL ..."), and exits 0 (all passed), 77 (skipped:
-# something it needs is missing; said why) or anything else (failed).
+# lib.sh (what they share), in name order; each prints its figures
+# ("figure: NAME VALUE" lines) and its checks ("ok ..." / "FAIL ..."), and
+# exits 0 (all passed), 77 (skipped: something it needs is missing; said
+# why) or anything else (failed).
 #
 #   tests/survive/run.sh            the short form (CI: a few minutes)
 #   tests/survive/run.sh --long     the long form, for release checks
