@@ -767,39 +767,72 @@ text_dso(const struct report *r, struct buf *o)
 	}
 }
 
+/* The widths of the columns an invoice's line begins with: number,
+ * customer, amount due. */
+struct text_cols {
+	size_t inv, name, amount;
+};
+
+/* Widen W for one line's INVOICE, CUSTOMER and AMOUNT in CURRENCY. */
+static void
+text_cols_fit(struct text_cols *w, const char *invoice, const char *customer,
+              const char *currency, int64_t amount_due)
+{
+	char v[32];
+
+	w->inv = max_size(w->inv, text_width(invoice));
+	w->name = max_size(w->name, text_width(customer));
+	if (w->name > NAME_WIDTH)
+		w->name = NAME_WIDTH;
+	amount(currency, amount_due, v, sizeof(v));
+	w->amount = max_size(w->amount, strlen(v));
+}
+
+/* The heading of those columns, then REST (the other headings). */
+static void
+text_cols_head(struct buf *o, const struct text_cols *w, const char *rest)
+{
+	cell(o, "INVOICE", w->inv, true);
+	buf_putc(o, ' ');
+	cell(o, "CUSTOMER", w->name, true);
+	buf_printf(o, " %*s     %s\n", (int)w->amount, "AMOUNT DUE", rest);
+}
+
+/* The start of a line: INVOICE, CUSTOMER, the amount and CURRENCY. */
+static void
+text_cols_line(struct buf *o, const struct text_cols *w, const char *invoice,
+               const char *customer, const char *currency, int64_t amount_due)
+{
+	char v[32];
+
+	cell(o, invoice, w->inv, true);
+	buf_putc(o, ' ');
+	cell(o, customer, w->name, true);
+	amount(currency, amount_due, v, sizeof(v));
+	buf_printf(o, " %*s %-3s ", (int)w->amount, v, currency);
+}
+
 static void
 text_disputes(const struct report *r, struct buf *o)
 {
-	size_t winv = 7, wname = 8, wamount = 10;
-	char v[32], d[11];
+	struct text_cols w = {7, 8, 10};
+	char d[11];
 
 	buf_printf(o, "\nOpen disputes: %zu\n", r->ndisputes);
 	if (r->ndisputes == 0)
 		return;
+	for (size_t i = 0; i < r->ndisputes; i++)
+		text_cols_fit(&w, r->disputes[i].invoice,
+		              r->disputes[i].customer, r->disputes[i].currency,
+		              r->disputes[i].amount);
+	text_cols_head(o, &w, "SINCE       AGE REASON");
 	for (size_t i = 0; i < r->ndisputes; i++) {
 		const struct report_dispute *x = &r->disputes[i];
 
-		winv = max_size(winv, text_width(x->invoice));
-		wname = max_size(wname, text_width(x->customer));
-		amount(x->currency, x->amount, v, sizeof(v));
-		wamount = max_size(wamount, strlen(v));
-	}
-	wname = wname > NAME_WIDTH ? NAME_WIDTH : wname;
-	cell(o, "INVOICE", winv, true);
-	buf_putc(o, ' ');
-	cell(o, "CUSTOMER", wname, true);
-	buf_printf(o, " %*s     SINCE       AGE REASON\n", (int)wamount,
-	           "AMOUNT DUE");
-	for (size_t i = 0; i < r->ndisputes; i++) {
-		const struct report_dispute *x = &r->disputes[i];
-
-		cell(o, x->invoice, winv, true);
-		buf_putc(o, ' ');
-		cell(o, x->customer, wname, true);
-		amount(x->currency, x->amount, v, sizeof(v));
+		text_cols_line(o, &w, x->invoice, x->customer, x->currency,
+		               x->amount);
 		date_format(x->since, d);
-		buf_printf(o, " %*s %-3s %-10s ", (int)wamount, v, x->currency,
-		           date_is_null(x->since) ? "-" : d);
+		buf_printf(o, "%-10s ", date_is_null(x->since) ? "-" : d);
 		if (date_is_null(x->since))
 			buf_puts(o, "   - ");
 		else
@@ -812,37 +845,26 @@ text_disputes(const struct report *r, struct buf *o)
 static void
 text_promises(const struct report *r, struct buf *o)
 {
-	size_t winv = 7, wname = 8, wamount = 10;
-	char v[32], p[11], u[11];
+	struct text_cols w = {7, 8, 10};
+	char p[11], u[11];
 
 	buf_printf(o, "\nPaused by a promise to pay: %zu\n", r->npromises);
 	if (r->npromises == 0)
 		return;
+	for (size_t i = 0; i < r->npromises; i++)
+		text_cols_fit(&w, r->promises[i].invoice,
+		              r->promises[i].customer, r->promises[i].currency,
+		              r->promises[i].amount);
+	text_cols_head(o, &w, "PROMISED   UNTIL");
 	for (size_t i = 0; i < r->npromises; i++) {
 		const struct report_promise *x = &r->promises[i];
 
-		winv = max_size(winv, text_width(x->invoice));
-		wname = max_size(wname, text_width(x->customer));
-		amount(x->currency, x->amount, v, sizeof(v));
-		wamount = max_size(wamount, strlen(v));
-	}
-	wname = wname > NAME_WIDTH ? NAME_WIDTH : wname;
-	cell(o, "INVOICE", winv, true);
-	buf_putc(o, ' ');
-	cell(o, "CUSTOMER", wname, true);
-	buf_printf(o, " %*s     PROMISED   UNTIL\n", (int)wamount,
-	           "AMOUNT DUE");
-	for (size_t i = 0; i < r->npromises; i++) {
-		const struct report_promise *x = &r->promises[i];
-
-		cell(o, x->invoice, winv, true);
-		buf_putc(o, ' ');
-		cell(o, x->customer, wname, true);
-		amount(x->currency, x->amount, v, sizeof(v));
+		text_cols_line(o, &w, x->invoice, x->customer, x->currency,
+		               x->amount);
 		date_format(x->promised, p);
 		date_format(x->until, u);
-		buf_printf(o, " %*s %-3s %-10s %s", (int)wamount, v,
-		           x->currency, date_is_null(x->promised) ? "-" : p, u);
+		buf_printf(o, "%-10s %s", date_is_null(x->promised) ? "-" : p,
+		           u);
 		trim_line(o);
 	}
 }
