@@ -1022,12 +1022,22 @@ struct import_writer {
 	bool begun;
 	enum store_rc rc;
 	struct err e;
+	size_t bytes; /* of the CSV: what the invoices will take, roughly */
 };
 
-/* Begin W's write transaction. STORE_OK, or W->rc set. */
+/* Room in the state file's file system for an import of BYTES of CSV:
+ * each invoice takes a few times its row (record and indexes). */
+#define IMPORT_ROOM(bytes) (4 * (uint64_t)(bytes) + 1024 * 1024)
+
+/* Begin W's write transaction, when the disk has room for the import
+ * (there is no rollback: a full disk must refuse it whole). STORE_OK, or
+ * W->rc set. */
 static enum store_rc
 import_begin(struct import_writer *w)
 {
+	w->rc = store_room(w->c->st, IMPORT_ROOM(w->bytes), &w->e);
+	if (w->rc != STORE_OK)
+		return w->rc;
 	w->rc = store_begin(w->c->st, STORE_WRITE, &w->e);
 	if (w->rc == STORE_OK) {
 		w->begun = true;
@@ -1099,7 +1109,8 @@ cmd_import(struct cli *c, int argc, char **argv)
 	}
 	struct import_opts opts = {&profiles, &langs, "default",
 	                           "fr",      "EUR",  c->cfg.pdf_dir};
-	struct import_writer w = {c, file, {0, 0, 0}, 0, false, STORE_OK, {""}};
+	struct import_writer w = {c,     file,     {0, 0, 0}, 0,
+	                          false, STORE_OK, {""},      data.len};
 	n = import_each(file, buf_cstr(&data), data.len, &opts,
 	                import_write_one, &w, &r, &errors);
 	for (size_t i = 0; i < r.warnings.n; i++)

@@ -57,6 +57,7 @@
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -580,6 +581,34 @@ store_write_shared(struct store *st, store_job_fn fn, void *arg, struct err *e)
 	if (job.rc < 0)
 		*e = job.err;
 	return job.rc;
+}
+
+enum store_rc
+store_room(const struct store *st, uint64_t need, struct err *e)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(st->path, '/');
+	struct statvfs vfs;
+	uint64_t avail;
+
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == st->path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - st->path),
+		         st->path);
+	if (statvfs(dir, &vfs) != 0)
+		return STORE_OK;
+	avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	if (avail >= need)
+		return STORE_OK;
+	err_set(e,
+	        "%s: not enough free space on its file system for this "
+	        "(about %" PRIu64 " KB needed, %" PRIu64 " KB free); "
+	        "nothing written",
+	        st->path, (need + 1023) / 1024, avail / 1024);
+	return STORE_ERR;
 }
 
 /* Drop the strings of KEYS from index N0 on. */

@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "err.h"
@@ -133,6 +134,18 @@ typedef enum store_rc (*store_job_fn)(struct store *st, void *arg,
  */
 enum store_rc store_write_shared(struct store *st, store_job_fn fn, void *arg,
                                  struct err *e);
+
+/*
+ * store_room -- is there room for about NEED more bytes on the file system
+ * of the state file (in the free space an unprivileged process may use)?
+ * STORE_OK, or STORE_ERR with E saying how much is needed and free. A
+ * writer that cannot roll back (relance import writes thousands of
+ * records in one transaction) asks first, so that a full disk refuses it
+ * whole rather than halfway. Not a guarantee: others may fill the disk
+ * meanwhile. A file system that cannot say (statvfs fails) is assumed to
+ * have room.
+ */
+enum store_rc store_room(const struct store *st, uint64_t need, struct err *e);
 
 /* store_backup -- dump the whole file, as gdbm's portable ASCII dump
  * format, to DEST (written to DEST.tmp, fsynced, renamed). Takes a read

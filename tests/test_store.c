@@ -13,6 +13,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -910,6 +911,26 @@ test_shared_write_that_cannot_begin_says_why(void **state)
 }
 
 static void
+test_room_is_asked_of_the_state_files_file_system(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *st = store_new(fx->path, 0);
+	struct err e = {{0}};
+	char want[256];
+
+	assert_int_equal(store_room(st, 1, &e), STORE_OK);
+	assert_int_equal(store_room(st, UINT64_C(1) << 62, &e), STORE_ERR);
+	snprintf(want, sizeof(want),
+	         "%s: not enough free space on its file system for this "
+	         "(about %" PRIu64 " KB needed, ",
+	         fx->path, (UINT64_C(1) << 62) / 1024);
+	assert_memory_equal(e.msg, want, strlen(want));
+	assert_non_null(strstr(e.msg, " KB free); nothing written"));
+	assert_false(exists(fx->path)); /* asking writes nothing */
+	store_free(st);
+}
+
+static void
 test_backup_then_restore_gives_back_the_old_contents(void **state)
 {
 	struct fixture *fx = *state;
@@ -1742,6 +1763,7 @@ main(void)
 	    T(test_shared_writes_of_two_threads_lose_no_update),
 	    T(test_writers_queued_behind_a_transaction_share_the_next),
 	    T(test_shared_write_that_cannot_begin_says_why),
+	    T(test_room_is_asked_of_the_state_files_file_system),
 	    T(test_backup_then_restore_gives_back_the_old_contents),
 	    T(test_restore_keeps_the_mode_of_the_state_file),
 	    T(test_backup_of_missing_file_is_a_valid_empty_dump),
