@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# milter.sh -- what relance-milter costs Postfix, against no milter, a
-# do-nothing milter and OpenDKIM, measured in one run.
+# milter.sh -- what relance-milter costs Postfix (or Sendmail), against no
+# milter, a do-nothing milter and OpenDKIM, measured in one run.
 #
 #   tests/bench/milter.sh [MESSAGES [ROUNDS]]   (default 2000 messages, 3)
+#   BENCH_MTA=sendmail tests/bench/milter.sh [MESSAGES [ROUNDS]]
 #
 # A throwaway Postfix on loopback (its own config, queue and data
 # directories under a temporary directory, nothing chrooted, its log in
@@ -50,11 +51,30 @@
 # run. The table gives the medians over the rounds; the ratio is to
 # null-eoh for ordinary mail, to null-body for replies.
 #
-# Needs root (Postfix's master), postfix (smtp-source, smtp-sink), cc and
-# libmilter-dev, python3, ss, setpriv. RELANCE_MILTER and RELANCE name the
-# binaries (default _build/src/); BENCH_MODES and BENCH_CONFIGS restrict
-# the modes and milters; BENCH_KEEP=1 keeps the temporary directory. Exits
-# 0 once the lab has run (a benchmark, not a test), 1 when it cannot start.
+# With BENCH_MTA=sendmail, the same load goes through Sendmail 8.17 in
+# Postfix's place, run from Debian's packages unpacked into the temporary
+# directory as the integration lab runs it (tests/integration/
+# sendmail-tree.sh; BENCH_SENDMAIL_DEBS may name a folder that holds the
+# three .debs already). One daemon, with the same MX and ORIGINATING port
+# pair per milter: DAEMON_OPTIONS Name=MX-CONFIG and Name=ORIGINATING
+# (Sendmail's {daemon_name}), each with InputMailFilters=CONFIG, the
+# filters defined by MAIL_FILTER (relance-milter's by contrib/sendmail/
+# relance.mc itself) and none global. The milters listen on loopback TCP
+# ports (Sendmail refuses a unix socket below the world-writable /tmp).
+# Sendmail's defaults otherwise (background delivery, one process a
+# connection), but no ident lookup, no load-average limits (other work
+# on the machine would make it queue or refuse mail) and Postfix's listen
+# backlog (100; Sendmail's 10 makes 20 sessions wait on resent SYNs). Sendmail logs only
+# through syslog, which this machine does not run: no latency columns; the
+# deliveries are counted by smtp-sink -c.
+#
+# Needs root (Postfix's master, Sendmail's daemon), postfix (smtp-source,
+# smtp-sink), cc and libmilter-dev, python3, ss, setpriv; for Sendmail,
+# also apt-get and dpkg-deb, m4, unshare and sendmail-bin's libraries
+# (contrib/debian-deps.sh). RELANCE_MILTER and RELANCE name the binaries
+# (default _build/src/); BENCH_MODES and BENCH_CONFIGS restrict the modes
+# and milters; BENCH_KEEP=1 keeps the temporary directory. Exits 0 once the
+# lab has run (a benchmark, not a test), 1 when it cannot start.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -73,11 +93,14 @@ relance_bin=${RELANCE:-$top/_build/src/relance}
 configs_ordinary=${BENCH_CONFIGS:-none null-eoh relance opendkim}
 configs_replies=${BENCH_CONFIGS:-none null-eoh null-body relance opendkim}
 modes=${BENCH_MODES:-outgoing incoming replies}
+mta=${BENCH_MTA:-postfix}
 
 d=
 dkim=
 sink_pid=
 postfix_up=
+sm_root=
+sm_pid=
 milter_pids=()
 
 say() { echo "milter.sh: $*" >&2; }
@@ -131,6 +154,10 @@ cleanup() {
 			postfix -c "$d/postfix" abort >/dev/null 2>&1
 		fi
 	fi
+	if [ -n "$sm_pid" ]; then
+		kill "$sm_pid" 2>/dev/null
+		wait_for 10 gone "$sm_pid" || kill -9 "$sm_pid" 2>/dev/null
+	fi
 	for pid in "${milter_pids[@]}" $sink_pid; do
 		kill "$pid" 2>/dev/null
 	done
@@ -150,8 +177,16 @@ gone() { ! kill -0 "$1" 2>/dev/null; }
 
 # ---- checks
 
-[ "$(id -u)" -eq 0 ] || die "needs root (Postfix's master)"
-for tool in postfix postconf smtp-source smtp-sink cc python3 ss setpriv; do
+case $mta in
+postfix) mta_tools="postfix postconf" ;;
+sendmail)
+	mta_tools="m4 unshare dpkg-deb"
+	. "$top/tests/integration/sendmail-tree.sh"
+	;;
+*) die "BENCH_MTA: postfix or sendmail, not $mta" ;;
+esac
+[ "$(id -u)" -eq 0 ] || die "needs root (the MTA's daemon)"
+for tool in $mta_tools smtp-source smtp-sink cc python3 ss setpriv; do
 	command -v "$tool" >/dev/null || die "$tool not found"
 done
 [ -x "$milter_bin" ] || die "$milter_bin not found (build first)"
@@ -176,7 +211,7 @@ d=$(mktemp -d /tmp/relance-bench-milter.XXXXXX) || die "no temporary directory"
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 chmod 0755 "$d"
-mkdir -p "$d"/{postfix,queue,data,log,milter,state,spool,msg,bin}
+mkdir -p "$d"/{postfix,queue,data,log,milter,state,spool,msg,bin,sendmail}
 # OpenDKIM refuses a configuration or key below a directory that others
 # may write, such as /tmp: its files live in /run.
 dkim=$(mktemp -d /run/relance-bench-dkim.XXXXXX) || die "no directory in /run"
@@ -192,11 +227,12 @@ cc -O2 -o "$d/bin/nullmilter" "$top/tests/bench/nullmilter.c" -lmilter \
 	die "cannot build nullmilter (apt-get install libmilter-dev)"
 }
 
-# ---- ports: the sink, then an MX and an ORIGINATING port per milter
+# ---- ports: the sink, then an MX and an ORIGINATING port per milter,
+# then (Sendmail) a port per milter
 
 all_configs="none null-eoh null-body relance opendkim"
-mapfile -t ports < <(free_ports 21025 11) || die "no free ports"
-[ "${#ports[@]}" -eq 11 ] || die "no free ports"
+mapfile -t ports < <(free_ports 21025 15) || die "no free ports"
+[ "${#ports[@]}" -eq 15 ] || die "no free ports"
 sinkport=${ports[0]}
 declare -A port_in port_out spec milter_pid
 i=1
@@ -206,10 +242,14 @@ for c in $all_configs; do
 	i=$((i + 2))
 done
 spec[none]=
-spec[null-eoh]=unix:$d/milter/null-eoh.sock
-spec[null-body]=unix:$d/milter/null-body.sock
-spec[relance]=unix:$d/milter/relance.sock
-spec[opendkim]=unix:$d/milter/opendkim.sock
+for c in null-eoh null-body relance opendkim; do
+	if [ "$mta" = sendmail ]; then
+		spec[$c]=inet:${ports[$i]}@127.0.0.1
+		i=$((i + 1))
+	else
+		spec[$c]=unix:$d/milter/$c.sock
+	fi
+done
 
 # ---- Postfix
 
@@ -311,7 +351,95 @@ start_postfix() {
 	done
 }
 
+# ---- Sendmail (BENCH_MTA=sendmail)
+
+# write_sendmail: Sendmail unpacked into $d/sendmail/root, bench.mc
+# written and built into bench.cf.
+write_sendmail() {
+	local c f listen="Addr=127.0.0.1, Listen=100"
+	sm_root=$d/sendmail/root
+	sm_unpack "$sm_root" "${BENCH_SENDMAIL_DEBS:-}" "$d/log/apt-get.out" ||
+		return 1
+	{
+		printf 'divert(-1)\n# bench.mc of the milter benchmark (%s)\n' "$d"
+		sm_mc_base "$sm_root" "$d/sendmail" "$d/mqueue" "$sinkport" \
+			'relance milter benchmark' || return 1
+		cat <<EOF
+dnl a benchmark: no ident lookup (Postfix makes none); neither queueing
+dnl only nor refusing when other work raises the load average
+define(\`confTO_IDENT', \`0')dnl
+define(\`confQUEUE_LA', \`1000')dnl
+define(\`confREFUSE_LA', \`1000')dnl
+RELAY_DOMAIN(\`example.com')dnl
+RELAY_DOMAIN(\`127.0.0.1')dnl
+dnl relance-milter as contrib/sendmail/relance.mc says, then no filter for
+dnl every daemon: each daemon below names its own
+define(\`RELANCE_SOCKET', \`${spec[relance]}')dnl
+include(\`$top/contrib/sendmail/relance.mc')dnl
+undefine(\`confINPUT_MAIL_FILTERS')dnl
+MAIL_FILTER(\`null-eoh', \`S=${spec[null-eoh]}, T=S:10s;R:30s;E:1m')dnl
+MAIL_FILTER(\`null-body', \`S=${spec[null-body]}, T=S:10s;R:30s;E:1m')dnl
+MAIL_FILTER(\`opendkim', \`S=${spec[opendkim]}, T=S:10s;R:30s;E:1m')dnl
+dnl per milter, an MX port and an ORIGINATING port, with Postfix's
+dnl listen backlog (100) rather than Sendmail's 10, which 20 sessions
+dnl overflow (a connection then waits a second for its SYN to be resent)
+FEATURE(\`no_default_msa')dnl
+EOF
+		for c in $all_configs; do
+			f=
+			[ "$c" = none ] || f=", InputMailFilters=$c"
+			printf "DAEMON_OPTIONS(\`%s')dnl\n" \
+				"Port=${port_in[$c]}, $listen, Name=MX-$c$f" \
+				"Port=${port_out[$c]}, $listen, Name=ORIGINATING$f"
+		done
+		echo "MAILER(\`smtp')dnl"
+	} >"$d/sendmail/bench.mc" || return 1
+	sm_m4 "$d/sendmail/bench.mc" "$d/sendmail/bench.cf" "$d/log/m4.out"
+}
+
+start_sendmail() {
+	sm_pid=$(sm_start "$sm_root" "$d/sendmail/bench.cf" "$d/sendmail" \
+		"$d/log/sendmail.out") || return 1
+	for c in $all_configs; do
+		wait_for 30 sm_listens "$sm_pid" "${port_in[$c]}" &&
+			wait_for 30 sm_listens "$sm_pid" "${port_out[$c]}" || {
+			cat "$d/log/sendmail.out" >&2
+			return 1
+		}
+	done
+}
+
+# sink_count: the messages smtp-sink received so far (its -c counters,
+# separated by carriage returns).
+sink_count() {
+	tr '\r' '\n' <"$d/log/sink.count" | tail -n 1 |
+		sed -n 's/.* mesg=\([0-9]*\).*/\1/p' | grep . || echo 0
+}
+
+sink_has() { [ "$(sink_count)" -ge "$1" ]; }
+
+mta_version() {
+	if [ "$mta" = sendmail ]; then
+		echo "Sendmail $(sm_bin "$sm_root" -C "$d/sendmail/bench.cf" \
+			-d0.1 -bt </dev/null 2>/dev/null |
+			sed -n 's/^Version \([^ ]*\).*/\1/p')"
+	else
+		echo "Postfix $(postconf -h -d mail_version)"
+	fi
+}
+
 # ---- the milters
+
+# milter_listens CONFIG: CONFIG's milter listens on its socket.
+milter_listens() {
+	case ${spec[$1]} in
+	unix:*) test -S "${spec[$1]#unix:}" ;;
+	inet:*)
+		local port=${spec[$1]#inet:}
+		[ -n "$(ss -Hltn "sport = :${port%@*}" 2>/dev/null)" ]
+		;;
+	esac
+}
 
 # relance-milter's configuration and state: the invoices that the replies
 # answer.
@@ -325,7 +453,7 @@ TimeZone         Europe/Paris
 CompanyName      "Exemple SARL"
 Sender           Exemple SARL <factures@example.com>
 ReplyAddress     factures@example.com
-Socket           unix:$d/milter/relance.sock
+Socket           ${spec[relance]}
 UserID           nobody:postfix
 PidFile          $d/milter/relance-milter.pid
 SpoolDir         $d/spool
@@ -363,7 +491,7 @@ Mode		sv
 Domain		example.com
 Selector	bench
 KeyFile		$dkim/bench.private
-Socket		local:$d/milter/opendkim.sock
+Socket		${spec[opendkim]/#unix:/local:}
 UserID		postfix:postfix
 UMask		007
 Background	no
@@ -379,7 +507,7 @@ start_milters() {
 		# as the postfix user, which then owns the socket
 		setpriv --reuid=postfix --regid=postfix --init-groups -- \
 			"$d/bin/nullmilter" "$mode" \
-			"unix:$d/milter/null-$mode.sock" \
+			"${spec[null-$mode]}" \
 			>"$d/log/null-$mode.log" 2>&1 &
 		milter_pids+=($!)
 		milter_pid[null-$mode]=$!
@@ -395,7 +523,7 @@ start_milters() {
 	fi
 	for c in null-eoh null-body relance opendkim; do
 		[ "$c" != opendkim ] || [ -n "$have_dkim" ] || continue
-		wait_for 10 test -S "$d/milter/$c.sock" || {
+		wait_for 10 milter_listens "$c" || {
 			say "$c does not listen:"
 			tail -n 5 "$d/log/$c.log" >&2
 			return 1
@@ -475,8 +603,10 @@ def invoice(i):
 def send(first, step):
     with smtplib.SMTP("127.0.0.1", port, timeout=60) as s:
         for i in range(first, ninv, step):
+            # CR LF line ends: Sendmail 8.17 refuses a bare LF
+            msg = REMINDER.format(i=i, inv=invoice(i)).replace("\n", "\r\n")
             s.sendmail("factures@example.com", ["compta@c%05d.example" % i],
-                       REMINDER.format(i=i, inv=invoice(i)).encode())
+                       msg.encode())
 
 threads = [threading.Thread(target=send, args=(k, 4)) for k in range(4)]
 for t in threads:
@@ -562,11 +692,15 @@ cpu_ticks() {
 }
 
 # run MODE CONFIG N: one run of N messages; sets result to "SECONDS SENT
-# P50 P99 CPU" (the latency delays=a, in ms; the milter's CPU time per
-# message, in ms) once the queue has drained.
+# P50 P99 CPU" (the latency delays=a, in ms, "-" with Sendmail; the
+# milter's CPU time per message, in ms) once the queue has drained.
 run() {
-	local mode=$1 c=$2 n=$3 offset t0 t1 rc cpu0
-	offset=$(stat -c %s "$d/log/maillog")
+	local mode=$1 c=$2 n=$3 offset t0 t1 rc cpu0 sent0
+	if [ "$mta" = sendmail ]; then
+		sent0=$(sink_count)
+	else
+		offset=$(stat -c %s "$d/log/maillog")
+	fi
 	cpu0=$(cpu_ticks "$c")
 	t0=$(date +%s.%N)
 	case $mode in
@@ -590,6 +724,14 @@ run() {
 	t1=$(date +%s.%N)
 	[ "$rc" -eq 0 ] || say "$mode/$c: smtp-source exited with $rc"
 	wait_for 120 queue_empty || say "$mode/$c: the queue did not drain"
+	if [ "$mta" = sendmail ]; then
+		wait_for 5 sink_has $((sent0 + n))
+		result="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }') \
+$(($(sink_count) - sent0)) - - \
+$(awk -v a="$cpu0" -v b="$(cpu_ticks "$c")" -v hz="$(getconf CLK_TCK)" \
+			-v n="$n" 'BEGIN { printf "%.2f", (b - a) * 1000 / hz / n }')"
+		return
+	fi
 	wait_for 5 logged "$offset" "$n"
 	tail -c +"$((offset + 1))" "$d/log/maillog" | grep ' status=sent ' \
 		>"$d/log/run.sent"
@@ -616,6 +758,10 @@ percentiles() {
 }
 
 queue_empty() {
+	if [ "$mta" = sendmail ]; then
+		[ -z "$(sm_queued "$d/mqueue")" ]
+		return
+	fi
 	[ -z "$(find "$d/queue/incoming" "$d/queue/active" \
 		"$d/queue/deferred" "$d/queue/maildrop" -type f -print -quit \
 		2>/dev/null)" ]
@@ -633,14 +779,20 @@ configs_of() {
 
 # ---- the run
 
-write_postfix && write_relance && { [ -z "$have_dkim" ] || write_opendkim; } ||
+"write_$mta" && write_relance && { [ -z "$have_dkim" ] || write_opendkim; } ||
 	die "cannot write the configuration"
-smtp-sink -u postfix -h sink.example "127.0.0.1:$sinkport" 256 \
-	>"$d/log/sink.log" 2>&1 &
+if [ "$mta" = sendmail ]; then
+	# Sendmail does not log here: smtp-sink counts the deliveries
+	smtp-sink -c -u postfix -h sink.example "127.0.0.1:$sinkport" 256 \
+		>"$d/log/sink.count" 2>"$d/log/sink.log" &
+else
+	smtp-sink -u postfix -h sink.example "127.0.0.1:$sinkport" 256 \
+		>"$d/log/sink.log" 2>&1 &
+fi
 sink_pid=$!
 wait_for 10 answers "$sinkport" || die "smtp-sink does not answer"
 start_milters || die "a milter did not start"
-start_postfix || die "postfix did not start"
+"start_$mta" || die "$mta did not start"
 declare -a reply_from reply_rcpt
 declare -A reply_next results
 for c in $all_configs; do
@@ -649,7 +801,7 @@ done
 prepare_replies || die "the reminders did not go through relance-milter"
 wait_for 60 queue_empty
 
-say "Postfix $(postconf -h -d mail_version), $count messages a run," \
+say "$(mta_version), $count messages a run," \
 	"$sessions sessions, $rounds rounds, $ninv invoices"
 # Warm-up: every service's smtpd processes and milter connections.
 for mode in $modes; do
@@ -679,6 +831,10 @@ rate_of() { # MODE CONFIG: the median throughput, messages/s
 	printf '%s' "${results[$1.$2]}" |
 		awk -v n="$count" '{ print n / $1 }' | median_col 1
 }
+# whole: the number, rounded to a whole, or "-" as it is.
+whole() {
+	awk -v v="$1" 'BEGIN { if (v == "-") print v; else printf "%.0f", v }'
+}
 printf '\n%-9s %-10s %6s %6s %8s %8s %8s\n' mode milter msg/s ratio "p50 ms" \
 	"p99 ms" "cpu ms"
 for mode in $modes; do
@@ -688,15 +844,19 @@ for mode in $modes; do
 	[ -z "${results[$mode.$ref]:-}" ] || ref_rate=$(rate_of "$mode" "$ref")
 	for c in $(configs_of "$mode"); do
 		rate=$(rate_of "$mode" "$c")
-		printf '%-9s %-10s %6.0f %6s %8.0f %8.0f %8.2f\n' "$mode" "$c" \
+		printf '%-9s %-10s %6.0f %6s %8s %8s %8.2f\n' "$mode" "$c" \
 			"$rate" "$(awk -v a="$rate" -v b="$ref_rate" 'BEGIN {
 				if (b > 0) printf "%.2f", a / b; else print "-" }')" \
-			"$(printf '%s' "${results[$mode.$c]}" | median_col 3)" \
-			"$(printf '%s' "${results[$mode.$c]}" | median_col 4)" \
+			"$(whole "$(printf '%s' "${results[$mode.$c]}" | median_col 3)")" \
+			"$(whole "$(printf '%s' "${results[$mode.$c]}" | median_col 4)")" \
 			"$(printf '%s' "${results[$mode.$c]}" | median_col 5)"
 	done
 done
 echo "ratio: to null-eoh for ordinary mail, to null-body for replies;"
-echo "latency: Postfix's delays=a (MAIL FROM to the queue manager);"
+if [ "$mta" = sendmail ]; then
+	echo "latency: none (Sendmail logs only through syslog, not running here);"
+else
+	echo "latency: Postfix's delays=a (MAIL FROM to the queue manager);"
+fi
 echo "cpu: the milter process's CPU time (user + system) per message"
 exit 0

@@ -43,48 +43,19 @@
 # checks read smtp-sink's files, the queue directories and the milter's log.
 #
 # Needs, besides lab.sh's: apt-get and dpkg-deb (or LAB_SENDMAIL_DEBS), m4,
-# and the shared libraries sendmail-bin depends on (libwrap0 ...).
+# and the shared libraries sendmail-bin depends on (libwrap0 ...). How
+# Sendmail is unpacked, configured and run is tests/integration/
+# sendmail-tree.sh's (sourced here), shared with tests/bench/milter.sh.
+
+. "$top_srcdir/tests/integration/sendmail-tree.sh"
 
 lab_sendmail_root=
 lab_milter_port=
 lab_sendmail_pid=
 
-# lab_sendmail_bin ARGS...: the unpacked sendmail binary, in a UTS
-# namespace of its own where the host is named mx.example.com: Sendmail
-# qualifies its host name before it reads its .cf, and when the machine's
-# name has no dot and no fully qualified alias (a container's "vm"), it
-# sleeps 60 s ("My unqualified host name unknown; sleeping for retry").
+# lab_sendmail_bin ARGS...: the unpacked sendmail binary (sm_bin).
 lab_sendmail_bin() {
-	unshare --uts sh -c 'hostname mx.example.com && exec "$0" "$@"' \
-		"$lab_sendmail_root/usr/libexec/sendmail/sendmail" "$@"
-}
-
-# lab_sendmail_unpack: the three packages, downloaded unless
-# LAB_SENDMAIL_DEBS has them, unpacked into $lab_sendmail_root.
-lab_sendmail_unpack() {
-	local debs=${LAB_SENDMAIL_DEBS:-} d
-	if [ -z "$debs" ]; then
-		debs=$lab/sendmail/debs
-		mkdir -p "$debs"
-		(cd "$debs" && apt-get download -q sendmail-bin sendmail-base \
-			sendmail-cf) >"$lab/log/apt-get.out" 2>&1 || {
-			lab_log "apt-get download sendmail-bin sendmail-base sendmail-cf failed:"
-			tail -n 5 "$lab/log/apt-get.out" >&2
-			return 1
-		}
-	fi
-	for d in sendmail-bin sendmail-base sendmail-cf; do
-		set -- "$debs/${d}_"*.deb
-		[ -f "$1" ] || {
-			lab_log "no $d .deb in $debs"
-			return 1
-		}
-		dpkg-deb -x "$1" "$lab_sendmail_root" || return 1
-	done
-	[ -x "$lab_sendmail_root/usr/libexec/sendmail/sendmail" ] || {
-		lab_log "no usr/libexec/sendmail/sendmail in the packages"
-		return 1
-	}
+	sm_bin "$lab_sendmail_root" "$@"
 }
 
 # lab_write_mta_conf: unpack Sendmail, write and build lab.cf and
@@ -95,37 +66,21 @@ lab_write_mta_conf() {
 	lab_milter_port=$(lab_free_port $((lab_sinkport + 1))) || return 1
 	lab_socket=inet:$lab_milter_port@127.0.0.1
 	lab_internal_daemons=MSA
-	mkdir -p "$lab_sendmail_root" "$lab/mqueue" "$lab/clientmqueue"
-	chmod 0700 "$lab/mqueue"
+	mkdir -p "$lab_sendmail_root" "$lab/clientmqueue"
 	chown nobody "$lab/clientmqueue"
 	chmod 0770 "$lab/clientmqueue"
-	lab_sendmail_unpack || return 1
+	sm_unpack "$lab_sendmail_root" "${LAB_SENDMAIL_DEBS:-}" \
+		"$lab/log/apt-get.out" || return 1
 	cf=$lab/sendmail
 	m4dir=$lab_sendmail_root/usr/share/sendmail/cf/m4
-	printf 'hosts files\naliases files\n' >"$cf/service.switch"
-	cat >"$cf/lab.mc" <<EOF
+	{
+		cat <<EOF
 divert(-1)
 # lab.mc of the relance integration lab ($lab)
-divert(0)dnl
-include(\`$m4dir/cf.m4')dnl
-VERSIONID(\`relance integration lab')dnl
-OSTYPE(\`linux')dnl
-define(\`confDOMAIN_NAME', \`mx.example.com')dnl
-define(\`confDONT_PROBE_INTERFACES', \`True')dnl
-define(\`QUEUE_DIR', \`$lab/mqueue')dnl
-define(\`confPID_FILE', \`$lab/sendmail/sendmail.pid')dnl
-define(\`STATUS_FILE', \`$lab/sendmail/sendmail.st')dnl
-define(\`ALIAS_FILE', \`')dnl
-dnl no DNS
-define(\`confSERVICE_SWITCH_FILE', \`$cf/service.switch')dnl
-FEATURE(\`nocanonify')dnl
-FEATURE(\`accept_unresolvable_domains')dnl
-dnl everything to smtp-sink
-define(\`SMART_HOST', \`esmtp:[127.0.0.1]')dnl
-define(\`ESMTP_MAILER_ARGS', \`TCP \$h $lab_sinkport')dnl
-dnl a lab: give up at once on the next hop, and say nothing to the sender
-define(\`confTO_CONNECT', \`5s')dnl
-define(\`confTO_QUEUEWARN', \`0')dnl
+EOF
+		sm_mc_base "$lab_sendmail_root" "$cf" "$lab/mqueue" \
+			"$lab_sinkport" 'relance integration lab' || return 1
+		cat <<EOF
 dnl one SMTP session a message: smtp-sink writes a file a session
 define(\`confMCI_CACHE_SIZE', \`0')dnl
 dnl the MX and the staff's submission daemon
@@ -139,6 +94,7 @@ define(\`RELANCE_SOCKET', \`$lab_socket')dnl
 include(\`$top_srcdir/contrib/sendmail/relance.mc')dnl
 MAILER(\`smtp')dnl
 EOF
+	} >"$cf/lab.mc" || return 1
 	cat >"$cf/submit.mc" <<EOF
 divert(-1)
 # submit.mc of the relance integration lab: sendmail(1), relaying to the MX
@@ -155,13 +111,8 @@ define(\`STATUS_FILE', \`$lab/sendmail/sm-client.st')dnl
 define(\`RELAY_MAILER_ARGS', \`TCP \$h $lab_smtp')dnl
 FEATURE(\`msp', \`[127.0.0.1]')dnl
 EOF
-	m4 "$cf/lab.mc" >"$cf/lab.cf" 2>"$lab/log/m4.out" &&
-		m4 "$cf/submit.mc" >"$cf/submit.cf" 2>>"$lab/log/m4.out" &&
-		[ ! -s "$lab/log/m4.out" ] || {
-		lab_log "m4 failed:"
-		cat "$lab/log/m4.out" >&2
-		return 1
-	}
+	sm_m4 "$cf/lab.mc" "$cf/lab.cf" "$lab/log/m4.out" &&
+		sm_m4 "$cf/submit.mc" "$cf/submit.cf" "$lab/log/m4.out"
 }
 
 # lab_milter_started BEFORE: the milter said it starts and listens.
@@ -171,29 +122,16 @@ lab_milter_started() {
 }
 
 lab_start_mta() {
-	if ! lab_sendmail_bin -C "$lab/sendmail/lab.cf" -bd -q1m \
-		-O AliasFile= >>"$lab/log/sendmail.out" 2>&1; then
-		lab_log "sendmail did not start:"
-		cat "$lab/log/sendmail.out" >&2
-		return 1
-	fi
-	lab_wait 10 test -s "$lab/sendmail/sendmail.pid" &&
-		read -r lab_sendmail_pid <"$lab/sendmail/sendmail.pid"
-	lab_wait 30 lab_sendmail_listens "$lab_smtp" &&
-		lab_wait 30 lab_sendmail_listens "$lab_sub" || {
+	lab_sendmail_pid=$(sm_start "$lab_sendmail_root" \
+		"$lab/sendmail/lab.cf" "$lab/sendmail" \
+		"$lab/log/sendmail.out") || return 1
+	lab_wait 30 sm_listens "$lab_sendmail_pid" "$lab_smtp" &&
+		lab_wait 30 sm_listens "$lab_sendmail_pid" "$lab_sub" || {
 		lab_log "sendmail does not answer on $lab_smtp and $lab_sub"
 		ss -Hltnp "( sport = :$lab_smtp or sport = :$lab_sub )" >&2
 		cat "$lab/log/sendmail.out" >&2
 		return 1
 	}
-}
-
-# lab_sendmail_listens PORT: the lab's Sendmail daemon (not another
-# program that took the port first: Sendmail then retries binding for a
-# while) listens on PORT and answers.
-lab_sendmail_listens() {
-	ss -Hltnp "sport = :$1" 2>/dev/null | grep -q "pid=$lab_sendmail_pid," &&
-		lab_answers "$1"
 }
 
 # lab_stop_mta: SIGTERM to the daemon, at most 10 s, then SIGKILL; its
@@ -210,8 +148,7 @@ lab_stop_mta() {
 # of the submission program).
 lab_mailq() {
 	local left
-	left=$(find "$lab/mqueue" "$lab/clientmqueue" -type f \
-		-name 'qf*' -printf '%P\n' 2>/dev/null | sort)
+	left=$(sm_queued "$lab/mqueue" "$lab/clientmqueue")
 	if [ -z "$left" ]; then
 		echo "Mail queue is empty"
 	else
