@@ -258,77 +258,62 @@ archive_write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* Keep DATA[0..LEN) in DIR under a name of its own (a temporary file,
- * fsync, link to the first free name, fsync of DIR). 0 with NAME set, or
- * -1 with E set and nothing left behind. */
+/* Keep DATA[0..LEN) in DIR under a name of its own: the first free name
+ * (evidence_archive_name), created exclusively, written, fsynced, then DIR
+ * fsynced. A crash midway can leave a partial file, but no event names it
+ * (the event is written after), so the evidence never takes it for a
+ * message. 0 with NAME set, or -1 with E set and nothing left behind. */
 static int
 archive_write(const char *dir, const char *qid, const char *way, int64_t now,
               const char *data, size_t len, struct buf *name, struct err *e)
 {
-	struct buf tmp = BUF_INIT, final = BUF_INIT;
-	unsigned rnd = 0;
-	int fd, rc = -1, dfd;
+	struct buf final = BUF_INIT;
+	int fd = -1, rc = -1, dfd;
 
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		err_set(e, "ArchiveDir %s: cannot create: %s", dir,
 		        strerror(errno));
 		return -1;
 	}
-	if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
-		rnd =
-		    (unsigned)(uintptr_t)&rnd ^ (unsigned)now; /* a stack
-		                                                   per thread */
-	buf_printf(&tmp, "%s/.tmp.%ld.%08x", dir, (long)getpid(), rnd);
-	if (buf_failed(&tmp)) {
-		err_set(e, "out of memory");
-		goto out;
-	}
-	fd = open(buf_cstr(&tmp), O_WRONLY | O_CREAT | O_EXCL, 0600);
-	if (fd < 0) {
-		err_set(e, "%s: cannot create: %s", buf_cstr(&tmp),
-		        strerror(errno));
-		goto out;
-	}
-	if (archive_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
-		err_set(e, "%s: cannot write: %s", buf_cstr(&tmp),
-		        strerror(errno));
-		close(fd);
-		goto gone;
-	}
-	if (close(fd) < 0) {
-		err_set(e, "%s: cannot write: %s", buf_cstr(&tmp),
-		        strerror(errno));
-		goto gone;
-	}
-	for (unsigned n = 0; n < 100; n++) {
+	for (unsigned n = 0; n < 100 && fd < 0; n++) {
 		buf_reset(name);
 		evidence_archive_name(now, qid, way, n, name);
 		buf_reset(&final);
 		buf_printf(&final, "%s/%s", dir, buf_cstr(name));
 		if (buf_failed(&final) || buf_failed(name)) {
 			err_set(e, "out of memory");
-			goto gone;
+			goto out;
 		}
-		if (link(buf_cstr(&tmp), buf_cstr(&final)) == 0) {
-			rc = 0;
-			break;
-		}
-		if (errno != EEXIST) {
-			err_set(e, "%s: cannot link: %s", buf_cstr(&final),
+		fd = open(buf_cstr(&final), O_WRONLY | O_CREAT | O_EXCL, 0600);
+		if (fd < 0 && errno != EEXIST) {
+			err_set(e, "%s: cannot create: %s", buf_cstr(&final),
 			        strerror(errno));
-			goto gone;
+			goto out;
 		}
 	}
-	if (rc < 0)
+	if (fd < 0) {
 		err_set(e, "%s: no free file name", dir);
-	else if ((dfd = open(dir, O_RDONLY | O_DIRECTORY)) >= 0) {
+		goto out;
+	}
+	if (archive_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+		err_set(e, "%s: cannot write: %s", buf_cstr(&final),
+		        strerror(errno));
+		close(fd);
+		unlink(buf_cstr(&final));
+		goto out;
+	}
+	if (close(fd) < 0) {
+		err_set(e, "%s: cannot write: %s", buf_cstr(&final),
+		        strerror(errno));
+		unlink(buf_cstr(&final));
+		goto out;
+	}
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY)) >= 0) {
 		(void)fsync(dfd);
 		close(dfd);
 	}
-gone:
-	unlink(buf_cstr(&tmp));
+	rc = 0;
 out:
-	buf_free(&tmp);
 	buf_free(&final);
 	return rc;
 }
