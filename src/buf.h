@@ -13,13 +13,16 @@
 #include <stddef.h>
 
 struct buf {
-	char *data;	/* always NUL-terminated once anything was appended */
+	char *data; /* always NUL-terminated once anything was appended */
 	size_t len;
 	size_t cap;
 	bool failed;
 };
 
-#define BUF_INIT {NULL, 0, 0, false}
+#define BUF_INIT                                                               \
+	{                                                                      \
+		NULL, 0, 0, false                                              \
+	}
 
 /* buf_append -- append LEN bytes of P. */
 void buf_append(struct buf *b, const void *p, size_t len);

@@ -50,12 +50,12 @@ enum classify_class {
 enum classify_signal_kind {
 	SIGNAL_PLUS_ADDRESS, /* a recipient's plus-address carries the ID */
 	SIGNAL_REFERENCE,    /* In-Reply-To / References: one of our IDs */
-	SIGNAL_HEADER,	     /* X-Relance-ID kept by the client */
+	SIGNAL_HEADER,       /* X-Relance-ID kept by the client */
 	SIGNAL_SUBJECT_TAG,  /* the Subject's tag */
-	SIGNAL_QUOTED,	     /* the ID in the quoted text */
+	SIGNAL_QUOTED,       /* the ID in the quoted text */
 	SIGNAL_EMBEDDED,     /* the ID in an embedded original (bounces) */
-	SIGNAL_BODY,	     /* the ID in the new text */
-	SIGNAL_INVOICE,	     /* an invoice number in the text: weak */
+	SIGNAL_BODY,         /* the ID in the new text */
+	SIGNAL_INVOICE,      /* an invoice number in the text: weak */
 };
 
 struct classify_signal {
@@ -64,17 +64,17 @@ struct classify_signal {
 };
 
 struct classify_opts {
-	struct date today;	   /* when the message has no usable Date */
+	struct date today; /* when the message has no usable Date */
 	const struct strlist *mailboxes; /* dunning mailboxes, for
-					  * plus-addresses */
+	                                  * plus-addresses */
 };
 
 struct classify_result {
 	enum classify_class class;
-	char *rule;	/* evidence: the rule that decided ("dsn-failed",
-			 * "fr/keyword dispute", "header Auto-Submitted") */
-	char *matched;	/* evidence: the text it matched */
-	char *lang;	/* language of the rule that matched, or NULL */
+	char *rule;    /* evidence: the rule that decided ("dsn-failed",
+	                * "fr/keyword dispute", "header Auto-Submitted") */
+	char *matched; /* evidence: the text it matched */
+	char *lang;    /* language of the rule that matched, or NULL */
 	struct classify_signal *signals; /* ranked, strongest first */
 	size_t nsignals;
 	struct strlist tracking_ids; /* canonical, ranked */
@@ -83,16 +83,16 @@ struct classify_result {
 	struct date return_date;     /* DATE_NULL unless an auto-reply says */
 	int64_t amounts[EXTRACT_MAX_AMOUNTS]; /* minor units */
 	size_t namounts;
-	char *bounce_recipient;	     /* NULL unless a bounce */
-	bool bounce_permanent;	     /* 5.x.x (true) or 4.x.x */
-	bool truncated;		     /* the parser hit a limit */
+	char *bounce_recipient; /* NULL unless a bounce */
+	bool bounce_permanent;  /* 5.x.x (true) or 4.x.x */
+	bool truncated;         /* the parser hit a limit */
 };
 
 /* classify_message -- classify M under the rules of P. OUT is always to be
  * freed with classify_free. 0, or -1 on no memory. */
 int classify_message(const struct mime_message *m, const struct policy *p,
-		     const struct classify_opts *o, struct classify_result *out,
-		     struct err *e);
+                     const struct classify_opts *o, struct classify_result *out,
+                     struct err *e);
 
 /* classify_name -- "bounce", "auto-reply", ..., "unrelated". */
 const char *classify_name(enum classify_class c);

@@ -17,15 +17,15 @@
 
 #include "err.h"
 
-#define CSV_MAX_FIELD (64 * 1024)
+#define CSV_MAX_FIELD  (64 * 1024)
 #define CSV_MAX_FIELDS 256
 
 struct csv_reader;
 
 struct csv_row {
-	char **fields;	 /* NUL-terminated copies, owned by the row */
+	char **fields; /* NUL-terminated copies, owned by the row */
 	size_t nfields;
-	unsigned line;	 /* physical line (1-based) where the row starts */
+	unsigned line; /* physical line (1-based) where the row starts */
 };
 
 /* Lines csv_detect_separator looks at. */

@@ -19,7 +19,7 @@ static int
 month_days(int y, int m)
 {
 	static const int days[] = {31, 28, 31, 30, 31, 30,
-				   31, 31, 30, 31, 30, 31};
+	                           31, 31, 30, 31, 30, 31};
 
 	return m == 2 && is_leap(y) ? 29 : days[m - 1];
 }
@@ -239,7 +239,7 @@ date_format(struct date d, char out[11])
 		return;
 	}
 	snprintf(out, 11, "%04u-%02u-%02u", (unsigned)d.year % 10000u,
-		 (unsigned)d.month % 100u, (unsigned)d.day % 100u);
+	         (unsigned)d.month % 100u, (unsigned)d.day % 100u);
 }
 
 int

@@ -11,12 +11,12 @@
 #include <stdbool.h>
 
 struct date {
-	int year;	/* 0 in the null date */
-	int month;	/* 1..12 */
-	int day;	/* 1..31 */
+	int year;  /* 0 in the null date */
+	int month; /* 1..12 */
+	int day;   /* 1..31 */
 };
 
-#define DATE_NULL ((struct date){0, 0, 0})
+#define DATE_NULL     ((struct date){0, 0, 0})
 #define DATE_MIN_YEAR 1900
 #define DATE_MAX_YEAR 9999
 

@@ -31,7 +31,7 @@
  * or -1 when TEXT states none. *AT (if not NULL) is set to the offset in
  * TEXT where the date expression starts, *LEN to its length. */
 int extract_date(const char *text, struct date ref, struct date *out,
-		 size_t *at, size_t *len);
+                 size_t *at, size_t *len);
 
 /* extract_date_future -- like extract_date, for a date the writer looks
  * forward to (a promised payment): a numeric date that reads as a valid
@@ -40,19 +40,19 @@ int extract_date(const char *text, struct date ref, struct date *out,
  * REF (an American's "12/10" written in November is 10 December), else
  * day first as always. */
 int extract_date_future(const char *text, struct date ref, struct date *out,
-			size_t *at, size_t *len);
+                        size_t *at, size_t *len);
 
 /* extract_date_after -- like extract_date, but only the first date found
  * after one of the CUES (NULL-terminated phrases, folded: lower case, no
  * accents) within the same sentence: e.g. cues {"de retour", "back on",
  * "jusqu'au", "until", NULL} for an out-of-office return date. */
 int extract_date_after(const char *text, const char *const *cues,
-		       struct date ref, struct date *out);
+                       struct date ref, struct date *out);
 
 /* extract_date_after_future -- extract_date_after, reading numeric dates
  * as extract_date_future does. */
 int extract_date_after_future(const char *text, const char *const *cues,
-			      struct date ref, struct date *out);
+                              struct date ref, struct date *out);
 
 /* extract_amounts -- the amounts of money stated in TEXT, in minor units
  * of two decimals ("1 234,56 €", "EUR 1,234.56", "1234.56 euros",

@@ -37,7 +37,7 @@ enum column {
 };
 
 struct column_def {
-	const char *what;	 /* for messages */
+	const char *what; /* for messages */
 	bool required;
 	/* Header names, as exports write them; matched once normalised
 	 * (normalise_header). A strong name always claims its field; a
@@ -176,31 +176,31 @@ struct importer {
 	const char *name;
 	const struct import_opts *opts;
 	struct plan *plan;
-	int col[COL_COUNT];	/* field index, -1 when absent */
+	int col[COL_COUNT];     /* field index, -1 when absent */
 	struct strlist headers; /* header cells as written */
 	struct import_result *out;
-	bool keep;	    /* keep the invoices in OUT (import_parse) */
-	import_fn fn;	    /* else, when not NULL: hand each one to FN */
+	bool keep;    /* keep the invoices in OUT (import_parse) */
+	import_fn fn; /* else, when not NULL: hand each one to FN */
 	void *arg;
-	bool stopped;	    /* FN said stop */
-	bool quiet;	    /* a reading again: errors counted, not said */
-	size_t rows;	    /* invoices read */
+	bool stopped;       /* FN said stop */
+	bool quiet;         /* a reading again: errors counted, not said */
+	size_t rows;        /* invoices read */
 	struct buf numbers; /* the number of each, NUL-terminated, in file
-			     * order (for the duplicate check) */
-	size_t *offs;	    /* where each one's number starts in NUMBERS */
+	                     * order (for the duplicate check) */
+	size_t *offs;       /* where each one's number starts in NUMBERS */
 	unsigned *lines;    /* and its line */
-	size_t cap;	    /* of OFFS and LINES */
+	size_t cap;         /* of OFFS and LINES */
 	struct strlist *errors;
 	int nerrors;
 	bool nomem;
 };
 
 static void report(struct importer *im, struct strlist *to, unsigned line,
-		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static void
-report(struct importer *im, struct strlist *to, unsigned line,
-       const char *fmt, ...)
+report(struct importer *im, struct strlist *to, unsigned line, const char *fmt,
+       ...)
 {
 	struct buf msg = BUF_INIT, safe = BUF_INIT;
 	va_list ap;
@@ -210,7 +210,7 @@ report(struct importer *im, struct strlist *to, unsigned line,
 		return;
 	}
 	buf_printf(&msg, "%s:%u: %s", im->name, line,
-		   to == &im->out->warnings ? "warning: " : "");
+	           to == &im->out->warnings ? "warning: " : "");
 	va_start(ap, fmt);
 	buf_vprintf(&msg, fmt, ap);
 	va_end(ap);
@@ -466,7 +466,7 @@ address_valid(const char *a)
 /* One address, maybe as "Name <addr>"; the domain is lower-cased. */
 static int
 take_address(struct importer *im, unsigned line, char *item,
-	     struct invoice *inv)
+             struct invoice *inv)
 {
 	char *lt = strchr(item, '<'), *gt, *at;
 
@@ -649,7 +649,7 @@ take_amount(struct importer *im, struct csv_row *row, enum column c,
 
 static int
 take_date(struct importer *im, struct csv_row *row, enum column c,
-	  struct date *out)
+          struct date *out)
 {
 	const char *v = cell(im, row, c);
 
@@ -666,7 +666,7 @@ take_date(struct importer *im, struct csv_row *row, enum column c,
 /* A value from a known list (profiles, languages), folded to lower case. */
 static int
 take_choice(struct importer *im, struct csv_row *row, enum column c,
-	    const struct strlist *known, const char *dflt, char **dst)
+            const struct strlist *known, const char *dflt, char **dst)
 {
 	const char *v = cell(im, row, c);
 	struct buf folded = BUF_INIT, list = BUF_INIT;
@@ -726,8 +726,8 @@ take_currency(struct importer *im, struct csv_row *row, struct invoice *inv)
 }
 
 static int
-take_text(struct importer *im, struct csv_row *row, enum column c,
-	  size_t max, char **dst)
+take_text(struct importer *im, struct csv_row *row, enum column c, size_t max,
+          char **dst)
 {
 	const char *v = cell(im, row, c);
 
@@ -824,10 +824,10 @@ postal_lines(const char *s, struct buf *out, int *lines)
 
 		buf_reset(&line);
 		for (size_t i = 0; i < n; i++)
-			buf_putc(&line, (unsigned char)s[i] < 0x20 ||
-						s[i] == 0x7f
-					    ? ' '
-					    : s[i]);
+			buf_putc(&line,
+			         (unsigned char)s[i] < 0x20 || s[i] == 0x7f
+			             ? ' '
+			             : s[i]);
 		if (!buf_failed(&line) && line.len > 0 &&
 		    *(t = text_trim(line.data)) != '\0') {
 			buf_puts(out, t);
@@ -849,7 +849,7 @@ take_postal(struct importer *im, struct csv_row *row, struct invoice *inv)
 {
 	struct buf a = BUF_INIT, last = BUF_INIT;
 	const char *pc = cell(im, row, COL_POSTCODE),
-		   *city = cell(im, row, COL_CITY);
+	           *city = cell(im, row, COL_CITY);
 	int lines = 0, rc = 0;
 
 	postal_lines(cell(im, row, COL_ADDRESS), &a, &lines);
@@ -859,7 +859,7 @@ take_postal(struct importer *im, struct csv_row *row, struct invoice *inv)
 		im->nomem = true;
 		rc = -1;
 	} else if (lines > INVOICE_MAX_POSTAL_LINES ||
-		   a.len > INVOICE_MAX_POSTAL) {
+	           a.len > INVOICE_MAX_POSTAL) {
 		report(im, im->errors, row->line,
 		       "postal address too long (expected at most %d lines "
 		       "and %d bytes)",
@@ -893,10 +893,10 @@ check_row(struct importer *im, unsigned line, struct invoice *inv)
 	    inv->amount_due > inv->amount_original) {
 		invoice_format_amount(inv, inv->amount_due, due, sizeof(due));
 		invoice_format_amount(inv, inv->amount_original, orig,
-				      sizeof(orig));
+		                      sizeof(orig));
 		report(im, im->errors, line,
-		       "amount due %s is more than the original amount %s",
-		       due, orig);
+		       "amount due %s is more than the original amount %s", due,
+		       orig);
 		return -1;
 	}
 	if (terms > IMPORT_MAX_TERMS)
@@ -944,9 +944,9 @@ read_row(struct importer *im, struct csv_row *row, struct invoice *inv)
 	bad |= take_date(im, row, COL_ISSUE, &inv->issue_date);
 	bad |= take_date(im, row, COL_DUE, &inv->due_date);
 	bad |= take_choice(im, row, COL_PROFILE, im->opts->profiles,
-			   im->opts->default_profile, &inv->profile);
+	                   im->opts->default_profile, &inv->profile);
 	bad |= take_choice(im, row, COL_LANG, im->opts->languages,
-			   im->opts->default_lang, &inv->lang);
+	                   im->opts->default_lang, &inv->lang);
 	bad |= take_text(im, row, COL_PDF, INVOICE_MAX_PATH, &inv->pdf);
 	bad |= take_pdf_dir(im, row, inv);
 	bad |= take_postal(im, row, inv);

@@ -27,19 +27,19 @@
 #define IMPORT_MAX_HEADER 64
 
 struct import_opts {
-	const struct strlist *profiles;	 /* known payer profiles */
+	const struct strlist *profiles;  /* known payer profiles */
 	const struct strlist *languages; /* known languages ("fr", "en") */
-	const char *default_profile;	 /* when the column is absent/empty */
+	const char *default_profile;     /* when the column is absent/empty */
 	const char *default_lang;
 	const char *default_currency;
-	const char *pdf_dir;		 /* PdfDir: PDF paths must lie under
-					  * it (a relative one is taken under
-					  * it); NULL: taken as they are */
+	const char *pdf_dir; /* PdfDir: PDF paths must lie under
+	                      * it (a relative one is taken under
+	                      * it); NULL: taken as they are */
 };
 
 struct import_result {
 	struct invoice *invoices; /* in file order; amount_original is -1
-				   * when the export does not give it */
+	                           * when the export does not give it */
 	size_t n;
 	struct strlist warnings; /* "FILE:LINE: warning: ..." */
 };
@@ -48,8 +48,8 @@ struct import_result {
  * number of errors appended to ERRORS (0: OUT holds every invoice), or -1
  * on no memory. OUT is always to be freed with import_result_free. */
 int import_parse(const char *name, const char *data, size_t len,
-		 const struct import_opts *opts, struct import_result *out,
-		 struct strlist *errors);
+                 const struct import_opts *opts, struct import_result *out,
+                 struct strlist *errors);
 
 /* What import_each hands over: INV, borrowed for the call. Non-zero
  * stops the reading. */
@@ -74,8 +74,8 @@ typedef int (*import_fn)(const struct invoice *inv, void *arg);
  * (n stays 0); free it with import_result_free.
  */
 int import_each(const char *name, const char *data, size_t len,
-		const struct import_opts *opts, import_fn fn, void *arg,
-		struct import_result *out, struct strlist *errors);
+                const struct import_opts *opts, import_fn fn, void *arg,
+                struct import_result *out, struct strlist *errors);
 
 /* import_result_free -- release the invoices and warnings. */
 void import_result_free(struct import_result *r);

@@ -29,7 +29,9 @@ json_string(struct buf *out, const char *s)
 			buf_putc(out, (char)*p);
 		} else if (*p == '\n' || *p == '\r' || *p == '\t') {
 			buf_putc(out, '\\');
-			buf_putc(out, *p == '\n' ? 'n' : *p == '\r' ? 'r' : 't');
+			buf_putc(out, *p == '\n'   ? 'n'
+			              : *p == '\r' ? 'r'
+			                           : 't');
 		} else if (*p < 0x20 || *p == 0x7f) {
 			buf_printf(out, "\\u%04x", *p);
 		} else if (*p < 0x80) {

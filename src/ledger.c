@@ -11,13 +11,13 @@
 
 #include "ledger.h"
 
-#define KEY_INVOICE "inv:"
-#define KEY_TRACKING "trk:"
-#define KEY_MESSAGE "mid:"
-#define KEY_ADDRESS "adr:"
-#define KEY_CUSTOMER "cus:"
+#define KEY_INVOICE       "inv:"
+#define KEY_TRACKING      "trk:"
+#define KEY_MESSAGE       "mid:"
+#define KEY_ADDRESS       "adr:"
+#define KEY_CUSTOMER      "cus:"
 #define KEY_CUSTOMER_DONE "meta:cus-index" /* the cus: index is complete */
-#define KEY_DAMAGED "damaged:"
+#define KEY_DAMAGED       "damaged:"
 
 /* PREFIX followed by KEY (lower-cased for addresses) into OUT. */
 static void
@@ -35,7 +35,7 @@ make_key(struct buf *out, const char *prefix, const char *key)
 
 enum store_rc
 ledger_get(struct store *st, const char *number, struct invoice *inv,
-	   struct err *e)
+           struct err *e)
 {
 	struct buf key = BUF_INIT, val = BUF_INIT;
 	enum store_rc rc;
@@ -44,9 +44,10 @@ ledger_get(struct store *st, const char *number, struct invoice *inv,
 	make_key(&key, KEY_INVOICE, number);
 	rc = store_get(st, buf_cstr(&key), &val, e);
 	if (rc == STORE_OK && invoice_decode(val.data, val.len, inv, e) < 0) {
-		err_prefix(e, "%s: invoice %s: damaged record (run relance "
-			      "fsck)",
-			   store_path(st), number);
+		err_prefix(e,
+		           "%s: invoice %s: damaged record (run relance "
+		           "fsck)",
+		           store_path(st), number);
 		rc = STORE_ERR;
 	}
 	buf_free(&key);
@@ -56,7 +57,7 @@ ledger_get(struct store *st, const char *number, struct invoice *inv,
 
 enum store_rc
 ledger_lookup(struct store *st, const char *prefix, const char *key,
-	      struct buf *out, struct err *e)
+              struct buf *out, struct err *e)
 {
 	struct buf k = BUF_INIT;
 	enum store_rc rc;
@@ -69,7 +70,7 @@ ledger_lookup(struct store *st, const char *prefix, const char *key,
 
 static enum store_rc
 put_string(struct store *st, const char *prefix, const char *key,
-	   const char *val, struct err *e)
+           const char *val, struct err *e)
 {
 	struct buf k = BUF_INIT;
 	enum store_rc rc;
@@ -285,11 +286,11 @@ put_indexes(struct store *st, const struct invoice *inv, struct err *e)
 {
 	for (size_t i = 0; i < inv->tracking_ids.n; i++)
 		if (add_line(st, KEY_TRACKING, inv->tracking_ids.v[i],
-			     inv->number, e) != STORE_OK)
+		             inv->number, e) != STORE_OK)
 			return STORE_ERR;
 	for (size_t i = 0; i < inv->message_ids.n; i++)
 		if (add_line(st, KEY_MESSAGE, inv->message_ids.v[i],
-			     inv->number, e) != STORE_OK)
+		             inv->number, e) != STORE_OK)
 			return STORE_ERR;
 	for (size_t i = 0; i < inv->contacts.n; i++)
 		if (add_line(st, KEY_ADDRESS, inv->contacts.v[i], inv->customer,
@@ -469,8 +470,7 @@ cus_scan(struct store *st, const char *only, struct cus_pairs *p, struct err *e)
 /* Sort P and group it by customer: CUSTOMERS (sorted) and their VALS
  * (numbers, sorted, one a line). 0, or -1 on no memory. */
 static int
-cus_group(struct cus_pairs *p, struct strlist *customers,
-          struct strlist *vals)
+cus_group(struct cus_pairs *p, struct strlist *customers, struct strlist *vals)
 {
 	struct buf v = BUF_INIT;
 	int rc = 0;
@@ -516,8 +516,9 @@ sorted_lines(const char *list, bool unique, struct buf *out)
 	}
 	strlist_sort(&lines);
 	for (size_t i = 0, put = 0; rc == 0 && i < lines.n; i++) {
-		if (unique && (*lines.v[i] == '\0' ||
-		               (i > 0 && strcmp(lines.v[i - 1], lines.v[i]) == 0)))
+		if (unique &&
+		    (*lines.v[i] == '\0' ||
+		     (i > 0 && strcmp(lines.v[i - 1], lines.v[i]) == 0)))
 			continue;
 		if (put++ > 0)
 			buf_putc(out, '\n');
@@ -628,8 +629,7 @@ fsck_indexed(struct fsck *f)
 /* Expect index entry PREFIX KEY to hold VAL; several invoices (or
  * customers) of one key gather lines. */
 static int
-fsck_want(struct fsck *f, const char *prefix, const char *key,
-	  const char *val)
+fsck_want(struct fsck *f, const char *prefix, const char *key, const char *val)
 {
 	struct buf k = BUF_INIT;
 	long at;
@@ -639,10 +639,10 @@ fsck_want(struct fsck *f, const char *prefix, const char *key,
 	at = fsck_find(f, buf_cstr(&k));
 	if (at < 0) {
 		rc = strlist_add(&f->want_keys, buf_cstr(&k)) < 0 ||
-			     strlist_add(&f->want_vals, val) < 0 ||
-			     fsck_indexed(f) < 0
-			 ? -1
-			 : 0;
+		             strlist_add(&f->want_vals, val) < 0 ||
+		             fsck_indexed(f) < 0
+		         ? -1
+		         : 0;
 	} else {
 		struct buf v = BUF_INIT;
 		char **slot = &f->want_vals.v[at];
@@ -667,15 +667,15 @@ fsck_want_invoice(struct fsck *f, const struct invoice *inv)
 {
 	for (size_t i = 0; i < inv->tracking_ids.n; i++)
 		if (fsck_want(f, KEY_TRACKING, inv->tracking_ids.v[i],
-			      inv->number) < 0)
+		              inv->number) < 0)
 			return -1;
 	for (size_t i = 0; i < inv->message_ids.n; i++)
 		if (fsck_want(f, KEY_MESSAGE, inv->message_ids.v[i],
-			      inv->number) < 0)
+		              inv->number) < 0)
 			return -1;
 	for (size_t i = 0; i < inv->contacts.n; i++)
 		if (fsck_want(f, KEY_ADDRESS, inv->contacts.v[i],
-			      inv->customer) < 0)
+		              inv->customer) < 0)
 			return -1;
 	return cus_pairs_add(&f->cus, inv->customer, inv->number);
 }
@@ -690,8 +690,8 @@ fsck_set_aside(struct fsck *f, const char *key)
 	buf_printf(&aside, "%s%s", KEY_DAMAGED, key);
 	rc = store_get(f->st, key, &val, f->e);
 	if (rc == STORE_OK)
-		rc = store_put(f->st, buf_cstr(&aside), val.data ? val.data : "",
-			       val.len, f->e);
+		rc = store_put(f->st, buf_cstr(&aside),
+		               val.data ? val.data : "", val.len, f->e);
 	if (rc == STORE_OK)
 		rc = store_del(f->st, key, f->e);
 	buf_free(&val);
@@ -716,13 +716,13 @@ fsck_records(struct fsck *f)
 		if (rc != STORE_OK)
 			break;
 		if (invoice_decode(val.data ? val.data : "", val.len, &inv,
-				   &why) < 0 ||
+		                   &why) < 0 ||
 		    strcmp(inv.number, number) != 0) {
 			if (inv.number != NULL)
 				err_set(&why, "record is for invoice %s",
-					inv.number);
+				        inv.number);
 			fsck_note(f, "%s: damaged record: %s%s", keys.v[i],
-				  why.msg, f->repair ? " (set aside)" : "");
+			          why.msg, f->repair ? " (set aside)" : "");
 			if (f->repair)
 				rc = fsck_set_aside(f, keys.v[i]);
 			invoice_free(&inv);
@@ -776,23 +776,23 @@ fsck_index(struct fsck *f, const char *prefix)
 		if (rc != STORE_OK)
 			break;
 		if (at >= 0 && (same = fsck_same(prefix, buf_cstr(&val),
-						 f->want_vals.v[at])) < 0) {
+		                                 f->want_vals.v[at])) < 0) {
 			err_set(f->e, "out of memory");
 			rc = STORE_ERR;
 			break;
 		}
 		if (at < 0) {
 			fsck_note(f, "%s points to no invoice%s", keys.v[i],
-				  f->repair ? " (removed)" : "");
+			          f->repair ? " (removed)" : "");
 			if (f->repair)
 				rc = store_del(f->st, keys.v[i], f->e);
 		} else if (!same) {
 			fsck_note(f, "%s is wrong%s", keys.v[i],
-				  f->repair ? " (rebuilt)" : "");
+			          f->repair ? " (rebuilt)" : "");
 			if (f->repair)
-				rc = store_put(f->st, keys.v[i],
-					       f->want_vals.v[at],
-					       strlen(f->want_vals.v[at]), f->e);
+				rc = store_put(
+				    f->st, keys.v[i], f->want_vals.v[at],
+				    strlen(f->want_vals.v[at]), f->e);
 		}
 	}
 	buf_free(&val);
@@ -812,12 +812,12 @@ fsck_missing(struct fsck *f)
 		if (rc != STORE_NOTFOUND)
 			continue;
 		fsck_note(f, "%s is missing%s", f->want_keys.v[i],
-			  f->repair ? " (rebuilt)" : "");
+		          f->repair ? " (rebuilt)" : "");
 		rc = STORE_OK;
 		if (f->repair)
 			rc = store_put(f->st, f->want_keys.v[i],
-				       f->want_vals.v[i],
-				       strlen(f->want_vals.v[i]), f->e);
+			               f->want_vals.v[i],
+			               strlen(f->want_vals.v[i]), f->e);
 	}
 	buf_free(&val);
 	return rc;
@@ -857,10 +857,10 @@ cus_key_wanted(const char *key, const struct strlist *customers,
 
 	if (customer == NULL)
 		return -1;
-	at = customers->n == 0 ? NULL
-	                       : bsearch(&customer, customers->v, customers->n,
-	                                 sizeof(*customers->v),
-	                                 cus_customer_cmp);
+	at = customers->n == 0
+	         ? NULL
+	         : bsearch(&customer, customers->v, customers->n,
+	                   sizeof(*customers->v), cus_customer_cmp);
 	free(customer);
 	if (at == NULL)
 		return 0;
@@ -1013,10 +1013,11 @@ fsck_customers(struct fsck *f)
 	if (rc != STORE_NOTFOUND)
 		return rc;
 	if (strlist_add(f->report,
-	                f->repair ? "customer index (cus:) built"
-	                          : "customer index (cus:) not built yet (fsck, "
-	                            "import or the first staff contact builds "
-	                            "it)") < 0) {
+	                f->repair
+	                    ? "customer index (cus:) built"
+	                    : "customer index (cus:) not built yet (fsck, "
+	                      "import or the first staff contact builds "
+	                      "it)") < 0) {
 		err_set(f->e, "out of memory");
 		return STORE_ERR;
 	}
@@ -1028,13 +1029,12 @@ fsck_customers(struct fsck *f)
 
 enum store_rc
 ledger_fsck(struct store *st, bool repair, struct strlist *report,
-	    unsigned *problems, struct err *e)
+            unsigned *problems, struct err *e)
 {
-	struct fsck f = {st,	       repair, report, 0,
-			 STRLIST_INIT, STRLIST_INIT, NULL, 0,
-			 e,	       {NULL, 0, 0}};
+	struct fsck f = {st,           repair, report, 0, STRLIST_INIT,
+	                 STRLIST_INIT, NULL,   0,      e, {NULL, 0, 0}};
 	static const char *const prefixes[] = {KEY_TRACKING, KEY_MESSAGE,
-					       KEY_ADDRESS};
+	                                       KEY_ADDRESS};
 	enum store_rc rc;
 
 	rc = fsck_records(&f);

@@ -51,15 +51,15 @@
 /* ledger_get -- the invoice NUMBER into INV (which must be free). STORE_OK,
  * STORE_NOTFOUND, or STORE_ERR (also for a damaged record, E says which). */
 enum store_rc ledger_get(struct store *st, const char *number,
-			 struct invoice *inv, struct err *e);
+                         struct invoice *inv, struct err *e);
 
 /* ledger_put -- write INV, then its index entries. */
 enum store_rc ledger_put(struct store *st, const struct invoice *inv,
-			 struct err *e);
+                         struct err *e);
 
 /* ledger_numbers -- every invoice number, sorted, appended to OUT. */
 enum store_rc ledger_numbers(struct store *st, struct strlist *out,
-			     struct err *e);
+                             struct err *e);
 
 /* What ledger_walk calls for each invoice: INV, decoded, borrowed until
  * it returns (invoice_copy to keep it); or INV NULL and DAMAGED saying
@@ -83,7 +83,7 @@ int ledger_walk(struct store *st, size_t batch, ledger_walk_fn fn, void *arg,
 /* ledger_lookup -- the value of index entry PREFIX KEY ("trk:", "mid:",
  * "adr:") into OUT. STORE_OK, STORE_NOTFOUND or STORE_ERR. */
 enum store_rc ledger_lookup(struct store *st, const char *prefix,
-			    const char *key, struct buf *out, struct err *e);
+                            const char *key, struct buf *out, struct err *e);
 
 /* ledger_customer_numbers -- the numbers of the invoices of CUSTOMER,
  * appended to OUT, sorted: candidates, which the caller re-checks (see
@@ -92,7 +92,7 @@ enum store_rc ledger_lookup(struct store *st, const char *prefix,
  * reads every invoice record, skipping damaged ones. STORE_OK (OUT may
  * be unchanged: no invoice) or STORE_ERR. */
 enum store_rc ledger_customer_numbers(struct store *st, const char *customer,
-				      struct strlist *out, struct err *e);
+                                      struct strlist *out, struct err *e);
 
 /* ledger_customer_index -- make sure the customer index is complete:
  * when meta:cus-index is missing, add every invoice to the cus: entry of
@@ -103,7 +103,7 @@ enum store_rc ledger_customer_numbers(struct store *st, const char *customer,
  * marker is set). *BUILT (may be NULL) tells whether it had to. STORE_OK
  * or STORE_ERR. */
 enum store_rc ledger_customer_index(struct store *st, bool *built,
-				    struct err *e);
+                                    struct err *e);
 
 /* ledger_fsck -- check every record and index entry; with REPAIR (the
  * transaction must be a write) fix what can be fixed: damaged records are
@@ -111,8 +111,7 @@ enum store_rc ledger_customer_index(struct store *st, bool *built,
  * One line per finding is appended to REPORT; *PROBLEMS counts them.
  * A customer index never built (a file older than it, see above) is not
  * a finding: a line says so and, with REPAIR, that it was built. */
-enum store_rc ledger_fsck(struct store *st, bool repair,
-			  struct strlist *report, unsigned *problems,
-			  struct err *e);
+enum store_rc ledger_fsck(struct store *st, bool repair, struct strlist *report,
+                          unsigned *problems, struct err *e);
 
 #endif

@@ -27,10 +27,10 @@
 struct mime_limits {
 	size_t max_bytes;     /* bytes of the message parsed (default 4 MB) */
 	unsigned max_headers; /* header fields per entity, and entries per
-			       * list: To, Cc, References... (default 1000) */
+	                       * list: To, Cc, References... (default 1000) */
 	unsigned max_depth;   /* MIME nesting depth (default 20) */
 	unsigned max_parts;   /* MIME parts in all, and DSN recipients
-			       * (default 200) */
+	                       * (default 200) */
 	size_t max_text;      /* bytes of decoded text kept (default 1 MB) */
 };
 
@@ -39,14 +39,14 @@ struct mime_limits mime_default_limits(void);
 
 struct mime_attachment {
 	char *filename; /* decoded (RFC 2047 and RFC 2231), NULL if none */
-	char *type;	/* "application/pdf", lower case */
-	size_t size;	/* decoded size in bytes (estimated for base64) */
+	char *type;     /* "application/pdf", lower case */
+	size_t size;    /* decoded size in bytes (estimated for base64) */
 };
 
 /* One recipient's block of a message/delivery-status part (RFC 3464). */
 struct mime_dsn {
-	char *action;	       /* "failed", "delayed", ... lower case */
-	char *status;	       /* "5.1.1" */
+	char *action;          /* "failed", "delayed", ... lower case */
+	char *status;          /* "5.1.1" */
 	char *final_recipient; /* the address, without "rfc822;" */
 	char *diagnostic;      /* Diagnostic-Code, for people */
 };
@@ -64,33 +64,33 @@ struct mime_message {
 	/* Headers, decoded; NULL when absent. Addresses are bare
 	 * "local@domain" (display names dropped), domain lower-cased. */
 	char *subject;
-	char *from;	    /* first address of From */
-	char *from_name;    /* its display name, decoded */
+	char *from;      /* first address of From */
+	char *from_name; /* its display name, decoded */
 	char *reply_to;
 	char *sender;
-	char *return_path;  /* "" for the null reverse path "<>" */
-	struct strlist to;  /* every address of To */
+	char *return_path; /* "" for the null reverse path "<>" */
+	struct strlist to; /* every address of To */
 	struct strlist cc;
-	char *message_id;   /* with its angle brackets: "<id@host>" */
-	char *in_reply_to;  /* the first Message-ID in it, with brackets */
+	char *message_id;  /* with its angle brackets: "<id@host>" */
+	char *in_reply_to; /* the first Message-ID in it, with brackets */
 	struct strlist references; /* each Message-ID, with brackets */
-	char *date;	    /* the Date header as written */
-	char *auto_submitted;	/* values lower-cased and trimmed */
+	char *date;                /* the Date header as written */
+	char *auto_submitted;      /* values lower-cased and trimmed */
 	char *precedence;
-	char *x_autoreply;	/* X-Autoreply */
-	char *x_autorespond;	/* X-Autorespond */
+	char *x_autoreply;   /* X-Autoreply */
+	char *x_autorespond; /* X-Autorespond */
 	char *x_auto_response_suppress;
-	char *x_relance_id;	/* X-Relance-ID, if a client kept it */
+	char *x_relance_id;          /* X-Relance-ID, if a client kept it */
 	struct strlist auth_results; /* each Authentication-Results value */
-	char *content_type;	/* top-level "type/subtype", lower case */
-	char *report_type;	/* its report-type parameter, lower case */
+	char *content_type;          /* top-level "type/subtype", lower case */
+	char *report_type;           /* its report-type parameter, lower case */
 
 	/* Bodies, decoded (quoted-printable, base64) and converted to UTF-8
 	 * from their charset; CRLF becomes LF. */
 	struct buf text; /* every text/plain part (not attachments), in
-			  * order, separated by a blank line */
+	                  * order, separated by a blank line */
 	struct buf html; /* every text/html part turned into plain text */
-	bool html_only;	 /* no text/plain part: read HTML (mime_body) */
+	bool html_only;  /* no text/plain part: read HTML (mime_body) */
 
 	struct mime_attachment *attachments;
 	size_t nattachments;
@@ -99,15 +99,15 @@ struct mime_message {
 	struct mime_embedded *embedded;
 	size_t nembedded;
 
-	bool truncated;	   /* a limit was reached */
-	char limit[64];	   /* which: "max_bytes", "max_depth", ... */
+	bool truncated; /* a limit was reached */
+	char limit[64]; /* which: "max_bytes", "max_depth", ... */
 };
 
 /* mime_parse -- parse DATA[0..LEN) (borrowed) into OUT, which is always to
  * be freed with mime_free. Any input gives a result (garbage gives mostly
  * empty fields); returns 0, or -1 only on no memory (E set). */
 int mime_parse(const char *data, size_t len, const struct mime_limits *lim,
-	       struct mime_message *out, struct err *e);
+               struct mime_message *out, struct err *e);
 
 /* mime_body -- the best text to read: TEXT, else HTML's text; borrowed. */
 const char *mime_body(const struct mime_message *m);

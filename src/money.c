@@ -122,7 +122,7 @@ money_parse(const char *s, int decimals, int64_t *out)
 		group = dot != NULL ? '.' : ',';
 	}
 	if (money_integer(num, mark ? (size_t)(mark - num) : strlen(num), group,
-			  &ipart) < 0)
+	                  &ipart) < 0)
 		return -1;
 	for (int i = 0; i < decimals; i++)
 		scale *= 10;
@@ -143,22 +143,21 @@ money_format(int64_t v, int decimals, char *out, size_t size)
 	a = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 	if (decimals == 0)
 		snprintf(out, size, "%s%llu", v < 0 ? "-" : "",
-			 (unsigned long long)a);
+		         (unsigned long long)a);
 	else
 		snprintf(out, size, "%s%llu.%0*llu", v < 0 ? "-" : "",
-			 (unsigned long long)(a / (uint64_t)scale), decimals,
-			 (unsigned long long)(a % (uint64_t)scale));
+		         (unsigned long long)(a / (uint64_t)scale), decimals,
+		         (unsigned long long)(a % (uint64_t)scale));
 }
 
 int
 money_currency_decimals(const char *code)
 {
-	static const char *const zero[] = {"BIF", "CLP", "DJF", "GNF", "ISK",
-					   "JPY", "KMF", "KRW", "PYG", "RWF",
-					   "UGX", "VND", "VUV", "XAF", "XOF",
-					   "XPF", NULL};
+	static const char *const zero[] = {
+	    "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG",
+	    "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF", NULL};
 	static const char *const three[] = {"BHD", "IQD", "JOD", "KWD",
-					    "LYD", "OMR", "TND", NULL};
+	                                    "LYD", "OMR", "TND", NULL};
 
 	if (strlen(code) != 3)
 		return -1;

@@ -17,7 +17,8 @@
  * Thousands may be grouped with spaces (also U+00A0 and U+202F), '\'', or
  * whichever of ',' and '.' is not the decimal mark; when only one kind of
  * mark appears and three digits follow the last, it groups thousands when
- * DECIMALS is less than 3. A leading '-' is allowed. Returns 0 and *out, or -1. */
+ * DECIMALS is less than 3. A leading '-' is allowed. Returns 0 and *out, or -1.
+ */
 int money_parse(const char *s, int decimals, int64_t *out);
 
 /* money_format -- "-1234.56" style into OUT (at least 32 bytes). */

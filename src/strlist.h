@@ -7,12 +7,15 @@
 #include <stddef.h>
 
 struct strlist {
-	char **v;	/* v[n] is NULL when n > 0 */
+	char **v; /* v[n] is NULL when n > 0 */
 	size_t n;
 	size_t cap;
 };
 
-#define STRLIST_INIT {NULL, 0, 0}
+#define STRLIST_INIT                                                           \
+	{                                                                      \
+		NULL, 0, 0                                                     \
+	}
 
 /* strlist_add -- append a copy of S. Returns 0, or -1 on no memory. */
 int strlist_add(struct strlist *l, const char *s);
