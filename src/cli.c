@@ -1537,7 +1537,8 @@ replay_one(struct classify_run *run, const char *label, const char *data,
 {
 	struct cli *c = run->c;
 	struct incoming_ctx ic = {c->pol, &run->mailboxes, c->st, c->today,
-	                          c->now, c->actor,        NULL,  NULL};
+	                          c->now, c->actor,        NULL,  NULL,
+	                          -1};
 	struct incoming_result r;
 	struct err e;
 

@@ -417,7 +417,8 @@ daemon_replay_incoming(const struct snapshot *s, struct store *st,
 	int64_t now = daemon_now();
 	struct incoming_ctx ic = {
 	    s->pol, &s->oc.mailboxes,          st,   daemon_day_of(now),
-	    now,    "relance-milter (replay)", NULL, NULL};
+	    now,    "relance-milter (replay)", NULL, NULL,
+	    -1};
 	struct buf dir = BUF_INIT;
 	unsigned done = 0, wait = 0;
 	struct err e;

@@ -267,7 +267,8 @@ act(const struct incoming_ctx *ic, const struct mime_message *m,
     const struct classify_result *r, struct incoming_result *out, struct err *e)
 {
 	struct act_job a = {ic, m, r, out};
-	enum store_rc rc = store_write_shared(ic->st, act_job, &a, e);
+	enum store_rc rc =
+	    store_write_shared_synced(ic->st, act_job, &a, ic->archive_fd, e);
 
 	if (rc != STORE_OK) {
 		out->invoice[0] = '\0';

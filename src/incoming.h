@@ -33,6 +33,8 @@ struct incoming_ctx {
 	const char *archive_note; /* "; archived as NAME, SHA-256 HEX" to end
 	                             the event that records the message, or
 	                             NULL (evidence.h) */
+	int archive_fd; /* the archive's directory when its file is not on
+	                 * disk yet (store_write_shared_synced), or -1 */
 };
 
 struct incoming_result {

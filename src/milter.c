@@ -259,13 +259,17 @@ archive_write_all(int fd, const char *p, size_t n)
 }
 
 /* Keep DATA[0..LEN) in DIR under a name of its own: the first free name
- * (evidence_archive_name), created exclusively, written, fsynced, then DIR
- * fsynced. A crash midway can leave a partial file, but no event names it
- * (the event is written after), so the evidence never takes it for a
- * message. 0 with NAME set, or -1 with E set and nothing left behind. */
+ * (evidence_archive_name), created exclusively, written and, with SYNC,
+ * fsynced, then DIR fsynced (without SYNC the caller has the file system
+ * flushed before the event naming the file is committed:
+ * store_write_shared_synced). A crash midway can leave a partial file, but
+ * no event names it (the event is written after), so the evidence never
+ * takes it for a message. 0 with NAME set, or -1 with E set and nothing
+ * left behind. */
 static int
 archive_write(const char *dir, const char *qid, const char *way, int64_t now,
-              const char *data, size_t len, struct buf *name, struct err *e)
+              const char *data, size_t len, bool sync, struct buf *name,
+              struct err *e)
 {
 	struct buf final = BUF_INIT;
 	int fd = -1, rc = -1, dfd;
@@ -295,7 +299,7 @@ archive_write(const char *dir, const char *qid, const char *way, int64_t now,
 		err_set(e, "%s: no free file name", dir);
 		goto out;
 	}
-	if (archive_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (archive_write_all(fd, data, len) < 0 || (sync && fsync(fd) < 0)) {
 		err_set(e, "%s: cannot write: %s", buf_cstr(&final),
 		        strerror(errno));
 		close(fd);
@@ -308,7 +312,7 @@ archive_write(const char *dir, const char *qid, const char *way, int64_t now,
 		unlink(buf_cstr(&final));
 		goto out;
 	}
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY)) >= 0) {
+	if (sync && (dfd = open(dir, O_RDONLY | O_DIRECTORY)) >= 0) {
 		(void)fsync(dfd);
 		close(dfd);
 	}
@@ -338,10 +342,13 @@ archived_free(struct archived *a)
 }
 
 /* Keep DATA[0..LEN), the message M going WAY ("out", "in"), in ArchiveDir
- * and fill A; on failure log why (the mail goes on) and leave A empty. */
+ * and fill A; on failure log why (the mail goes on) and leave A empty.
+ * With SYNC the file is on disk on return; without, the caller has its
+ * file system flushed before the event is committed. */
 static void
 milter_archive(const struct conn *c, const struct msg *m, const char *way,
-               int64_t now, const char *data, size_t len, struct archived *a)
+               int64_t now, const char *data, size_t len, bool sync,
+               struct archived *a)
 {
 	struct buf dir = BUF_INIT;
 	char hex[SHA256_HEX];
@@ -351,7 +358,7 @@ milter_archive(const struct conn *c, const struct msg *m, const char *way,
 	if (buf_failed(&dir)) {
 		err_set(&e, "out of memory");
 	} else if (archive_write(buf_cstr(&dir), qid_of(m), way, now, data, len,
-	                         &a->name, &e) == 0) {
+	                         sync, &a->name, &e) == 0) {
 		sha256_hex(data, len, hex);
 		evidence_note(buf_cstr(&a->name), hex, &a->note);
 		if (!buf_failed(&a->note)) {
@@ -415,7 +422,7 @@ milter_archive_reminder(const struct conn *c, const struct msg *m,
 		           "goes on",
 		           qid_of(m));
 	} else {
-		milter_archive(c, m, "out", now, raw.data, raw.len, a);
+		milter_archive(c, m, "out", now, raw.data, raw.len, true, a);
 	}
 	buf_free(&raw);
 }
@@ -581,7 +588,8 @@ milter_incoming_eom(SMFICTX *ctx, struct conn *c, struct msg *m)
 	int64_t now = daemon_now();
 	struct incoming_ctx ic = {
 	    s->pol, &s->oc.mailboxes, conn_store(c), daemon_day_of(now),
-	    now,    MILTER_ACTOR,     qid_of(m),     NULL};
+	    now,    MILTER_ACTOR,     qid_of(m),     NULL,
+	    -1};
 	struct incoming_result r;
 	struct buf raw = BUF_INIT, dir = BUF_INIT;
 	struct archived a = ARCHIVED_INIT;
@@ -601,17 +609,29 @@ milter_incoming_eom(SMFICTX *ctx, struct conn *c, struct msg *m)
 	}
 	msg_raw(m, &raw);
 	if (!buf_failed(&raw) && ic.st != NULL) {
-		milter_archive(c, m, "in", now, raw.data, raw.len, &a);
-		if (a.note.len > 0)
+		/* flushed with the batch of replies that records it */
+		milter_archive(c, m, "in", now, raw.data, raw.len, false, &a);
+		if (a.note.len > 0) {
 			ic.archive_note = buf_cstr(&a.note);
+			config_archive_dir(&s->cfg, &dir);
+			if (!buf_failed(&dir))
+				ic.archive_fd =
+				    open(buf_cstr(&dir),
+				         O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			buf_reset(&dir);
+		}
 	}
 	if (buf_failed(&raw) || ic.st == NULL ||
 	    incoming_process(&ic, raw.data, raw.len, &r, &e) < 0) {
+		if (ic.archive_fd >= 0)
+			close(ic.archive_fd);
 		milter_unarchive(c, &a);
 		archived_free(&a);
 		buf_free(&raw);
 		return milter_fail(c, m, "out of memory reading the reply");
 	}
+	if (ic.archive_fd >= 0)
+		close(ic.archive_fd);
 	/* kept only when an event of an invoice names it */
 	if (!r.recorded)
 		milter_unarchive(c, &a);

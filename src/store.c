@@ -90,6 +90,7 @@ static pthread_mutex_t store_mutex = PTHREAD_MUTEX_INITIALIZER;
 struct store_job {
 	store_job_fn fn;
 	void *arg;
+	int sync_fd; /* a file system to flush before the commit, or -1 */
 	enum store_rc rc;
 	struct err err;
 	bool done; /* set last, under store_group.lock */
@@ -522,6 +523,47 @@ store_del(struct store *st, const char *key, struct err *e)
 	return STORE_OK;
 }
 
+/* Flush the file systems the jobs of BATCH asked for, each once (by
+ * device); a job whose flush failed gets STORE_ERR. */
+static void
+store_sync_batch(struct store_job *batch)
+{
+	dev_t devs[8];
+	int errs[8]; /* 0, or the errno of that device's flush */
+	size_t n = 0;
+
+	for (struct store_job *j = batch; j != NULL; j = j->next) {
+		struct stat sb;
+		size_t i = 0;
+		int err;
+
+		if (j->sync_fd < 0)
+			continue;
+		if (fstat(j->sync_fd, &sb) != 0) {
+			err = errno;
+		} else {
+			while (i < n && devs[i] != sb.st_dev)
+				i++;
+			if (i < n) {
+				err = errs[i];
+			} else {
+				err = syncfs(j->sync_fd) == 0 ? 0 : errno;
+				if (n < sizeof(devs) / sizeof(devs[0])) {
+					devs[n] = sb.st_dev;
+					errs[n++] = err;
+				}
+			}
+		}
+		if (err != 0 && j->rc >= 0) {
+			j->rc = STORE_ERR;
+			err_set(&j->err,
+			        "cannot flush the file system of its files to "
+			        "disk: %s",
+			        strerror(err));
+		}
+	}
+}
+
 /* Run the jobs of BATCH in one write transaction on ST and set their
  * results (not yet their done flags). */
 static void
@@ -535,6 +577,7 @@ store_run_batch(struct store *st, struct store_job *batch)
 	if (rc == STORE_OK) {
 		for (j = batch; j != NULL; j = j->next)
 			j->rc = j->fn(st, j->arg, &j->err);
+		store_sync_batch(batch);
 		rc = store_commit(st, &e);
 	}
 	if (rc == STORE_OK)
@@ -548,7 +591,14 @@ store_run_batch(struct store *st, struct store_job *batch)
 enum store_rc
 store_write_shared(struct store *st, store_job_fn fn, void *arg, struct err *e)
 {
-	struct store_job job = {fn, arg, STORE_OK, {""}, false, NULL};
+	return store_write_shared_synced(st, fn, arg, -1, e);
+}
+
+enum store_rc
+store_write_shared_synced(struct store *st, store_job_fn fn, void *arg,
+                          int sync_fd, struct err *e)
+{
+	struct store_job job = {fn, arg, sync_fd, STORE_OK, {""}, false, NULL};
 
 	pthread_mutex_lock(&store_group.lock);
 	if (store_group.tail != NULL)

@@ -136,6 +136,17 @@ enum store_rc store_write_shared(struct store *st, store_job_fn fn, void *arg,
                                  struct err *e);
 
 /*
+ * store_write_shared_synced -- store_write_shared, for a job whose files
+ * (written but not fsynced) must be on disk before its writes are: SYNC_FD
+ * is a descriptor on their file system (-1: none). The batch's leader
+ * flushes each such file system once (syncfs), before the commit, so that
+ * N jobs cost one flush, not N fsyncs. A flush that fails fails the jobs
+ * that asked for it (STORE_ERR, E says why); the others commit.
+ */
+enum store_rc store_write_shared_synced(struct store *st, store_job_fn fn,
+                                        void *arg, int sync_fd, struct err *e);
+
+/*
  * store_room -- is there room for about NEED more bytes on the file system
  * of the state file (in the free space an unprivileged process may use)?
  * STORE_OK, or STORE_ERR with E saying how much is needed and free. A

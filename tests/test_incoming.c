@@ -44,9 +44,9 @@ setup(void **state)
 	assert_int_equal(policy_load(buf_cstr(&dir), &f->pol, &errors), 0);
 	buf_free(&dir);
 	strlist_add(&f->mailboxes, "factures@example.com");
-	f->ic = (struct incoming_ctx){
-	    f->pol, &f->mailboxes, f->st, {2026, 11, 23}, NOW, "test", "4Xy7Z",
-	    NULL};
+	f->ic = (struct incoming_ctx){f->pol,         &f->mailboxes, f->st,
+	                              {2026, 11, 23}, NOW,           "test",
+	                              "4Xy7Z",        NULL,          -1};
 	invoice_init(&inv);
 	inv.number = strdup("F2026-0142");
 	inv.customer = strdup("C001");

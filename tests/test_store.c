@@ -910,6 +910,31 @@ test_shared_write_that_cannot_begin_says_why(void **state)
 	store_free(st);
 }
 
+/* A job whose files must be on disk first: the batch flushes their file
+ * system before the commit; a flush that cannot be done fails that job. */
+static void
+test_shared_write_flushes_the_jobs_file_system_first(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *st = store_new(fx->path, 0);
+	struct sharer s = {NULL, "a", 0, -1, NULL, NULL, -1};
+	struct err e = {{0}};
+	int dfd = open(fx->dir, O_RDONLY | O_DIRECTORY);
+
+	assert_true(dfd >= 0);
+	assert_int_equal(store_write_shared_synced(st, sharer_job, &s, dfd, &e),
+	                 STORE_OK);
+	assert_ptr_equal(s.used, st);
+	close(dfd);
+	s.key = "b"; /* 1000: a descriptor that names nothing */
+	assert_int_equal(
+	    store_write_shared_synced(st, sharer_job, &s, 1000, &e), STORE_ERR);
+	assert_string_equal(e.msg, "cannot flush the file system of its files "
+	                           "to disk: Bad file descriptor");
+	assert_int_equal(count_keys(st, ""), 2); /* no rollback: said so */
+	store_free(st);
+}
+
 static void
 test_room_is_asked_of_the_state_files_file_system(void **state)
 {
@@ -1764,6 +1789,7 @@ main(void)
 	    T(test_writers_queued_behind_a_transaction_share_the_next),
 	    T(test_shared_write_that_cannot_begin_says_why),
 	    T(test_room_is_asked_of_the_state_files_file_system),
+	    T(test_shared_write_flushes_the_jobs_file_system_first),
 	    T(test_backup_then_restore_gives_back_the_old_contents),
 	    T(test_restore_keeps_the_mode_of_the_state_file),
 	    T(test_backup_of_missing_file_is_a_valid_empty_dump),
