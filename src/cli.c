@@ -782,38 +782,73 @@ apply_change(struct cli *c, struct invoice *inv, const struct change *ch,
 	return EX_SOFTWARE;
 }
 
+/* Changes an invoice for edit_invoice: 0, or an exit status after saying
+ * why. */
+typedef int (*edit_fn)(struct cli *c, struct invoice *inv, void *arg);
+
+/*
+ * edit_invoice -- read invoice NUMBER into *INV in a write transaction, let
+ * FN change it, write it back and commit. Returns 0 with *INV filled (the
+ * caller prints from it and frees it), -1 when there is no such invoice
+ * (nothing said: the caller names it), or an exit status after saying why
+ * (*INV then free).
+ */
 static int
-change_invoice(struct cli *c, const char *number, const struct change *ch)
+edit_invoice(struct cli *c, const char *number, edit_fn fn, void *arg,
+             struct invoice *inv)
 {
-	struct invoice inv;
 	enum store_rc rc;
 	struct err e;
 	int status;
 
 	if ((rc = store_begin(c->st, STORE_WRITE, &e)) != STORE_OK)
 		return store_failed(c, rc, &e);
-	rc = ledger_get(c->st, number, &inv, &e);
+	rc = ledger_get(c->st, number, inv, &e);
 	if (rc != STORE_OK) {
 		store_abort(c->st);
-		if (rc != STORE_NOTFOUND)
-			return store_failed(c, rc, &e);
+		return rc == STORE_NOTFOUND ? -1 : store_failed(c, rc, &e);
+	}
+	if ((status = fn(c, inv, arg)) != 0)
+		store_abort(c->st);
+	else if ((rc = ledger_put(c->st, inv, &e)) != STORE_OK) {
+		status = store_failed(c, rc, &e);
+		store_abort(c->st);
+	} else if ((rc = store_commit(c->st, &e)) != STORE_OK) {
+		status = store_failed(c, rc, &e);
+	}
+	if (status != 0)
+		invoice_free(inv);
+	return status;
+}
+
+/* edit_fn of change_invoice: apply_change, saying why it refused. */
+static int
+change_apply(struct cli *c, struct invoice *inv, void *arg)
+{
+	struct err e;
+	int status = apply_change(c, inv, arg, &e);
+
+	if (status != 0)
+		warnx_(c, "%s", e.msg);
+	return status;
+}
+
+static int
+change_invoice(struct cli *c, const char *number, const struct change *ch)
+{
+	struct invoice inv;
+	int status = edit_invoice(c, number, change_apply, (void *)ch, &inv);
+
+	if (status < 0) {
 		warnx_(c, "unknown invoice \"%s\"", number);
 		return EX_DATAERR;
 	}
-	status = apply_change(c, &inv, ch, &e);
-	if (status == 0 && (rc = ledger_put(c->st, &inv, &e)) != STORE_OK)
-		status = store_failed(c, rc, &e);
-	if (status == 0 && (rc = store_commit(c->st, &e)) != STORE_OK)
-		status = store_failed(c, rc, &e);
-	else if (status != 0)
-		store_abort(c->st);
-	if (status == 0)
+	if (status == 0) {
 		printf("%s: %s (%s)\n", inv.number,
 		       invoice_state_name(inv.state),
 		       inv.events[inv.nevents - 1].detail);
-	else if (rc == STORE_OK)
-		warnx_(c, "%s", e.msg);
-	invoice_free(&inv);
+		invoice_free(&inv);
+	}
 	return status;
 }
 
@@ -1913,12 +1948,32 @@ cmd_tasks(struct cli *c, int argc, char **argv)
 	return EX_OK;
 }
 
-/* Close task SEQ of INV for `done`: 0, or an exit code after saying
- * why. */
-static int
-done_apply(struct cli *c, struct invoice *inv, const char *id, unsigned seq,
-           const char *note)
+/* A --note of `done` and `confirm`: one line of 1 to TASK_MAX_NOTE bytes,
+ * or a usage error. */
+static void
+check_note(const struct cli *c, const char *note)
 {
+	if (note != NULL && (text_has_ctl(note) || *note == '\0' ||
+	                     strlen(note) > TASK_MAX_NOTE))
+		die_usage(c, "--note must be one line of 1 to %d bytes",
+		          TASK_MAX_NOTE);
+}
+
+/* What `done` closes: task SEQ, written ID, with NOTE. */
+struct done_task {
+	const char *id;
+	unsigned seq;
+	const char *note;
+};
+
+/* edit_fn of `done`: close the task, or say why not. */
+static int
+done_apply(struct cli *c, struct invoice *inv, void *arg)
+{
+	const struct done_task *d = arg;
+	const char *id = d->id;
+	unsigned seq = d->seq;
+	const char *note = d->note;
 	struct task t;
 	struct err e;
 	char when[32];
@@ -1944,60 +1999,38 @@ cmd_done(struct cli *c, int argc, char **argv)
 	    {"note", required_argument, NULL, 'n'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
-	const char *id, *note = NULL;
+	struct done_task d = {NULL, 0, NULL};
 	struct invoice inv;
 	struct buf number = BUF_INIT;
-	enum store_rc rc;
-	struct err e;
-	unsigned seq;
 	size_t len;
 	int ch, status;
 
 	while ((ch = next_opt(c, argc, argv, "n:h", opts)) != -1)
-		note = optarg;
+		d.note = optarg;
 	if (argc - optind != 1)
 		die_usage(c, "expected one task, as relance tasks lists it");
-	id = argv[optind];
-	if ((len = task_parse_id(id, &seq)) == 0)
+	d.id = argv[optind];
+	if ((len = task_parse_id(d.id, &d.seq)) == 0)
 		die_usage(c,
 		          "bad task \"%s\" (expected INVOICE.N as relance "
 		          "tasks lists it, e.g. F2026-0042.1)",
-		          id);
-	if (note != NULL && (text_has_ctl(note) || *note == '\0' ||
-	                     strlen(note) > TASK_MAX_NOTE))
-		die_usage(c, "--note must be one line of 1 to %d bytes",
-		          TASK_MAX_NOTE);
-	buf_append(&number, id, len);
+		          d.id);
+	check_note(c, d.note);
+	buf_append(&number, d.id, len);
 	if (buf_failed(&number)) {
 		warnx_(c, "out of memory");
 		return EX_OSERR;
 	}
-	if ((rc = store_begin(c->st, STORE_WRITE, &e)) != STORE_OK) {
-		buf_free(&number);
-		return store_failed(c, rc, &e);
+	status = edit_invoice(c, buf_cstr(&number), done_apply, &d, &inv);
+	if (status < 0) {
+		warnx_(c, "unknown task \"%s\": no invoice %s", d.id,
+		       buf_cstr(&number));
+		status = EX_DATAERR;
+	} else if (status == 0) {
+		printf("%s: done (%s)\n", d.id,
+		       inv.events[inv.nevents - 1].detail + strlen(d.id) + 2);
+		invoice_free(&inv);
 	}
-	rc = ledger_get(c->st, buf_cstr(&number), &inv, &e);
-	if (rc != STORE_OK) {
-		store_abort(c->st);
-		if (rc == STORE_NOTFOUND)
-			warnx_(c, "unknown task \"%s\": no invoice %s", id,
-			       buf_cstr(&number));
-		status =
-		    rc == STORE_NOTFOUND ? EX_DATAERR : store_failed(c, rc, &e);
-		buf_free(&number);
-		return status;
-	}
-	status = done_apply(c, &inv, id, seq, note);
-	if (status == 0 && (rc = ledger_put(c->st, &inv, &e)) != STORE_OK)
-		status = store_failed(c, rc, &e);
-	if (status == 0 && (rc = store_commit(c->st, &e)) != STORE_OK)
-		status = store_failed(c, rc, &e);
-	else if (status != 0)
-		store_abort(c->st);
-	if (status == 0)
-		printf("%s: done (%s)\n", id,
-		       inv.events[inv.nevents - 1].detail + strlen(id) + 2);
-	invoice_free(&inv);
 	buf_free(&number);
 	return status;
 }
@@ -2006,6 +2039,28 @@ cmd_done(struct cli *c, int argc, char **argv)
  * confirm: a person's answer for a send that `relance run` could not
  * settle (a crash between "sending" and "sent", not seen by the milter).
  */
+
+struct confirm_answer {
+	bool sent;
+	const char *note;
+};
+
+/* edit_fn of `confirm`: run_settle, or say why not. */
+static int
+confirm_apply(struct cli *c, struct invoice *inv, void *arg)
+{
+	const struct confirm_answer *a = arg;
+	char step[POLICY_NAME_MAX + 1];
+	struct err e;
+
+	if (run_settle(inv, a->sent, c->now, c->actor, a->note, step,
+	               sizeof(step), &e) < 0) {
+		warnx_(c, "%s", e.msg);
+		return EX_DATAERR;
+	}
+	return 0;
+}
+
 static int
 cmd_confirm(struct cli *c, int argc, char **argv)
 {
@@ -2013,49 +2068,27 @@ cmd_confirm(struct cli *c, int argc, char **argv)
 	    {"note", required_argument, NULL, 'n'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
-	char step[POLICY_NAME_MAX + 1];
-	const char *note = NULL;
+	struct confirm_answer a = {false, NULL};
 	struct invoice inv;
-	enum store_rc rc;
-	struct err e;
-	bool sent;
-	int ch, status = 0;
+	int ch, status;
 
 	while ((ch = next_opt(c, argc, argv, "n:h", opts)) != -1)
-		note = optarg;
+		a.note = optarg;
 	if (argc - optind != 2 || (strcmp(argv[optind + 1], "sent") != 0 &&
 	                           strcmp(argv[optind + 1], "not-sent") != 0))
 		die_usage(c, "expected an invoice, then sent or not-sent");
-	sent = strcmp(argv[optind + 1], "sent") == 0;
-	if (note != NULL && (text_has_ctl(note) || *note == '\0' ||
-	                     strlen(note) > TASK_MAX_NOTE))
-		die_usage(c, "--note must be one line of 1 to %d bytes",
-		          TASK_MAX_NOTE);
-	if ((rc = store_begin(c->st, STORE_WRITE, &e)) != STORE_OK)
-		return store_failed(c, rc, &e);
-	rc = ledger_get(c->st, argv[optind], &inv, &e);
-	if (rc != STORE_OK) {
-		store_abort(c->st);
-		if (rc == STORE_NOTFOUND)
-			warnx_(c, "no invoice %s", argv[optind]);
-		return rc == STORE_NOTFOUND ? EX_DATAERR
-		                            : store_failed(c, rc, &e);
+	a.sent = strcmp(argv[optind + 1], "sent") == 0;
+	check_note(c, a.note);
+	status = edit_invoice(c, argv[optind], confirm_apply, &a, &inv);
+	if (status < 0) {
+		warnx_(c, "no invoice %s", argv[optind]);
+		return EX_DATAERR;
 	}
-	if (run_settle(&inv, sent, c->now, c->actor, note, step, sizeof(step),
-	               &e) < 0) {
-		warnx_(c, "%s", e.msg);
-		status = EX_DATAERR;
-		store_abort(c->st);
-	} else if ((rc = ledger_put(c->st, &inv, &e)) != STORE_OK) {
-		status = store_failed(c, rc, &e);
-		store_abort(c->st);
-	} else if ((rc = store_commit(c->st, &e)) != STORE_OK) {
-		status = store_failed(c, rc, &e);
-	}
-	if (status == 0)
+	if (status == 0) {
 		printf("%s: %s\n", inv.number,
 		       inv.events[inv.nevents - 1].detail);
-	invoice_free(&inv);
+		invoice_free(&inv);
+	}
 	return status;
 }
 
