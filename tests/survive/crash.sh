@@ -90,12 +90,6 @@ csv() {
 	} >"$1"
 }
 
-# numbers PREFIX FROM COUNT: the invoice numbers, a line each.
-numbers() {
-	local i
-	for ((i = $2; i < $2 + $3; i++)); do echo "$1-$i"; done
-}
-
 # dump_state FILE INVOICE...: `relance show --json` of each, a line each.
 dump_state() {
 	local out=$1 n
@@ -112,36 +106,8 @@ rand_s() {
 	printf '%d.%03d' $((ms / 1000)) $((ms % 1000))
 }
 
-spool_files() {
-	find "$lab_spool" "$lab_spool/incoming" -maxdepth 1 -type f \
-		-name '[0-9]*' 2>/dev/null | wc -l
-}
 spool_failed() {
 	find "$lab_spool/failed" -type f 2>/dev/null | wc -l
-}
-
-queue_empty() {
-	postqueue -c "$lab/postfix" -p 2>&1 | grep -q '^Mail queue is empty'
-}
-
-# ping_milter: one message through non_smtpd_milters, a new milter
-# connection (where the spool is replayed, at most every 5 s).
-ping_milter() {
-	printf 'Subject: ping\nMessage-ID: <ping-%s@test.example>\n\nping\n' \
-		"$RANDOM$RANDOM" >"$lab/msg/ping.eml"
-	lab_sendmail factures@example.com ping@elsewhere.example \
-		"$lab/msg/ping.eml"
-}
-
-# drain_spool SECONDS: ping until the spool is empty.
-drain_spool() {
-	local i
-	for ((i = 0; i < $1; i += 2)); do
-		[ "$(spool_files)" -eq 0 ] && return 0
-		ping_milter
-		sleep 2
-	done
-	[ "$(spool_files)" -eq 0 ]
 }
 
 # tracking_ids INVOICE...: "INVOICE CONTACT TRACKING-ID" a line each, the

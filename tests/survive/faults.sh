@@ -106,39 +106,6 @@ csv() {
 	} >"$1"
 }
 
-numbers() {
-	local i
-	for ((i = $2; i < $2 + $3; i++)); do echo "$1-$i"; done
-}
-
-spool_files() {
-	find "$lab_spool" "$lab_spool/incoming" -maxdepth 1 -type f \
-		-name '[0-9]*' 2>/dev/null | wc -l
-}
-
-queue_empty() {
-	postqueue -c "$lab/postfix" -p 2>&1 | grep -q '^Mail queue is empty'
-}
-
-ping_milter() {
-	printf 'Subject: ping\nMessage-ID: <ping-%s@test.example>\n\nping\n' \
-		"$RANDOM$RANDOM" >"$lab/msg/ping.eml"
-	lab_sendmail factures@example.com ping@elsewhere.example \
-		"$lab/msg/ping.eml"
-}
-
-# drain_spool SECONDS: ping (a new milter connection replays the spool, at
-# most every 5 s) until the spool is empty.
-drain_spool() {
-	local i
-	for ((i = 0; i < $1; i += 2)); do
-		[ "$(spool_files)" -eq 0 ] && return 0
-		ping_milter
-		sleep 2
-	done
-	[ "$(spool_files)" -eq 0 ]
-}
-
 # snapshot FILE: every invoice's `relance show --json`, in number order.
 snapshot() {
 	local n

@@ -142,10 +142,6 @@ all_events() {
 	done
 }
 
-queue_empty() {
-	postqueue -c "$lab/postfix" -p 2>&1 | grep -q '^Mail queue is empty'
-}
-
 milter_hwm_kb() {
 	sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' \
 		"/proc/$lab_milter_pid/status" 2>/dev/null
